@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { Post } from "./posts.ts";
+
+/** Pipeline steps in graph order. */
+export const STEPS = ["ingest", "hook", "body", "guardrail", "format"] as const;
+export const Step = z.enum(STEPS);
+export type Step = z.infer<typeof Step>;
+
+// Each event's own fields; the envelope (type, entity id, at) is added by the event log.
+export const TaskEventFields = {
+  "task.queued": z.object({}),
+  "task.started": z.object({ attempt: z.number().int() }),
+  "step.started": z.object({ step: Step }),
+  "step.completed": z.object({ step: Step, ms: z.number(), tokens: z.number().int() }),
+  "step.delta": z.object({ step: Step, text: z.string() }),
+  "task.retrying": z.object({ attempt: z.number().int(), error: z.string(), delay_ms: z.number().int() }),
+  "task.succeeded": z.object({ post: Post }),
+  "task.failed": z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  "task.blocked": z.object({ reason: z.string() }),
+  "task.cancelled": z.object({}),
+} as const;
+
+export type TaskEventType = keyof typeof TaskEventFields;
+export type TaskEventPayload<T extends TaskEventType> = z.infer<(typeof TaskEventFields)[T]>;
+export type TaskEvent = {
+  [T in TaskEventType]: { type: T } & TaskEventPayload<T>;
+}[TaskEventType];
+
+export const TERMINAL_TASK_EVENTS: ReadonlySet<string> = new Set(["task.succeeded", "task.failed", "task.blocked", "task.cancelled"]);
+
+/** The flat JSON object each SSE `data:` line carries. */
+export type EventEnvelope = { type: string; at: string } & Record<string, unknown>;
+
+/** Kinds of entity with an event stream, and the id field their events carry. */
+export const EVENT_ENTITIES = { task: "task_id", run: "run_id" } as const;
+export type EventEntity = keyof typeof EVENT_ENTITIES;

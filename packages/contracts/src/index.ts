@@ -1,0 +1,11 @@
+export * from "./events.ts";
+export * from "./ids.ts";
+export { buildOpenApiDocument } from "./openapi.ts";
+export * from "./pagination.ts";
+export * from "./persona-runtime.ts";
+export * from "./personas.ts";
+export * from "./posts.ts";
+export * from "./problems.ts";
+export * from "./queues.ts";
+export * from "./tasks.ts";
+export * from "./threads.ts";

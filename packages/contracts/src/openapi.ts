@@ -1,0 +1,257 @@
+import { z } from "zod";
+import { PersonaId, Uuid } from "./ids.ts";
+import { ListQuery } from "./pagination.ts";
+import { Persona } from "./personas.ts";
+import { Post, PostListQuery } from "./posts.ts";
+import { Problem } from "./problems.ts";
+import { CreateTask, LegacyCreateTask, Task, TaskListQuery } from "./tasks.ts";
+
+type JsonSchema = Record<string, unknown>;
+type Operation = {
+  method: "get" | "post" | "patch" | "delete";
+  path: string;
+  summary: string;
+  tags: string[];
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  idempotent?: boolean;
+  responses: Record<string, { description: string; schema?: z.ZodType | JsonSchema; contentType?: string }>;
+};
+
+const ref = (id: string): JsonSchema => ({ $ref: `#/components/schemas/${id}` });
+const listOf = (id: string): JsonSchema => ({
+  type: "object",
+  required: ["items", "next_cursor"],
+  properties: { items: { type: "array", items: ref(id) }, next_cursor: { type: ["string", "null"] } },
+});
+const problems = {
+  "400": { description: "Invalid request (field-level `errors`)", schema: ref("Problem"), contentType: "application/problem+json" },
+  "401": { description: "Missing or invalid API key", schema: ref("Problem"), contentType: "application/problem+json" },
+};
+const notFound = { "404": { description: "Not found", schema: ref("Problem"), contentType: "application/problem+json" } };
+const conflict = {
+  "409": { description: "Not allowed in the current state", schema: ref("Problem"), contentType: "application/problem+json" },
+};
+const sse = {
+  description: "Server-Sent Events; each `data:` is one flat JSON event, `id:` resumes with Last-Event-ID",
+  contentType: "text/event-stream",
+  schema: { type: "string" },
+};
+
+const idParam = z.object({ id: Uuid });
+
+/** Extra operations (agent runs, ...) register here from their own modules before the document is built. */
+export const operations: Operation[] = [
+  { method: "get", path: "/health", summary: "Liveness", tags: ["ops"], responses: { "200": { description: "Alive" } } },
+  {
+    method: "get",
+    path: "/ready",
+    summary: "Readiness: Redis and the database answer",
+    tags: ["ops"],
+    responses: { "200": { description: "Ready" }, "503": { description: "A dependency is down; the body says which" } },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    tags: ["ops"],
+    responses: { "200": { description: "Prometheus text format", contentType: "text/plain", schema: { type: "string" } } },
+  },
+  {
+    method: "get",
+    path: "/v1/personas",
+    summary: "List personas",
+    tags: ["personas"],
+    query: ListQuery,
+    responses: { "200": { description: "Personas", schema: listOf("Persona") }, ...problems },
+  },
+  {
+    method: "get",
+    path: "/v1/personas/{id}",
+    summary: "Get a persona",
+    tags: ["personas"],
+    params: z.object({ id: PersonaId }),
+    responses: { "200": { description: "The persona", schema: Persona }, ...notFound },
+  },
+  {
+    method: "post",
+    path: "/v1/tasks",
+    summary: "Create a content task",
+    tags: ["tasks"],
+    body: CreateTask,
+    idempotent: true,
+    responses: {
+      "202": { description: "Accepted and queued", schema: Task },
+      ...problems,
+      "413": { description: "Body too large", schema: ref("Problem") },
+      "415": { description: "Not JSON", schema: ref("Problem") },
+      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/tasks",
+    summary: "List tasks, newest first",
+    tags: ["tasks"],
+    query: ListQuery.extend(TaskListQuery.shape),
+    responses: { "200": { description: "Tasks", schema: listOf("Task") }, ...problems },
+  },
+  {
+    method: "get",
+    path: "/v1/tasks/{id}",
+    summary: "Get a task with its post and usage",
+    tags: ["tasks"],
+    params: idParam,
+    responses: { "200": { description: "The task", schema: Task }, ...notFound },
+  },
+  {
+    method: "get",
+    path: "/v1/tasks/{id}/events",
+    summary: "Follow a task's events (SSE)",
+    tags: ["tasks"],
+    params: idParam,
+    query: z.object({ last_event_id: z.string().optional(), access_token: z.string().optional() }),
+    responses: { "200": sse, ...notFound },
+  },
+  {
+    method: "post",
+    path: "/v1/tasks/{id}/retry",
+    summary: "Re-run a failed task",
+    tags: ["tasks"],
+    params: idParam,
+    idempotent: true,
+    responses: { "202": { description: "Queued again", schema: Task }, ...notFound, ...conflict },
+  },
+  {
+    method: "post",
+    path: "/v1/tasks/{id}/cancel",
+    summary: "Cancel a queued or running task",
+    tags: ["tasks"],
+    params: idParam,
+    idempotent: true,
+    responses: { "200": { description: "Cancelled", schema: Task }, ...notFound, ...conflict },
+  },
+  {
+    method: "post",
+    path: "/task",
+    summary: "Original threads-agent API: create a task",
+    tags: ["compatibility"],
+    body: LegacyCreateTask,
+    idempotent: true,
+    responses: {
+      "200": {
+        description: "Queued",
+        schema: { type: "object", properties: { status: { const: "queued" }, task_id: { type: "string" } } },
+      },
+      ...problems,
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/posts",
+    summary: "List published posts, newest first",
+    tags: ["posts"],
+    query: ListQuery.extend(PostListQuery.shape),
+    responses: { "200": { description: "Posts", schema: listOf("Post") }, ...problems },
+  },
+  {
+    method: "get",
+    path: "/v1/posts/{id}",
+    summary: "Get a post",
+    tags: ["posts"],
+    params: idParam,
+    responses: { "200": { description: "The post", schema: Post }, ...notFound },
+  },
+  {
+    method: "get",
+    path: "/v1/queues",
+    summary: "Queue depth per state",
+    tags: ["ops"],
+    responses: { "200": { description: "Counts per queue and state" } },
+  },
+];
+
+const toSchema = (schema: z.ZodType | JsonSchema, io: "input" | "output"): JsonSchema => {
+  const id = schema instanceof z.ZodType ? z.globalRegistry.get(schema)?.id : undefined;
+  if (id) return ref(id);
+  if (!(schema instanceof z.ZodType)) return schema;
+  // Nested registered schemas come out as local $defs; point them at the shared components instead.
+  const json = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any", reused: "inline" }) as JsonSchema;
+  delete json.$defs;
+  return JSON.parse(JSON.stringify(json).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+};
+
+function parameters(where: "path" | "query", schema?: z.ZodObject): JsonSchema[] {
+  if (!schema) return [];
+  const json = toSchema(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === "path" || (json.required ?? []).includes(name),
+    schema: s,
+  }));
+}
+
+/** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
+export function buildOpenApiDocument(info: { version: string; serverUrl?: string }): JsonSchema {
+  const components = z.toJSONSchema(z.globalRegistry, {
+    target: "draft-2020-12",
+    unrepresentable: "any",
+    uri: (id) => `#/components/schemas/${id}`,
+  }).schemas as Record<string, JsonSchema>;
+  for (const schema of Object.values(components)) delete schema.$schema;
+  components.Problem ??= toSchema(Problem, "output");
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const params = [...parameters("path", op.params), ...parameters("query", op.query)];
+    if (op.idempotent) {
+      params.push({
+        name: "Idempotency-Key",
+        in: "header",
+        required: false,
+        description: "Retries with the same key return the first result instead of acting twice (kept 24 h)",
+        schema: { type: "string", maxLength: 255 },
+      });
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [code, r] of Object.entries(op.responses)) {
+      responses[code] = {
+        description: r.description,
+        ...(r.schema ? { content: { [r.contentType ?? "application/json"]: { schema: strip(toSchema(r.schema, "output")) } } } : {}),
+      };
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      tags: op.tags,
+      operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.body
+        ? { requestBody: { required: true, content: { "application/json": { schema: strip(toSchema(op.body, "input")) } } } }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "threads-agent API",
+      version: info.version,
+      description:
+        "Persona content pipelines and agent runs, with live progress over Server-Sent Events. Errors are RFC 9457 problem+json.",
+    },
+    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    components: {
+      schemas: components,
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "API key; SSE endpoints also accept ?access_token=" } },
+    },
+    security: [{ apiKey: [] }, {}],
+    paths,
+  };
+}
+
+function strip(schema: JsonSchema): JsonSchema {
+  const { $schema: _, ...rest } = schema;
+  return rest;
+}

@@ -1,0 +1,8 @@
+import { z } from "zod";
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1, "at least 1").max(200, "at most 200").default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });

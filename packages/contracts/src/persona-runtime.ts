@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { Step } from "./events.ts";
+import { Uuid } from "./ids.ts";
+import { PersonaSpec } from "./personas.ts";
+import { TaskType } from "./tasks.ts";
+
+/** POST /v1/generate on persona-runtime; the response is NDJSON, one GenerateFrame per line. */
+export const GenerateRequest = z.object({
+  task_id: Uuid,
+  persona: PersonaSpec,
+  input: z.string().min(1).max(10_000),
+  task_type: TaskType.default("trend"),
+});
+export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+export const LlmCallRecord = z.object({
+  step: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  tokens_in: z.number().int(),
+  tokens_out: z.number().int(),
+  cost_usd: z.number(),
+  latency_ms: z.number(),
+  /** Why this model served the call: "primary", "fallback: <cause>", ... */
+  reason: z.string(),
+});
+export type LlmCallRecord = z.infer<typeof LlmCallRecord>;
+
+export const GenerateFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("step.started"), step: Step }),
+  z.object({ type: z.literal("step.delta"), step: Step, text: z.string() }),
+  z.object({ type: z.literal("step.completed"), step: Step, ms: z.number(), tokens: z.number().int() }),
+  z.object({
+    type: z.literal("result"),
+    hook: z.string(),
+    body: z.string(),
+    text: z.string(),
+    calls: z.array(LlmCallRecord),
+  }),
+  z.object({ type: z.literal("blocked"), reason: z.string(), calls: z.array(LlmCallRecord) }),
+  /** `retryable` false means retrying cannot help (bad request, rejected key). */
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), retryable: z.boolean() }),
+]);
+export type GenerateFrame = z.infer<typeof GenerateFrame>;

@@ -1,0 +1,52 @@
+import type { Persona as PersonaRow, Post as PostRow, Task as TaskRow } from "@prisma/client";
+import type { Persona, Post, Task } from "@threads-agent/contracts";
+
+export type TaskWithPost = TaskRow & { post: PostRow | null };
+
+const iso = (d: Date) => d.toISOString();
+
+export function toPersona(row: PersonaRow): Persona {
+  return {
+    id: row.id,
+    name: row.name,
+    emoji: row.emoji,
+    temperament: row.temperament as Persona["temperament"],
+    description: row.description,
+    hook_prompt: row.hook_prompt,
+    body_prompt: row.body_prompt,
+    hook_model: row.hook_model,
+    body_model: row.body_model,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+export function toPost(row: PostRow): Post {
+  return {
+    id: row.id,
+    task_id: row.task_id,
+    persona_id: row.persona_id,
+    hook: row.hook,
+    body: row.body,
+    text: row.text,
+    published_id: row.published_id,
+    created_at: iso(row.created_at),
+  };
+}
+
+export function toTask(row: TaskWithPost): Task {
+  return {
+    id: row.id,
+    persona_id: row.persona_id,
+    task_type: row.task_type as Task["task_type"],
+    input: row.input,
+    status: row.status as Task["status"],
+    attempts: row.attempts,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    finished_at: row.finished_at ? iso(row.finished_at) : null,
+    post: row.post ? toPost(row.post) : null,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
+    usage: { tokens_in: row.tokens_in, tokens_out: row.tokens_out, cost_usd: Number(row.cost_usd) },
+  };
+}

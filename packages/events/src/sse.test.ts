@@ -1,0 +1,74 @@
+import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
+import { listen, readSse, testEnv } from "@threads-agent/testing";
+import Fastify from "fastify";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventLog } from "./event-log.ts";
+import { streamEvents } from "./sse.ts";
+
+const env = testEnv();
+const redis = new Redis(env.redisUrl);
+const log = new EventLog({ redis, prefix: env.redisPrefix, isTerminal: (t) => TERMINAL_TASK_EVENTS.has(t), retentionSeconds: 60 });
+const app = Fastify();
+app.get<{ Params: { id: string } }>("/events/:id", (request, reply) => {
+  reply.hijack();
+  return streamEvents({
+    log,
+    entity: "task",
+    id: request.params.id,
+    response: reply.raw,
+    lastEventId: request.headers["last-event-id"] as string | undefined,
+    heartbeatMs: 100,
+    snapshot: async () => ({ type: "task.succeeded", at: "x", task_id: request.params.id, snapshot: true }),
+  });
+});
+let url = "";
+
+beforeAll(async () => {
+  url = (await listen(app)).url;
+});
+afterAll(async () => {
+  await app.close();
+  redis.disconnect();
+});
+
+describe("event log + SSE", () => {
+  it("replays history with stream ids, resumes after Last-Event-ID, and ends after the terminal event", async () => {
+    const id = "00000000-0000-7000-8000-000000000001";
+    await log.append("task", id, { type: "task.queued" });
+    await log.append("task", id, { type: "step.started", step: "hook" });
+    await log.append("task", id, { type: "step.completed", step: "hook", ms: 3, tokens: 12 });
+    await log.append("task", id, { type: "task.succeeded", post: {} });
+
+    const all = await readSse(`${url}/events/${id}`);
+    expect(all.messages.map((m) => m.json.type)).toEqual(["task.queued", "step.started", "step.completed", "task.succeeded"]);
+    expect(all.messages.every((m) => m.id && /^\d+-\d+$/.test(m.id))).toBe(true);
+    expect(all.messages[2]?.json).toMatchObject({ type: "step.completed", task_id: id, step: "hook", ms: 3, tokens: 12 });
+    expect(typeof all.messages[0]?.json.at).toBe("string");
+
+    const resumed = await readSse(`${url}/events/${id}`, { headers: { "last-event-id": all.messages[1]?.id ?? "" } });
+    expect(resumed.messages.map((m) => m.id)).toEqual(all.messages.slice(2).map((m) => m.id));
+    expect(await redis.ttl(log.key("task", id))).toBeGreaterThan(0);
+  });
+
+  it("delivers live events to a waiting client and keeps going past a terminal event that is followed by more", async () => {
+    const id = "00000000-0000-7000-8000-000000000002";
+    await log.append("task", id, { type: "task.queued" });
+    await log.append("task", id, { type: "task.failed", error: { code: "x", message: "y" } });
+    await log.append("task", id, { type: "task.queued" });
+    const reading = readSse(`${url}/events/${id}`);
+    await new Promise((r) => setTimeout(r, 250));
+    await log.append("task", id, { type: "task.started", attempt: 1 });
+    await log.append("task", id, { type: "task.succeeded", post: {} });
+    const { messages, comments } = await reading;
+    expect(messages.map((m) => m.json.type)).toEqual(["task.queued", "task.failed", "task.queued", "task.started", "task.succeeded"]);
+    expect(comments).toContain("heartbeat");
+  });
+
+  it("answers an expired stream with the snapshot", async () => {
+    const { messages } = await readSse(`${url}/events/00000000-0000-7000-8000-000000000003`);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.json).toMatchObject({ type: "task.succeeded", snapshot: true });
+    expect(messages[0]?.id).toBeUndefined();
+  });
+});

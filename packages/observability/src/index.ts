@@ -1,0 +1,5 @@
+export { createLogger, type Logger, redactSecrets, SECRET_PATTERNS } from "./logger.ts";
+export { createMetrics, type HttpMetricsHook, type Metrics, observeHttp } from "./metrics.ts";
+export { type OpsServer, type ReadinessCheck, runReadinessChecks, startOpsServer } from "./ops-server.ts";
+export { onShutdown } from "./shutdown.ts";
+export { injectTraceContext, startTracing, type Tracing, tracer, withExtractedContext } from "./tracing.ts";

@@ -1,0 +1,4 @@
+export { type Listening, listen } from "./listen.ts";
+export { readSse, type SseMessage } from "./sse-client.ts";
+export { type TestEnv, testEnv, uniquePrefix } from "./test-env.ts";
+export { waitFor } from "./wait-for.ts";
