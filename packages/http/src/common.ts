@@ -1,0 +1,132 @@
+import type { Problem } from "@threads-agent/contracts";
+import { type Logger, type Metrics, observeHttp, type ReadinessCheck, runReadinessChecks } from "@threads-agent/observability";
+import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import { AppError } from "./errors.ts";
+
+export type CommonOptions = {
+  logger: Logger;
+  metrics: Metrics;
+  checks: ReadinessCheck[];
+  /** False while shutting down, so /ready fails and load balancers drain this instance. */
+  accepting?: () => boolean;
+};
+
+const PROBLEM_TYPE_BASE = "https://threads-agent.dev/problems/";
+
+export function sendProblem(reply: FastifyReply, problem: Problem) {
+  return reply.code(problem.status).type("application/problem+json").send(problem);
+}
+
+// Fastify's own errors for bad requests, with messages a client can act on.
+const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; title: string; detail: (e: FastifyError) => string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: "malformed-json",
+    title: "Malformed JSON",
+    detail: (e) =>
+      `The body is not valid JSON: ${e.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, "").trim() || "parse error"}`,
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: "malformed-json",
+    title: "Malformed JSON",
+    detail: () => "The body is empty but content-type is application/json",
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: "unsupported-media-type",
+    title: "Unsupported media type",
+    detail: () => "Send the body as application/json",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: "bad-request",
+    title: "Bad request",
+    detail: () => "Content-Length does not match the body",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "body-too-large", title: "Body too large", detail: (e) => e.message },
+  FST_ERR_CTP_INVALID_TYPE: {
+    status: 415,
+    code: "unsupported-media-type",
+    title: "Unsupported media type",
+    detail: () => "Send the body as application/json",
+  },
+};
+
+/**
+ * The pieces every HTTP service shares: problem+json for every error (never a stack trace, 5xx
+ * text hidden), a problem+json 404, RED metrics per route, access logs, /health, /ready, /metrics.
+ */
+export function registerCommon(app: FastifyInstance, options: CommonOptions): void {
+  const observe = observeHttp(options.metrics);
+
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    if (route === "/health" || route === "/ready" || route === "/metrics") return;
+    options.logger.info(
+      {
+        req_id: request.id,
+        method: request.method,
+        route,
+        url: request.url.split("?")[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      "request",
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(reply, {
+        type: PROBLEM_TYPE_BASE + error.code,
+        title: error.title,
+        status: error.status,
+        detail: error.message,
+        instance: request.url.split("?")[0],
+        ...(error.errors ? { errors: error.errors } : {}),
+      });
+    }
+    const known = FRAMEWORK_ERRORS[(error as FastifyError).code];
+    if (known) {
+      return sendProblem(reply, {
+        type: PROBLEM_TYPE_BASE + known.code,
+        title: known.title,
+        status: known.status,
+        detail: known.detail(error as FastifyError),
+      });
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return sendProblem(reply, { type: PROBLEM_TYPE_BASE + "bad-request", title: "Bad request", status, detail: error.message });
+    }
+    options.logger.error({ err: error, req_id: request.id, route: request.routeOptions.url }, "unhandled error");
+    return sendProblem(reply, {
+      type: PROBLEM_TYPE_BASE + "internal",
+      title: "Internal error",
+      status: 500,
+      detail: `Something went wrong on our side; quote request id ${request.id} when reporting it`,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: PROBLEM_TYPE_BASE + "not-found",
+      title: "Not found",
+      status: 404,
+      detail: `No route ${request.method} ${request.url.split("?")[0]}`,
+    }),
+  );
+
+  app.get("/health", async () => ({ status: "ok" }));
+  app.get("/ready", async (_request, reply) => {
+    if (options.accepting && !options.accepting()) return reply.code(503).send({ status: "shutting_down", checks: {} });
+    const result = await runReadinessChecks(options.checks);
+    return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? "ready" : "not_ready", checks: result.checks });
+  });
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+}
