@@ -10,3 +10,21 @@ export const ContentJob = z.object({
   trace: z.record(z.string(), z.string()).optional(),
 });
 export type ContentJob = z.infer<typeof ContentJob>;
+
+/** Redis keys shared between services; every key starts with the deployment's REDIS_PREFIX. */
+export const redisKeys = (prefix: string) => ({
+  /** Set by the orchestrator when a running task must stop; the worker holding it acts on it. */
+  cancelTask: (taskId: string) => `${prefix}:cancel:task:${taskId}`,
+  /** Idempotency-Key records: `<entity id>:<body hash>`. */
+  idempotency: (scope: string, key: string) => `${prefix}:idem:${scope}:${key}`,
+});
+
+/** Job options the orchestrator gives every content job (the worker reads attempts from the job). */
+export const contentJobOptions = (taskId: string, attempts: number, backoffMs: number) => ({
+  jobId: taskId,
+  attempts,
+  backoff: { type: "exponential" as const, delay: backoffMs },
+  // Completed jobs are only bookkeeping (the database has the result); failed ones stay as dead letters.
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+});
