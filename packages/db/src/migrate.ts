@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 
@@ -22,9 +23,34 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   }
 }
 
-/** `prisma migrate deploy`: the same command the chart's pre-install hook runs. */
-export function migrateDatabase(databaseUrl: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Migration folders not yet recorded as applied; null when the database has no migration table yet. */
+export async function pendingMigrations(databaseUrl: string): Promise<string[] | null> {
+  const folders = (await readdir(path.join(PACKAGE_DIR, "prisma", "migrations"), { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ migration_name: string }>(
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+    );
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return folders.filter((name) => !applied.has(name));
+  } catch {
+    return null;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * `prisma migrate deploy`: the same command the chart's pre-install hook runs. Skipped when every
+ * migration is already applied, since the CLI lingers ~10 s after finishing.
+ */
+export async function migrateDatabase(databaseUrl: string): Promise<void> {
+  const pending = await pendingMigrations(databaseUrl);
+  if (pending && pending.length === 0) return;
+  await new Promise<void>((resolve, reject) => {
     const child = spawn("pnpm", ["exec", "prisma", "migrate", "deploy"], {
       cwd: PACKAGE_DIR,
       env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1" },

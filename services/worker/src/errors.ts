@@ -1,0 +1,38 @@
+/**
+ * A failure that another attempt may fix (a dependency down, a timeout, a 5xx). Thrown from the
+ * processor, BullMQ retries it with backoff until the attempts run out.
+ */
+export class TransientError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TransientError";
+    this.code = code;
+  }
+}
+
+/** A failure no retry can fix (a request the dependency rejects as invalid). */
+export class PermanentError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PermanentError";
+    this.code = code;
+  }
+}
+
+export function errorCode(err: unknown): string {
+  return err instanceof TransientError || err instanceof PermanentError ? err.code : "internal";
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Describes a fetch failure by its cause (ECONNREFUSED, timeout) rather than "fetch failed". */
+export function describeFetchError(err: unknown): string {
+  if (err instanceof Error && err.name === "TimeoutError") return "timed out";
+  if (err instanceof Error && err.name === "AbortError") return "aborted";
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? errorMessage(err);
+}

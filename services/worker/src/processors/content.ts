@@ -1,0 +1,239 @@
+import { type GenerateFrame, type LlmCallRecord, type Post, type TaskEvent, newId, redisKeys } from "@threads-agent/contracts";
+import { type Db, type PostRow, Prisma, toPost } from "@threads-agent/db";
+import type { EventLog } from "@threads-agent/events";
+import { type Logger, injectTraceContext } from "@threads-agent/observability";
+import type { Redis } from "ioredis";
+import type { PersonaRuntimeClient } from "../persona-runtime-client.ts";
+import type { ThreadsClient } from "../threads-client.ts";
+import { PermanentError, TransientError } from "../errors.ts";
+import type { WorkerMetrics } from "../metrics.ts";
+
+export type ContentDeps = {
+  db: Db;
+  redis: Redis;
+  prefix: string;
+  events: EventLog;
+  runtime: PersonaRuntimeClient;
+  threads: ThreadsClient;
+  logger: Logger;
+  metrics: WorkerMetrics;
+};
+
+export type Outcome = "succeeded" | "blocked" | "cancelled" | "skipped";
+
+const ACTIVE = ["queued", "running"];
+const PROGRESS = new Set(["step.started", "step.completed", "step.delta"]);
+
+/**
+ * Drives one content task to a terminal state. Safe to run again for the same task at any point
+ * (a retry, or a stalled job taken over from a killed worker): a finished task is left alone, a
+ * stored post is not generated again, and the publish call carries the task id as its idempotency
+ * key, so each task has exactly one post, published once.
+ */
+export async function processContentTask(deps: ContentDeps, taskId: string, attempt: number, signal: AbortSignal): Promise<Outcome> {
+  const { db, events, logger } = deps;
+  const log = logger.child({ task_id: taskId, attempt });
+  const emit = (event: TaskEvent) => events.append("task", taskId, event);
+
+  const task = await db.task.findUnique({ where: { id: taskId }, include: { post: true, persona: true } });
+  if (!task) {
+    log.warn("task row not found; dropping its job");
+    return "skipped";
+  }
+  if (!ACTIVE.includes(task.status)) {
+    log.info({ status: task.status }, "task already finished; nothing to do");
+    return "skipped";
+  }
+  if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId);
+
+  const started = await db.task.updateMany({
+    where: { id: taskId, status: { in: ACTIVE } },
+    data: { status: "running", attempts: attempt, started_at: task.started_at ?? new Date() },
+  });
+  if (started.count === 0) return "skipped";
+  await emit({ type: "task.started", attempt });
+  const begun = performance.now();
+
+  let post: PostRow | null = task.post;
+  if (!post) {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal.addEventListener("abort", abort, { once: true });
+    let cancelled = false;
+    const generateStarted = performance.now();
+    const final = await deps.runtime
+      .generate(
+        {
+          task_id: taskId,
+          input: task.input,
+          task_type: task.task_type as "trend" | "pain",
+          persona: {
+            id: task.persona.id,
+            name: task.persona.name,
+            emoji: task.persona.emoji,
+            temperament: task.persona.temperament as "kind",
+            description: task.persona.description,
+            hook_prompt: task.persona.hook_prompt,
+            body_prompt: task.persona.body_prompt,
+            hook_model: task.persona.hook_model,
+            body_model: task.persona.body_model,
+          },
+        },
+        {
+          signal: controller.signal,
+          headers: injectTraceContext(),
+          onFrame: async (frame: GenerateFrame) => {
+            if (!PROGRESS.has(frame.type)) return;
+            await emit(frame as TaskEvent);
+            // Between steps is where a cancel takes effect (checking on every token would cost a round trip each).
+            if (frame.type === "step.completed" && (await cancelRequested(deps, taskId))) {
+              cancelled = true;
+              controller.abort();
+            }
+          },
+        },
+      )
+      .catch((err: unknown) => {
+        if (cancelled) return null;
+        throw err;
+      })
+      .finally(() => signal.removeEventListener("abort", abort));
+    deps.metrics.latency.observe({ phase: "generate" }, (performance.now() - generateStarted) / 1000);
+
+    if (cancelled || final === null) return finishCancelled(deps, taskId);
+    if (final.type === "error") {
+      if (final.retryable) throw new TransientError(final.code, final.message);
+      throw new PermanentError(final.code, final.message);
+    }
+    if (final.type === "blocked") {
+      await recordCalls(deps, taskId, final.calls);
+      const blocked = await db.task.updateMany({
+        where: { id: taskId, status: "running" },
+        data: { status: "blocked", error_code: "guardrail_blocked", error_message: final.reason, finished_at: new Date() },
+      });
+      if (blocked.count === 1) {
+        await emit({ type: "task.blocked", reason: final.reason });
+        deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "blocked" });
+      }
+      log.info({ reason: final.reason }, "task blocked by the guardrail");
+      return "blocked";
+    }
+    post = await storePost(deps, task.id, task.persona_id, final);
+  }
+
+  if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId);
+
+  if (!post.published_id) {
+    const publishStarted = performance.now();
+    const published = await deps.threads.publish({ text: post.text, persona_id: post.persona_id }, taskId, injectTraceContext());
+    deps.metrics.latency.observe({ phase: "publish" }, (performance.now() - publishStarted) / 1000);
+    post = await db.post.update({ where: { id: post.id }, data: { published_id: published.id, published_at: new Date(published.published_at) } });
+  }
+
+  const done = await db.task.updateMany({
+    where: { id: taskId, status: "running" },
+    data: { status: "succeeded", error_code: null, error_message: null, finished_at: new Date() },
+  });
+  if (done.count === 1) {
+    const apiPost: Post = toPost(post);
+    await emit({ type: "task.succeeded", post: apiPost });
+    const usage = await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { cost_usd: true } });
+    deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "succeeded" });
+    deps.metrics.costPerPost.observe({ persona_id: task.persona_id }, Number(usage.cost_usd));
+    deps.metrics.latency.observe({ phase: "total" }, (performance.now() - begun) / 1000);
+    log.info({ post_id: post.id, published_id: post.published_id }, "task succeeded");
+  }
+  return "succeeded";
+}
+
+/** Post, its model calls and the task's usage totals in one transaction; a concurrent attempt's post wins. */
+async function storePost(
+  deps: ContentDeps,
+  taskId: string,
+  personaId: string,
+  result: { hook: string; body: string; text: string; calls: LlmCallRecord[] },
+): Promise<PostRow> {
+  try {
+    const [post] = await deps.db.$transaction([
+      deps.db.post.create({ data: { id: newId(), task_id: taskId, persona_id: personaId, hook: result.hook, body: result.body, text: result.text } }),
+      ...callWrites(deps, taskId, result.calls),
+    ]);
+    return post as PostRow;
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+      return deps.db.post.findUniqueOrThrow({ where: { task_id: taskId } });
+    }
+    throw err;
+  }
+}
+
+async function recordCalls(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]): Promise<void> {
+  if (calls.length) await deps.db.$transaction(callWrites(deps, taskId, calls));
+}
+
+function callWrites(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]) {
+  const totals = calls.reduce(
+    (sum, c) => ({ tokens_in: sum.tokens_in + c.tokens_in, tokens_out: sum.tokens_out + c.tokens_out, cost_usd: sum.cost_usd + c.cost_usd }),
+    { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+  );
+  for (const c of calls) deps.metrics.llmCost.inc({ provider: c.provider, model: c.model }, c.cost_usd);
+  return [
+    deps.db.llmCall.createMany({
+      data: calls.map((c) => ({
+        id: newId(),
+        task_id: taskId,
+        step: c.step,
+        provider: c.provider,
+        model: c.model,
+        tokens_in: c.tokens_in,
+        tokens_out: c.tokens_out,
+        cost_usd: c.cost_usd,
+        latency_ms: Math.round(c.latency_ms),
+        reason: c.reason,
+      })),
+    }),
+    deps.db.task.update({
+      where: { id: taskId },
+      data: { tokens_in: { increment: totals.tokens_in }, tokens_out: { increment: totals.tokens_out }, cost_usd: { increment: totals.cost_usd } },
+    }),
+  ];
+}
+
+async function cancelRequested(deps: ContentDeps, taskId: string): Promise<boolean> {
+  return (await deps.redis.exists(redisKeys(deps.prefix).cancelTask(taskId))) === 1;
+}
+
+/** The worker holding a task is the one that ends it as cancelled (one writer per running task). */
+async function finishCancelled(deps: ContentDeps, taskId: string): Promise<Outcome> {
+  const result = await deps.db.task.updateMany({
+    where: { id: taskId, status: { in: ACTIVE } },
+    data: { status: "cancelled", finished_at: new Date() },
+  });
+  if (result.count === 1) await deps.events.append("task", taskId, { type: "task.cancelled" });
+  await deps.redis.del(redisKeys(deps.prefix).cancelTask(taskId));
+  deps.logger.info({ task_id: taskId }, "task cancelled");
+  return "cancelled";
+}
+
+/** Records a failed attempt: the final one fails the task, earlier ones announce the retry. */
+export async function recordFailure(
+  deps: ContentDeps,
+  taskId: string,
+  failure: { attempt: number; final: boolean; code: string; message: string; delayMs: number },
+): Promise<void> {
+  if (!failure.final) {
+    await deps.events.append("task", taskId, { type: "task.retrying", attempt: failure.attempt, error: failure.message, delay_ms: failure.delayMs });
+    deps.metrics.retries.inc({ code: failure.code });
+    return;
+  }
+  const message = failure.attempt > 1 ? `${failure.message} (gave up after ${failure.attempt} attempts)` : failure.message;
+  const result = await deps.db.task.updateMany({
+    where: { id: taskId, status: { in: ACTIVE } },
+    data: { status: "failed", error_code: failure.code, error_message: message, finished_at: new Date() },
+  });
+  if (result.count === 1) {
+    await deps.events.append("task", taskId, { type: "task.failed", error: { code: failure.code, message } });
+    const task = await deps.db.task.findUnique({ where: { id: taskId }, select: { persona_id: true } });
+    if (task) deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "failed" });
+  }
+}
