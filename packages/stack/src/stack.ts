@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import readline from "node:readline";
+import { freePort } from "./free-port.ts";
+import { SERVICES, type ServiceName, type ServiceSpec, serviceEntry, serviceExists } from "./services.ts";
+
+export type StackOptions = {
+  /** Environment every service gets (DATABASE_URL, REDIS_URL, REDIS_PREFIX, keys, ...). */
+  env: Record<string, string | undefined>;
+  /** Per-service extra environment. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Which services; default: all that exist in this checkout. */
+  services?: ServiceName[];
+  /** Fixed ports (the run command uses the documented defaults); free ports otherwise. */
+  ports?: "defaults" | "free";
+  /** Receives each output line of each service. */
+  onLine?: (service: ServiceName, line: string, stream: "stdout" | "stderr") => void;
+  /** Called when a service exits without being asked to. */
+  onExit?: (service: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
+  healthTimeoutMs?: number;
+};
+
+export type Stack = {
+  urls: Record<ServiceName, string>;
+  env: Record<string, string>;
+  /** Starts a stopped (or killed) service again with the same port and environment. */
+  start(name: ServiceName, extraEnv?: Record<string, string>): Promise<void>;
+  /** Sends a signal and waits for the exit (SIGKILL simulates a crash). */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  running(name: ServiceName): boolean;
+  /** SIGTERM to every service, in reverse start order, waiting for each to exit. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Runs every service as a local Node process against local Redis and PostgreSQL: the same code
+ * paths as in the cluster, used by the README's run command and by the end-to-end tests.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const wanted = options.services ?? SERVICES.map((s) => s.name).filter(serviceExists);
+  const specs = SERVICES.filter((s) => wanted.includes(s.name));
+  const ports = new Map<ServiceName, number>();
+  for (const spec of specs) ports.set(spec.name, options.ports === "defaults" ? spec.defaultPort : await freePort());
+  const urls = Object.fromEntries(specs.map((s) => [s.name, `http://127.0.0.1:${ports.get(s.name)}`])) as Record<ServiceName, string>;
+
+  // Where each service finds the others.
+  const shared: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) shared[k] = v;
+  if (urls["persona-runtime"]) shared.PERSONA_RUNTIME_URL = urls["persona-runtime"];
+  if (urls["fake-threads"]) shared.THREADS_API_URL = urls["fake-threads"];
+  shared.HOST ??= "127.0.0.1";
+
+  const children = new Map<ServiceName, ChildProcess>();
+  const stopping = new Set<ServiceName>();
+
+  const start = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
+    const spec = specs.find((s) => s.name === name) as ServiceSpec;
+    const env = { ...process.env, ...shared, ...options.serviceEnv?.[name], ...extraEnv, [spec.portVariable]: String(ports.get(name)) };
+    const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ["ignore", "pipe", "pipe"] });
+    children.set(name, child);
+    stopping.delete(name);
+    for (const stream of ["stdout", "stderr"] as const) {
+      readline.createInterface({ input: child[stream] }).on("line", (line) => options.onLine?.(name, line, stream));
+    }
+    child.on("exit", (code, signal) => {
+      if (children.get(name) === child) children.delete(name);
+      if (!stopping.has(name)) options.onExit?.(name, code, signal);
+    });
+    await waitHealthy(name, urls[name], child, options.healthTimeoutMs ?? 30_000);
+  };
+
+  const kill = async (name: ServiceName, signal: NodeJS.Signals = "SIGTERM") => {
+    const child = children.get(name);
+    if (!child || child.exitCode !== null) return;
+    stopping.add(name);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    await exited;
+  };
+
+  const stop = async () => {
+    for (const spec of [...specs].reverse()) await kill(spec.name, "SIGTERM");
+  };
+
+  try {
+    // Start in dependency waves so each service finds what it calls already answering.
+    const started = new Set<ServiceName>();
+    while (started.size < specs.length) {
+      const wave = specs.filter((s) => !started.has(s.name) && s.after.every((d) => started.has(d) || !wanted.includes(d)));
+      await Promise.all(wave.map((s) => start(s.name)));
+      for (const s of wave) started.add(s.name);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return { urls, env: shared, start, kill, stop, running: (name) => children.has(name) };
+}
+
+async function waitHealthy(name: ServiceName, url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited (code ${child.exitCode ?? child.signalCode}) before it was healthy; see its output above`);
+    }
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not answer ${url}/health within ${timeoutMs} ms`);
+}

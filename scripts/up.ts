@@ -1,0 +1,159 @@
+// The embedded stack: every service as a local process against local Redis and PostgreSQL, agent
+// backend `local`, offline LLM unless keys are set. Started by `scripts/up` (which installs first).
+import { ensureDatabase, migrateDatabase, createDb, seedPersonas } from "@threads-agent/db";
+import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
+import { parseArgs } from "node:util";
+
+const { values: args } = parseArgs({
+  options: {
+    once: { type: "boolean", default: process.env.ONCE === "1" || process.env.ONCE === "true" },
+    "no-demo": { type: "boolean", default: false },
+    quiet: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help) {
+  console.log(`usage: scripts/up [--once] [--no-demo] [--quiet]
+  --once      run the demo task and agent run, then stop everything and exit (0 when both succeeded)
+  --no-demo   only start the stack
+  --quiet     hide service logs (warnings and errors still show)
+Environment: DATABASE_URL, REDIS_URL, REDIS_PREFIX, OPENAI_API_KEY, ANTHROPIC_API_KEY, API_KEYS (see README).`);
+  process.exit(0);
+}
+
+const tty = process.stdout.isTTY;
+const paint = (code: number, text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = (t: string) => paint(1, t);
+const dim = (t: string) => paint(2, t);
+const COLORS: Record<ServiceName, number> = { "fake-threads": 35, "persona-runtime": 36, worker: 33, orchestrator: 32, "agent-launcher": 34 };
+const say = (text: string) => console.log(`${paint(1, "[up]")} ${text}`);
+
+const env = {
+  DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/threads_agent",
+  REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  REDIS_PREFIX: process.env.REDIS_PREFIX ?? "ta",
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  AGENT_BACKEND: process.env.AGENT_BACKEND ?? "local",
+  // The demo agent run clones a repository from this machine.
+  ALLOW_FILE_REPOS: process.env.ALLOW_FILE_REPOS ?? "true",
+  // Stream the offline model's words with a small delay so the dashboard shows the post being written.
+  OFFLINE_STREAM_DELAY_MS: process.env.OFFLINE_STREAM_DELAY_MS ?? "15",
+};
+
+/** pino JSON → one readable line: time, level, message, the interesting fields. */
+function formatLog(line: string): { text: string; level: string } {
+  try {
+    const { time, level, msg, service: _s, name: _n, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const fields = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+      .join(" ");
+    const lvl = String(level ?? "info");
+    const lvlText = lvl === "error" || lvl === "fatal" ? paint(31, lvl.toUpperCase()) : lvl === "warn" ? paint(33, "WARN") : dim(lvl.toUpperCase());
+    return { text: `${dim(String(time ?? "").slice(11, 23))} ${lvlText} ${msg ?? ""} ${dim(fields)}`, level: lvl };
+  } catch {
+    return { text: line, level: "info" };
+  }
+}
+
+async function prepareDatabase() {
+  if (await ensureDatabase(env.DATABASE_URL)) say(`created database ${new URL(env.DATABASE_URL).pathname.slice(1)}`);
+  await migrateDatabase(env.DATABASE_URL);
+  const db = createDb(env.DATABASE_URL);
+  await seedPersonas(db);
+  await db.$disconnect();
+}
+
+async function followTask(api: string): Promise<boolean> {
+  const input = "Open-source AI agents can now fix real bugs in real repositories";
+  say(`demo task: ${bold("ai-elon")} on ${JSON.stringify(input)}`);
+  const res = await fetch(`${api}/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ persona_id: "ai-elon", input }) });
+  const task = (await res.json()) as { id: string };
+  if (res.status !== 202) {
+    say(paint(31, `POST /v1/tasks answered ${res.status}: ${JSON.stringify(task)}`));
+    return false;
+  }
+  say(`task ${task.id} queued; following ${api}/v1/tasks/${task.id}/events`);
+  const stream = await fetch(`${api}/v1/tasks/${task.id}/events`, { headers: { accept: "text/event-stream" } });
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let last: Record<string, unknown> | undefined;
+  let deltaStep = "";
+  for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let i: number;
+    while ((i = buffer.indexOf("\n\n")) >= 0) {
+      const frame = buffer.slice(0, i);
+      buffer = buffer.slice(i + 2);
+      const data = frame.split("\n").find((l) => l.startsWith("data:"));
+      if (!data) continue;
+      const event = JSON.parse(data.slice(5)) as Record<string, unknown>;
+      last = event;
+      if (event.type === "step.delta") {
+        if (deltaStep !== event.step) process.stdout.write(`       ${dim(`${event.step}:`)} `);
+        deltaStep = String(event.step);
+        process.stdout.write(String(event.text));
+        continue;
+      }
+      if (deltaStep) process.stdout.write("\n");
+      deltaStep = "";
+      const extra = event.type === "step.completed" ? dim(` ${event.ms} ms, ${event.tokens} tokens`) : event.reason ? ` ${event.reason}` : event.error ? ` ${JSON.stringify(event.error)}` : "";
+      console.log(`  ${paint(36, "sse")} ${String(event.type)}${event.step && event.type !== "step.completed" ? ` ${event.step}` : event.type === "step.completed" ? ` ${event.step}` : ""}${extra}`);
+    }
+  }
+  if (last?.type !== "task.succeeded") return false;
+  const post = last.post as { text: string; published_id: string };
+  console.log(`\n${bold("Published to fake-threads")} ${dim(`(id ${post.published_id})`)}:\n\n${post.text.replace(/^/gm, "    ")}\n`);
+  return true;
+}
+
+let stack: Stack | undefined;
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  say("stopping every service...");
+  await stack?.stop();
+  say("stopped");
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+try {
+  say(`database ${new URL(env.DATABASE_URL).host}${new URL(env.DATABASE_URL).pathname}, redis ${new URL(env.REDIS_URL).host} (prefix ${env.REDIS_PREFIX})`);
+  await prepareDatabase();
+  const keys = [process.env.OPENAI_API_KEY && "OpenAI", process.env.ANTHROPIC_API_KEY && "Anthropic"].filter(Boolean);
+  say(`LLM: ${keys.length ? keys.join(" + ") : "offline provider (set OPENAI_API_KEY or ANTHROPIC_API_KEY for real models)"}`);
+  stack = await startStack({
+    env: { ...process.env, ...env },
+    ports: "defaults",
+    onLine: (service, line) => {
+      const { text, level } = formatLog(line);
+      if (args.quiet && level !== "warn" && level !== "error" && level !== "fatal") return;
+      console.log(`${paint(COLORS[service], `[${service}]`.padEnd(18))}${text}`);
+    },
+    onExit: (service, code, signal) => {
+      say(paint(31, `${service} exited unexpectedly (${signal ?? `code ${code}`}); stopping`));
+      void shutdown(1);
+    },
+  });
+  const api = stack.urls.orchestrator;
+  say(`all services up: ${Object.entries(stack.urls).map(([n, u]) => `${n} ${u}`).join(", ")}`);
+
+  let ok = true;
+  if (!args["no-demo"]) ok = (await followTask(api)) && ok;
+
+  console.log(`
+${bold("threads-agent is running")}
+  Dashboard      ${paint(4, `${api}/`)}
+  API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
+  Metrics        ${api}/metrics
+  fake-threads   ${stack.urls["fake-threads"]}/published
+  Try:  curl -s -X POST ${api}/v1/tasks -H 'content-type: application/json' -d '{"persona_id":"ai-jesus","input":"Monday anxiety"}'
+`);
+  if (args.once) await shutdown(ok ? 0 : 1);
+  else say("Ctrl-C stops everything");
+} catch (err) {
+  say(paint(31, err instanceof Error ? err.message : String(err)));
+  await shutdown(1);
+}

@@ -1,0 +1,85 @@
+import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
+import { type TestEnv, readSse, testEnv, waitFor } from "@threads-agent/testing";
+
+export type Fixture = {
+  env: TestEnv;
+  stack: Stack;
+  api: string;
+  logs: string[];
+  json: <T = Record<string, unknown>>(path: string, init?: Omit<RequestInit, "body"> & { body?: unknown }) => Promise<{ status: number; body: T; headers: Headers }>;
+  createTask: (body: Record<string, unknown>, headers?: Record<string, string>) => Promise<Record<string, unknown> & { id: string }>;
+  events: (taskId: string, headers?: Record<string, string>) => ReturnType<typeof readSse>;
+  waitForStatus: (taskId: string, status: string, timeoutMs?: number) => Promise<Record<string, unknown>>;
+  published: (taskId: string) => Promise<{ id: string; text: string; idempotency_key: string | null }[]>;
+};
+
+/** Starts the content pipeline's services as processes against this run's database and a fresh Redis prefix. */
+export async function startPipeline(extraEnv: Record<string, string> = {}, services?: ServiceName[]): Promise<Fixture> {
+  const env = testEnv();
+  const logs: string[] = [];
+  const stack = await startStack({
+    env: {
+      DATABASE_URL: env.databaseUrl,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: env.redisPrefix,
+      LOG_LEVEL: "info",
+      // Fast retries and takeovers so fault tests finish in seconds.
+      TASK_MAX_ATTEMPTS: "3",
+      TASK_BACKOFF_MS: "200",
+      WORKER_LOCK_MS: "2000",
+      WORKER_STALLED_INTERVAL_MS: "1000",
+      SWEEP_INTERVAL_MS: "500",
+      SWEEP_AFTER_MS: "1000",
+      SSE_HEARTBEAT_MS: "1000",
+      PERSONA_RUNTIME_TIMEOUT_MS: "10000",
+      ...extraEnv,
+    },
+    services: services ?? ["fake-threads", "persona-runtime", "worker", "orchestrator"],
+    onLine: (service, line) => {
+      logs.push(`[${service}] ${line}`);
+      if (logs.length > 5000) logs.splice(0, 1000);
+    },
+  });
+  const api = stack.urls.orchestrator;
+
+  const json: Fixture["json"] = async (path, init = {}) => {
+    const { body, headers, ...rest } = init;
+    const res = await fetch(path.startsWith("http") ? path : `${api}${path}`, {
+      ...rest,
+      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(headers as Record<string, string>) },
+      ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+    } as RequestInit);
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as never, headers: res.headers };
+  };
+
+  return {
+    env,
+    stack,
+    api,
+    logs,
+    json,
+    async createTask(body, headers) {
+      const res = await json<Record<string, unknown> & { id: string }>("/v1/tasks", { method: "POST", body, ...(headers ? { headers } : {}) });
+      if (res.status !== 202) throw new Error(`POST /v1/tasks answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    events: (taskId, headers) => readSse(`${api}/v1/tasks/${taskId}/events`, { ...(headers ? { headers } : {}), timeoutMs: 45_000 }),
+    waitForStatus: (taskId, status, timeoutMs = 30_000) =>
+      waitFor(
+        `task ${taskId} to be ${status}`,
+        async () => {
+          const res = await json(`/v1/tasks/${taskId}`);
+          return res.body.status === status ? res.body : null;
+        },
+        timeoutMs,
+        100,
+      ),
+    async published(taskId) {
+      const res = await json<{ items: { id: string; text: string; idempotency_key: string | null }[] }>(`${stack.urls["fake-threads"]}/published?limit=1000`);
+      const body = res.body as unknown;
+      const items = (Array.isArray(body) ? body : (body as { items: { id: string; text: string; idempotency_key: string | null }[] }).items);
+      return items.filter((p) => p.idempotency_key === taskId);
+    },
+  };
+}
