@@ -1,0 +1,168 @@
+{{/*
+The Deployment of a threads-agent service. Each component's deployment.yaml calls this with:
+  ctx, component (label/name), values (its values block), portName ("http" or "metrics"), port,
+  configTemplate (path of its configmap.yaml, for checksum/config), env (extra env YAML: secrets),
+  usesDatabase (bool: adds the wait-for-schema init container), serviceAccountName, automountToken.
+*/}}
+{{- define "threads-agent.serviceDeployment" -}}
+{{- $ctx := .ctx -}}
+{{- $v := .values -}}
+{{- $name := include "threads-agent.componentName" (dict "ctx" $ctx "component" .component) -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "threads-agent.labels" (dict "ctx" $ctx "component" .component) | nindent 4 }}
+spec:
+  {{- if not (and $v.hpa $v.hpa.enabled) }}
+  replicas: {{ $v.replicas }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "threads-agent.selectorLabels" (dict "ctx" $ctx "component" .component) | nindent 6 }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 1
+      maxUnavailable: 0
+  template:
+    metadata:
+      labels:
+        {{- include "threads-agent.labels" (dict "ctx" $ctx "component" .component) | nindent 8 }}
+      annotations:
+        checksum/config: {{ include (print $ctx.Template.BasePath "/" .configTemplate) $ctx | sha256sum }}
+        checksum/secrets: {{ toJson $ctx.Values.secrets | sha256sum }}
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ .port | quote }}
+        prometheus.io/path: /metrics
+        {{- with $v.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ .serviceAccountName }}
+      automountServiceAccountToken: {{ .automountToken | default false }}
+      {{- with include "threads-agent.imagePullSecrets" $ctx }}{{ . | nindent 6 }}{{ end }}
+      securityContext:
+        {{- include "threads-agent.podSecurityContext" $ctx | nindent 8 }}
+      terminationGracePeriodSeconds: {{ include "threads-agent.terminationGracePeriodSeconds" $ctx }}
+      {{- if .usesDatabase }}
+      {{- with include "threads-agent.waitForSchema" $ctx }}
+      initContainers:
+        {{- . | nindent 8 }}
+      {{- end }}
+      {{- end }}
+      containers:
+        - name: {{ .component }}
+          image: {{ include "threads-agent.image" (dict "ctx" $ctx "image" $v.image) }}
+          imagePullPolicy: {{ $ctx.Values.global.imagePullPolicy }}
+          ports:
+            - name: {{ .portName }}
+              containerPort: {{ .port }}
+              protocol: TCP
+          envFrom:
+            - configMapRef:
+                name: {{ $name }}
+          {{- if or .env $v.extraEnv }}
+          env:
+            {{- with .env }}
+            {{- . | nindent 12 }}
+            {{- end }}
+            {{- with $v.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          {{- end }}
+          startupProbe:
+            httpGet: { path: /health, port: {{ .portName }} }
+            periodSeconds: 2
+            failureThreshold: 30
+          livenessProbe:
+            httpGet: { path: /health, port: {{ .portName }} }
+            periodSeconds: 10
+            timeoutSeconds: 3
+            failureThreshold: 3
+          readinessProbe:
+            httpGet: { path: /ready, port: {{ .portName }} }
+            periodSeconds: 5
+            timeoutSeconds: 3
+            failureThreshold: 2
+          resources:
+            {{- toYaml $v.resources | nindent 12 }}
+          securityContext:
+            {{- include "threads-agent.containerSecurityContext" $ctx | nindent 12 }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: 256Mi
+      {{- include "threads-agent.scheduling" $v | nindent 6 }}
+{{- end -}}
+
+{{/* ClusterIP Service: (dict "ctx" $ "component" "orchestrator" "portName" "http" "port" 8080 "targetPort" "http" "type" "ClusterIP") */}}
+{{- define "threads-agent.service" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+  labels:
+    {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
+spec:
+  type: {{ .type | default "ClusterIP" }}
+  selector:
+    {{- include "threads-agent.selectorLabels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
+  ports:
+    - name: {{ .portName }}
+      port: {{ .port }}
+      targetPort: {{ .targetPort | default .portName }}
+      protocol: TCP
+{{- end -}}
+
+{{/* PodDisruptionBudget: (dict "ctx" $ "component" "worker" "pdb" .Values.worker.pdb) */}}
+{{- define "threads-agent.pdb" -}}
+{{- if .pdb.enabled }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+  labels:
+    {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
+spec:
+  maxUnavailable: {{ .pdb.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "threads-agent.selectorLabels" (dict "ctx" .ctx "component" .component) | nindent 6 }}
+{{- end }}
+{{- end -}}
+
+{{/* HorizontalPodAutoscaler on CPU: (dict "ctx" $ "component" "worker" "hpa" .Values.worker.hpa) */}}
+{{- define "threads-agent.hpa" -}}
+{{- if .hpa.enabled }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+  labels:
+    {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+  minReplicas: {{ .hpa.minReplicas }}
+  maxReplicas: {{ .hpa.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ .hpa.targetCPUUtilizationPercentage }}
+  behavior:
+    scaleDown:
+      # Workers hand back in-flight jobs on SIGTERM; scale down gently.
+      stabilizationWindowSeconds: 300
+{{- end }}
+{{- end -}}

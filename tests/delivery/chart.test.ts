@@ -1,0 +1,208 @@
+// The Helm chart: lint and render with every values file, every object valid against the Kubernetes
+// schema (kubernetes-models, offline), the `fail` checks for inconsistent values, and the switches
+// between built-in and external backing services.
+import { beforeAll, describe, expect, it } from "vitest";
+import { componentName, ensureTools, find, helmTemplate, type K8sObject, render, run, tool, VALUES_FILES, CHART } from "./chart-helpers.ts";
+
+beforeAll(() => ensureTools());
+
+async function validateObject(o: K8sObject): Promise<void> {
+  // kubernetes-models mirrors the API: kubernetes-models/<group>/<version>/<Kind> (core: v1/<Kind>).
+  const module = await import(`kubernetes-models/${o.apiVersion}/${o.kind}`).catch(() => null);
+  if (!module) throw new Error(`${o.kind}/${o.metadata.name}: no schema for ${o.apiVersion} ${o.kind}`);
+  const Model = module[o.kind] ?? module.default;
+  new Model(o).validate();
+}
+
+describe.each(VALUES_FILES)("chart with %s", (valuesFile) => {
+  it("passes helm lint", () => {
+    const args = ["lint", CHART, "--strict", "--namespace", "threads-agent"];
+    if (valuesFile !== "values.yaml") args.push("-f", `${CHART}/${valuesFile}`);
+    const result = run(tool("helm"), args);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain("0 chart(s) failed");
+  });
+
+  it("renders, and every object validates against the Kubernetes schema", async () => {
+    const objects = render({ valuesFile });
+    expect(objects.length).toBeGreaterThan(20);
+    const problems: string[] = [];
+    for (const o of objects) {
+      try {
+        await validateObject(o);
+      } catch (err) {
+        problems.push(`${o.kind}/${o.metadata.name}: ${(err as Error).message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("gives every object a unique kind/name and the common labels", () => {
+    const objects = render({ valuesFile });
+    const ids = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const o of objects) {
+      expect(o.metadata.labels?.["app.kubernetes.io/name"], `${o.kind}/${o.metadata.name}`).toBe("threads-agent");
+      expect(o.metadata.labels?.["app.kubernetes.io/instance"], `${o.kind}/${o.metadata.name}`).toBe("ta");
+      expect(o.metadata.labels?.["app.kubernetes.io/component"], `${o.kind}/${o.metadata.name}`).toBeTruthy();
+    }
+  });
+
+  it("selects pods by name/instance/component only, and every Service has endpoints to select", () => {
+    const objects = render({ valuesFile });
+    const podLabels = objects
+      .filter((o) => ["Deployment", "StatefulSet"].includes(o.kind))
+      .map((o) => {
+        expect(Object.keys(o.spec.selector.matchLabels).sort()).toEqual(["app.kubernetes.io/component", "app.kubernetes.io/instance", "app.kubernetes.io/name"]);
+        return o.spec.template.metadata.labels as Record<string, string>;
+      });
+    for (const svc of objects.filter((o) => o.kind === "Service")) {
+      const selector = svc.spec.selector as Record<string, string>;
+      const matched = podLabels.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+      expect(matched, `Service ${svc.metadata.name} selects no pod`).toBe(true);
+    }
+  });
+});
+
+describe("chart behaviour", () => {
+  it("defaults: a Deployment per service, an HPA-ready spec, PDBs, and the backing services built in", () => {
+    const objects = render();
+    for (const c of ["orchestrator", "worker", "persona-runtime", "fake-threads", "agent-launcher", "prometheus", "grafana", "jaeger"]) {
+      find(objects, "Deployment", componentName(c));
+    }
+    find(objects, "StatefulSet", componentName("redis"));
+    const pg = find(objects, "StatefulSet", componentName("postgresql"));
+    expect(pg.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("8Gi");
+    for (const c of ["orchestrator", "worker", "persona-runtime"]) find(objects, "PodDisruptionBudget", componentName(c));
+  });
+
+  it("prod: HPAs for orchestrator, worker and persona-runtime, no built-in databases, no fake-threads", () => {
+    const objects = render({ valuesFile: "values-prod.yaml" });
+    for (const c of ["orchestrator", "worker", "persona-runtime"]) {
+      const hpa = find(objects, "HorizontalPodAutoscaler", componentName(c));
+      expect(hpa.spec.scaleTargetRef.name).toBe(componentName(c));
+      // replicas are left to the HPA
+      expect(find(objects, "Deployment", componentName(c)).spec.replicas).toBeUndefined();
+    }
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    for (const gone of ["postgresql", "redis", "fake-threads", "jaeger"]) {
+      expect(kinds.filter((k) => k.endsWith(`-${gone}`))).toEqual([]);
+    }
+    // Database and Redis URLs come from the operator's Secrets.
+    const worker = find(objects, "Deployment", componentName("worker")).spec.template.spec.containers[0];
+    const ref = (name: string) => worker.env.find((e: { name: string }) => e.name === name)?.valueFrom?.secretKeyRef;
+    expect(ref("DATABASE_URL")).toEqual({ name: "threads-agent-database", key: "DATABASE_URL" });
+    expect(ref("REDIS_URL")).toEqual({ name: "threads-agent-redis", key: "REDIS_URL" });
+    const cm = find(objects, "ConfigMap", componentName("worker"));
+    expect(cm.data.THREADS_API_URL).toBe("https://graph.threads.net");
+    expect(cm.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel-collector.observability.svc:4318");
+  });
+
+  it("Redis keeps an append-only file and never evicts (BullMQ)", () => {
+    const cm = find(render(), "ConfigMap", componentName("redis"));
+    expect(cm.data["redis.conf"]).toMatch(/^appendonly yes$/m);
+    expect(cm.data["redis.conf"]).toMatch(/^appendfsync everysec$/m);
+    expect(cm.data["redis.conf"]).toMatch(/^maxmemory-policy noeviction$/m);
+    const sts = find(render(), "StatefulSet", componentName("redis"));
+    expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe("data");
+  });
+
+  it("runs prisma migrate deploy as a hook: pre-install with an external database, post-install with the built-in one", () => {
+    const external = find(render({ valuesFile: "values-prod.yaml" }), "Job", componentName("migrate"));
+    expect(external.metadata.annotations?.["helm.sh/hook"]).toBe("pre-install,pre-upgrade");
+    expect(external.spec.template.spec.containers[0].command).toEqual(["node", "node_modules/prisma/build/index.js", "migrate", "deploy"]);
+    const builtIn = find(render(), "Job", componentName("migrate"));
+    // The built-in PostgreSQL does not exist before the first install; DB pods wait for the schema.
+    expect(builtIn.metadata.annotations?.["helm.sh/hook"]).toBe("post-install,pre-upgrade");
+    const orchestrator = find(render(), "Deployment", componentName("orchestrator"));
+    expect(orchestrator.spec.template.spec.initContainers.map((c: { name: string }) => c.name)).toEqual(["wait-for-schema"]);
+  });
+
+  it("rolls pods when their configuration changes (checksum/config)", () => {
+    const checksum = (objects: K8sObject[]) => find(objects, "Deployment", componentName("worker")).spec.template.metadata.annotations["checksum/config"];
+    const before = checksum(render());
+    expect(before).toMatch(/^[a-f0-9]{64}$/);
+    expect(checksum(render({ set: ["worker.concurrency=32"] }))).not.toBe(before);
+    expect(checksum(render({ set: ["orchestrator.sseHeartbeatMs=1000"] }))).toBe(before);
+  });
+
+  it("holds no working secret in default values: keys are generated, model keys absent", () => {
+    const objects = render();
+    const app = find(objects, "Secret", "ta-threads-agent");
+    expect(Object.keys(app.data).sort()).toEqual(["API_KEYS"]);
+    expect(Buffer.from(app.data.API_KEYS, "base64").toString()).toMatch(/^[A-Za-z0-9]{40}$/);
+    // generated anew per render (and kept from the live Secret on upgrade, via lookup)
+    const again = find(render({ set: ["config.logLevel=info"] }), "Secret", "ta-threads-agent");
+    expect(again.data.API_KEYS).not.toBe(app.data.API_KEYS);
+    const pg = find(objects, "Secret", componentName("postgresql"));
+    const url = Buffer.from(pg.data.DATABASE_URL, "base64").toString();
+    expect(url).toMatch(/^postgresql:\/\/threads_agent:[A-Za-z0-9]{32}@ta-threads-agent-postgresql:5432\/threads_agent$/);
+  });
+
+  it("uses an existing Secret for API keys and creates none", () => {
+    const objects = render({ set: ["secrets.existingSecret=my-keys"] });
+    expect(objects.filter((o) => o.kind === "Secret" && o.metadata.name === "ta-threads-agent")).toEqual([]);
+    const pr = find(objects, "Deployment", componentName("persona-runtime")).spec.template.spec.containers[0];
+    expect(pr.env.find((e: { name: string }) => e.name === "OPENAI_API_KEY").valueFrom.secretKeyRef).toEqual({ name: "my-keys", key: "OPENAI_API_KEY", optional: true });
+    expect(find(objects, "ConfigMap", componentName("agent-launcher")).data.AGENT_SECRET_NAME).toBe("my-keys");
+  });
+
+  it("switches tracing off when Jaeger is off and no external endpoint is set", () => {
+    const objects = render({ valuesFile: "values-ci.yaml" });
+    expect(find(objects, "ConfigMap", componentName("orchestrator")).data.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(objects.some((o) => o.metadata.name.endsWith("-grafana") || o.metadata.name.endsWith("-prometheus"))).toBe(false);
+  });
+
+  it.each([
+    [["postgresql.enabled=false"], /externalDatabase.existingSecret is empty/],
+    [["externalDatabase.existingSecret=db"], /both postgresql.enabled and externalDatabase.existingSecret/],
+    [["redis.enabled=false"], /externalRedis.existingSecret is empty/],
+    [["externalRedis.existingSecret=r"], /both redis.enabled and externalRedis.existingSecret/],
+    [["externalTracing.otlpEndpoint=http://otel:4318"], /both jaeger.enabled and externalTracing.otlpEndpoint/],
+    [["fakeThreads.enabled=false"], /threadsApi.url is empty/],
+    [["threadsApi.url=https://graph.threads.net"], /both fakeThreads.enabled and threadsApi.url/],
+    [["prometheus.enabled=false"], /Grafana would have no metrics datasource/],
+    [["grafana.externalPrometheusUrl=http://prom:9090"], /both prometheus.enabled and grafana.externalPrometheusUrl/],
+    [["secrets.existingSecret=k", "secrets.openaiApiKey=sk-x"], /secrets.openaiApiKey would be ignored/],
+    [["worker.hpa.enabled=true", "worker.hpa.minReplicas=5", "worker.hpa.maxReplicas=2"], /minReplicas \(5\) is greater than maxReplicas \(2\)/],
+    [["orchestrator.image.tag=latest"], /latest/],
+    [["redis.image.tag=latest"], /latest/],
+    [["agentLauncher.backend=local"], /backend/],
+  ])("fails with a clear message for inconsistent values: %s", (set, message) => {
+    const result = helmTemplate({ set });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("rejects values the schema does not know (a typo fails instead of being ignored)", () => {
+    const result = helmTemplate({ set: ["orchestrator.replica=3"] });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/additional properties 'replica' not allowed/);
+  });
+
+  it("NOTES.txt has the port-forward commands", () => {
+    const result = run(tool("helm"), ["install", "ta", CHART, "--dry-run=client", "--namespace", "threads-agent"]);
+    expect(result.status, result.stderr).toBe(0);
+    const notes = result.stdout.slice(result.stdout.indexOf("NOTES:"));
+    expect(notes).toContain("port-forward svc/ta-threads-agent-orchestrator 8080:8080");
+    expect(notes).toContain("port-forward svc/ta-threads-agent-grafana 3000:3000");
+    expect(notes).toContain("port-forward svc/ta-threads-agent-jaeger 16686:16686");
+    expect(notes).toContain("helm test ta");
+  });
+
+  it("helm test hooks call /health of every service", () => {
+    const tests = render().filter((o) => o.kind === "Pod" && o.metadata.annotations?.["helm.sh/hook"] === "test");
+    expect(tests.map((o) => o.metadata.name).sort()).toEqual(
+      ["agent-launcher", "fake-threads", "orchestrator", "persona-runtime", "worker"].map((c) => componentName(`test-${c}`)),
+    );
+    for (const pod of tests) expect(pod.spec.containers[0].args[0]).toContain('"/health"');
+  });
+
+  it("packages into a chart archive that includes the monitoring files", () => {
+    const result = run(tool("helm"), ["package", CHART, "--destination", "/tmp/threads-agent-chart-test"]);
+    expect(result.status, result.stderr).toBe(0);
+    const list = run("tar", ["tzf", "/tmp/threads-agent-chart-test/threads-agent-0.1.0.tgz"]);
+    expect(list.stdout).toContain("threads-agent/monitoring/grafana/dashboards/business.json");
+    expect(list.stdout).toContain("threads-agent/monitoring/prometheus/rules/threads-agent.rules.yaml");
+  });
+});
