@@ -1,0 +1,23 @@
+import { createLogger, createMetrics, onShutdown, startTracing } from "@threads-agent/observability";
+import { buildApp } from "./app.ts";
+import { loadServiceConfig } from "./config.ts";
+
+const config = loadServiceConfig();
+const logger = createLogger({ service: "fake-threads", level: config.LOG_LEVEL });
+const tracing = startTracing({ service: "fake-threads", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const metrics = createMetrics("fake-threads");
+
+let accepting = true;
+const app = buildApp({ config, logger, metrics, accepting: () => accepting });
+
+onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
+  accepting = false;
+  await app.close();
+  await tracing.shutdown();
+});
+
+await app.listen({ host: config.HOST, port: config.PORT });
+logger.info(
+  { host: config.HOST, port: config.PORT, auth: Boolean(config.THREADS_ACCESS_TOKEN), fault_injection: config.FAULT_INJECTION },
+  "fake-threads listening",
+);

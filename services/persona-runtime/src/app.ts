@@ -1,0 +1,114 @@
+import { Readable } from "node:stream";
+import { context as otelContext, propagation, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type FieldError, type GenerateFrame, GenerateRequest } from "@threads-agent/contracts";
+import { parse, registerCommon, serverOptions, ValidationFailed } from "@threads-agent/http";
+import { type LlmRouter, modelIdProblem } from "@threads-agent/llm";
+import type { Logger, Metrics } from "@threads-agent/observability";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Config } from "./config.ts";
+import { errorFrame, generateFrames } from "./generate.ts";
+import { buildPersonaGraph, normalizeInput } from "./persona-graph.ts";
+
+export type AppDeps = {
+  config: Pick<Config, "HOOK_MODEL" | "BODY_MODEL" | "GUARDRAIL_BLOCKLIST" | "LLM_TIMEOUT_MS">;
+  logger: Logger;
+  metrics: Metrics;
+  llm: LlmRouter;
+  /** False while shutting down, so /ready fails and traffic drains away. */
+  accepting?: () => boolean;
+};
+
+/** The emoji frames the hook twice; anything longer than a ZWJ family sequence is not an emoji. */
+const EMOJI_MAX_CHARS = 16;
+
+/** Problems the contract schema cannot see: unusable model ids, blank input, an oversized emoji. */
+function semanticProblems(request: GenerateRequest): FieldError[] {
+  const problems: FieldError[] = [];
+  for (const field of ["hook_model", "body_model"] as const) {
+    const model = request.persona[field];
+    const problem = model === null ? null : modelIdProblem(model);
+    if (problem) problems.push({ field: `persona.${field}`, message: problem });
+  }
+  if (!normalizeInput(request.input)) problems.push({ field: "input", message: "must contain text, not only whitespace" });
+  if (!request.persona.emoji.trim()) problems.push({ field: "persona.emoji", message: "must not be empty" });
+  if (request.persona.emoji.length > EMOJI_MAX_CHARS) {
+    problems.push({ field: "persona.emoji", message: `at most ${EMOJI_MAX_CHARS} characters` });
+  }
+  return problems;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify(serverOptions());
+  registerCommon(app, { logger: deps.logger, metrics: deps.metrics, checks: [], ...(deps.accepting ? { accepting: deps.accepting } : {}) });
+  // JSON only: a text body gets a clear 415 instead of a confusing "expected object" 400.
+  app.removeContentTypeParser("text/plain");
+
+  const graph = buildPersonaGraph({
+    llm: deps.llm,
+    hookModel: deps.config.HOOK_MODEL,
+    bodyModel: deps.config.BODY_MODEL,
+    blocklist: deps.config.GUARDRAIL_BLOCKLIST,
+    llmTimeoutMs: deps.config.LLM_TIMEOUT_MS,
+    metrics: {
+      stepLatency: deps.metrics.histogram(
+        "request_latency_seconds",
+        "Time per pipeline step (phase = ingest, hook, body, guardrail, format)",
+        ["phase"],
+        [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      ),
+      tokens: deps.metrics.counter("llm_tokens_total", "Tokens (input plus output) used per model", ["model"]),
+    },
+  });
+  const tracer = trace.getTracer("persona-runtime");
+
+  app.post("/v1/generate", async (request, reply) => {
+    const body = parse(GenerateRequest, request.body, "body");
+    const problems = semanticProblems(body);
+    if (problems.length) throw new ValidationFailed(problems);
+
+    // The client going away (worker cancelled, crashed, timed out) stops the model calls too.
+    const controller = new AbortController();
+    reply.raw.on("close", () => {
+      if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
+    });
+
+    // Continue the caller's trace (the worker sends traceparent), one span for the whole generation.
+    const parent = propagation.extract(otelContext.active(), request.headers);
+    const span = tracer.startSpan(
+      "persona.generate",
+      { attributes: { "task.id": body.task_id, "persona.id": body.persona.id, "task.type": body.task_type } },
+      parent,
+    );
+    const started = performance.now();
+    const log = deps.logger.child({ req_id: request.id, task_id: body.task_id, persona_id: body.persona.id });
+
+    const frames = generateFrames(graph, body, {
+      signal: controller.signal,
+      traceContext: trace.setSpan(parent, span),
+      onDone: ({ outcome, error }) => {
+        const ms = Math.round(performance.now() - started);
+        span.setAttribute("outcome", outcome);
+        if (outcome === "error") {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorFrame(error).message });
+          log.error({ err: error, ms }, "generation failed");
+        } else if (outcome === "aborted") log.info({ ms }, "client disconnected: generation aborted");
+        else log.info({ outcome, ms }, "generation finished");
+        span.end();
+      },
+    });
+
+    reply
+      .code(200)
+      .header("content-type", "application/x-ndjson; charset=utf-8")
+      .header("cache-control", "no-store")
+      // Proxies (nginx ingress) must pass frames through as they come, not buffer the stream.
+      .header("x-accel-buffering", "no");
+    return reply.send(Readable.from(ndjson(frames), { objectMode: false }));
+  });
+
+  return app;
+}
+
+async function* ndjson(frames: AsyncIterable<GenerateFrame>): AsyncGenerator<string> {
+  for await (const frame of frames) yield `${JSON.stringify(frame)}\n`;
+}

@@ -1,0 +1,67 @@
+import type { Context } from "@opentelemetry/api";
+import type { GenerateFrame, GenerateRequest } from "@threads-agent/contracts";
+import { isLlmError } from "@threads-agent/llm";
+import { EmptyOutput, type PersonaGraph, type PersonaStateValue, type RunContext } from "./persona-graph.ts";
+
+export type ErrorFrame = Extract<GenerateFrame, { type: "error" }>;
+
+/** The error frame for a failure: stable code, a message safe to show, and whether a retry can help. */
+export function errorFrame(err: unknown): ErrorFrame {
+  const cause = findCause(err);
+  if (isLlmError(cause)) return { type: "error", code: `llm_${cause.code}`, message: cause.message, retryable: cause.retryable };
+  if (cause instanceof EmptyOutput) return { type: "error", code: "empty_output", message: cause.message, retryable: true };
+  // Unknown failures are most likely transient (a dependency hiccup); the caller's retry budget bounds the cost.
+  return { type: "error", code: "internal", message: "persona-runtime failed while generating; see its logs", retryable: true };
+}
+
+// LangGraph may wrap a node's error; the domain error is somewhere down the cause chain.
+function findCause(err: unknown): unknown {
+  for (let current = err, depth = 0; current && depth < 5; depth++) {
+    if (isLlmError(current) || current instanceof EmptyOutput) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return err;
+}
+
+export type GenerateOutcome = { outcome: "result" | "blocked" | "error" | "aborted"; error?: unknown };
+
+/**
+ * Runs the persona graph and yields its frames as they happen: per-step progress, then exactly one
+ * `result`, `blocked` or `error` (nothing once `signal` aborted: nobody is listening).
+ */
+export async function* generateFrames(
+  graph: PersonaGraph,
+  request: GenerateRequest,
+  options: { signal: AbortSignal; traceContext: Context; onDone?: (outcome: GenerateOutcome) => void },
+): AsyncGenerator<GenerateFrame> {
+  const run: RunContext = { signal: options.signal, traceContext: options.traceContext };
+  let final: PersonaStateValue | undefined;
+  try {
+    const stream = await graph.stream(
+      { taskId: request.task_id, persona: request.persona, taskType: request.task_type, input: request.input },
+      { streamMode: ["custom", "values"], signal: options.signal, configurable: run },
+    );
+    for await (const [mode, chunk] of stream) {
+      if (mode === "custom") yield chunk as GenerateFrame;
+      else final = chunk as PersonaStateValue;
+    }
+  } catch (err) {
+    if (options.signal.aborted) {
+      options.onDone?.({ outcome: "aborted" });
+      return;
+    }
+    options.onDone?.({ outcome: "error", error: err });
+    yield errorFrame(err);
+    return;
+  }
+  if (!final) {
+    options.onDone?.({ outcome: "error" });
+    yield errorFrame(new Error("graph produced no state"));
+  } else if (final.blocked) {
+    options.onDone?.({ outcome: "blocked" });
+    yield { type: "blocked", reason: final.blocked, calls: final.calls };
+  } else {
+    options.onDone?.({ outcome: "result" });
+    yield { type: "result", hook: final.hookText, body: final.bodyText, text: final.text, calls: final.calls };
+  }
+}

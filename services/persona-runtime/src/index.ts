@@ -1,0 +1,3 @@
+export { type AppDeps, buildApp } from "./app.ts";
+export { type Config, configSchema, DEFAULT_GUARDRAIL_BLOCKLIST, loadServiceConfig } from "./config.ts";
+export { formatPost, HOOK_MAX_CHARS } from "./post-format.ts";
