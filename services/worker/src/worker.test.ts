@@ -1,0 +1,139 @@
+// The worker against the real persona-runtime and fake-threads (as processes), real Redis and
+// PostgreSQL; the worker itself runs in-process so each guarantee can be driven step by step.
+import { QUEUES, TERMINAL_TASK_EVENTS, contentJobOptions, newId, redisKeys } from "@threads-agent/contracts";
+import { createDb } from "@threads-agent/db";
+import { EventLog } from "@threads-agent/events";
+import { createLogger, createMetrics } from "@threads-agent/observability";
+import { type Stack, startStack } from "@threads-agent/stack";
+import { testEnv, waitFor } from "@threads-agent/testing";
+import { Queue, type Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWorkerMetrics } from "./metrics.ts";
+import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
+import { type ContentDeps, processContentTask } from "./processors/content.ts";
+import { createThreadsClient } from "./threads-client.ts";
+import { createContentWorker } from "./worker.ts";
+
+const env = testEnv();
+const db = createDb(env.databaseUrl);
+const redis = new Redis(env.redisUrl);
+const events = new EventLog({ redis, prefix: env.redisPrefix, isTerminal: (t) => TERMINAL_TASK_EVENTS.has(t) });
+let stack: Stack;
+let deps: ContentDeps;
+let queue: Queue;
+let worker: Worker;
+const signal = new AbortController().signal;
+
+beforeAll(async () => {
+  stack = await startStack({ env: { ...process.env, LOG_LEVEL: "warn" }, services: ["fake-threads", "persona-runtime"] });
+  deps = {
+    db,
+    redis,
+    prefix: env.redisPrefix,
+    events,
+    runtime: createPersonaRuntimeClient({ baseUrl: stack.urls["persona-runtime"], timeoutMs: 10_000 }),
+    threads: createThreadsClient({ baseUrl: stack.urls["fake-threads"], timeoutMs: 5_000 }),
+    logger: createLogger({ service: "worker-test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+    metrics: createWorkerMetrics(createMetrics("worker-test")),
+  };
+  queue = new Queue(QUEUES.content, { connection: redis, prefix: env.redisPrefix });
+  worker = createContentWorker(deps, { connection: new Redis(env.redisUrl, { maxRetriesPerRequest: null }), concurrency: 4, lockDurationMs: 5000, stalledIntervalMs: 5000 });
+  void worker.run();
+});
+afterAll(async () => {
+  await worker?.close();
+  await queue?.close();
+  await stack?.stop();
+  await db.$disconnect();
+  redis.disconnect();
+});
+
+async function newTask(input = "Remote teams and the four-day week", persona = "ai-jesus") {
+  const id = newId();
+  await db.task.create({ data: { id, persona_id: persona, input } });
+  await events.append("task", id, { type: "task.queued" });
+  return id;
+}
+const published = async (taskId: string) =>
+  ((await (await fetch(`${stack.urls["fake-threads"]}/published?limit=1000`)).json()) as { items: { idempotency_key: string }[] }).items.filter(
+    (p) => p.idempotency_key === taskId,
+  );
+const eventTypes = async (taskId: string) => (await events.range("task", taskId)).map((e) => e.event.type);
+const fault = (fail_next: number, status: number) =>
+  fetch(`${stack.urls["fake-threads"]}/_faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fail_next, status }) });
+
+describe("processContentTask", () => {
+  it("generates, stores, publishes once and records every model call with the task's usage", async () => {
+    const id = await newTask();
+    expect(await processContentTask(deps, id, 1, signal)).toBe("succeeded");
+    const task = await db.task.findUniqueOrThrow({ where: { id }, include: { post: true, llm_calls: true } });
+    expect(task.status).toBe("succeeded");
+    expect(task.post?.published_id).toBeTruthy();
+    expect(task.llm_calls.map((c) => c.step).sort()).toEqual(["body", "hook"]);
+    expect(task.tokens_in).toBe(task.llm_calls.reduce((s, c) => s + c.tokens_in, 0));
+    expect(task.tokens_out).toBe(task.llm_calls.reduce((s, c) => s + c.tokens_out, 0));
+    expect(await published(id)).toHaveLength(1);
+    const types = await eventTypes(id);
+    expect(types[0]).toBe("task.queued");
+    expect(types[1]).toBe("task.started");
+    expect(types.at(-1)).toBe("task.succeeded");
+  });
+
+  it("leaves a finished task alone when its job runs again", async () => {
+    const id = await newTask();
+    await processContentTask(deps, id, 1, signal);
+    const before = await eventTypes(id);
+    expect(await processContentTask(deps, id, 2, signal)).toBe("skipped");
+    expect(await eventTypes(id)).toEqual(before);
+    expect(await published(id)).toHaveLength(1);
+  });
+
+  it("publishes a post stored by an attempt that died before publishing, without generating again", async () => {
+    const id = await newTask();
+    await db.task.update({ where: { id }, data: { status: "running", attempts: 1 } });
+    await db.post.create({ data: { id: newId(), task_id: id, persona_id: "ai-jesus", hook: "Rest is holy", body: "Take the day.", text: "🙏 Rest is holy 🙏\n\nTake the day." } });
+    expect(await processContentTask(deps, id, 1, signal)).toBe("succeeded");
+    expect(await db.llmCall.count({ where: { task_id: id } })).toBe(0);
+    expect((await published(id))[0]).toMatchObject({ idempotency_key: id });
+    expect(await db.post.count({ where: { task_id: id } })).toBe(1);
+  });
+
+  it("ends a task whose cancel was requested as cancelled, publishing nothing", async () => {
+    const id = await newTask();
+    await redis.set(redisKeys(env.redisPrefix).cancelTask(id), "1");
+    expect(await processContentTask(deps, id, 1, signal)).toBe("cancelled");
+    expect((await db.task.findUniqueOrThrow({ where: { id } })).status).toBe("cancelled");
+    expect((await eventTypes(id)).at(-1)).toBe("task.cancelled");
+    expect(await published(id)).toHaveLength(0);
+    expect(await redis.exists(redisKeys(env.redisPrefix).cancelTask(id))).toBe(0);
+  });
+});
+
+describe("content worker (BullMQ)", () => {
+  it("retries a transient publish failure with backoff and still publishes exactly once", async () => {
+    const id = await newTask("Why junior developers should write more tests");
+    await fault(1, 503);
+    await queue.add("content", { task_id: id }, contentJobOptions(id, 3, 50));
+    await waitFor("task to succeed", async () => (await db.task.findUniqueOrThrow({ where: { id } })).status === "succeeded");
+    const types = await eventTypes(id);
+    expect(types.filter((t) => t === "task.retrying")).toHaveLength(1);
+    expect(types.at(-1)).toBe("task.succeeded");
+    expect((await db.task.findUniqueOrThrow({ where: { id } })).attempts).toBe(2);
+    expect(await published(id)).toHaveLength(1);
+  });
+
+  it("fails at once, without retrying, when Threads rejects the post", async () => {
+    const id = await newTask("A post Threads will refuse");
+    await fault(1, 422);
+    await queue.add("content", { task_id: id }, contentJobOptions(id, 5, 50));
+    await waitFor("task to fail", async () => (await db.task.findUniqueOrThrow({ where: { id } })).status === "failed");
+    const task = await db.task.findUniqueOrThrow({ where: { id } });
+    expect(task).toMatchObject({ attempts: 1, error_code: "threads_rejected" });
+    expect(task.error_message).toMatch(/422/);
+    expect(await eventTypes(id)).not.toContain("task.retrying");
+    const job = await queue.getJob(id);
+    expect(await job?.getState()).toBe("failed");
+  });
+});
