@@ -44,8 +44,13 @@ export function run(command: string, args: string[], options: { cwd?: string; en
   return { status: result.status ?? 1, stdout: result.stdout, stderr };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are arbitrary JSON
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; [key: string]: any };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are arbitrary JSON
+  [key: string]: any;
+};
 
 export type RenderOptions = { valuesFile?: string; set?: string[]; showOnly?: string };
 
@@ -89,10 +94,12 @@ export function workloads(objects: K8sObject[]) {
   // biome-ignore lint/suspicious/noExplicitAny: pod specs are arbitrary JSON here
   const out: { object: K8sObject; podSpec: any; isJob: boolean; isHookPod: boolean }[] = [];
   for (const o of objects) {
-    if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"].includes(o.kind)) out.push({ object: o, podSpec: o.spec.template.spec, isJob: false, isHookPod: false });
+    if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"].includes(o.kind))
+      out.push({ object: o, podSpec: o.spec.template.spec, isJob: false, isHookPod: false });
     else if (o.kind === "Job") out.push({ object: o, podSpec: o.spec.template.spec, isJob: true, isHookPod: false });
     else if (o.kind === "CronJob") out.push({ object: o, podSpec: o.spec.jobTemplate.spec.template.spec, isJob: true, isHookPod: false });
-    else if (o.kind === "Pod") out.push({ object: o, podSpec: o.spec, isJob: false, isHookPod: Boolean(o.metadata.annotations?.["helm.sh/hook"]) });
+    else if (o.kind === "Pod")
+      out.push({ object: o, podSpec: o.spec, isJob: false, isHookPod: Boolean(o.metadata.annotations?.["helm.sh/hook"]) });
   }
   return out;
 }

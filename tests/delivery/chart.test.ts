@@ -2,7 +2,7 @@
 // schema (kubernetes-models, offline), the `fail` checks for inconsistent values, and the switches
 // between built-in and external backing services.
 import { beforeAll, describe, expect, it } from "vitest";
-import { componentName, ensureTools, find, helmTemplate, type K8sObject, render, run, tool, VALUES_FILES, CHART } from "./chart-helpers.ts";
+import { CHART, componentName, ensureTools, find, helmTemplate, type K8sObject, render, run, tool, VALUES_FILES } from "./chart-helpers.ts";
 
 beforeAll(() => ensureTools());
 
@@ -53,7 +53,11 @@ describe.each(VALUES_FILES)("chart with %s", (valuesFile) => {
     const podLabels = objects
       .filter((o) => ["Deployment", "StatefulSet"].includes(o.kind))
       .map((o) => {
-        expect(Object.keys(o.spec.selector.matchLabels).sort()).toEqual(["app.kubernetes.io/component", "app.kubernetes.io/instance", "app.kubernetes.io/name"]);
+        expect(Object.keys(o.spec.selector.matchLabels).sort()).toEqual([
+          "app.kubernetes.io/component",
+          "app.kubernetes.io/instance",
+          "app.kubernetes.io/name",
+        ]);
         return o.spec.template.metadata.labels as Record<string, string>;
       });
     for (const svc of objects.filter((o) => o.kind === "Service")) {
@@ -110,7 +114,11 @@ describe("chart behaviour", () => {
   it("runs prisma migrate deploy as a hook: pre-install with an external database, post-install with the built-in one", () => {
     const external = find(render({ valuesFile: "values-prod.yaml" }), "Job", componentName("migrate"));
     expect(external.metadata.annotations?.["helm.sh/hook"]).toBe("pre-install,pre-upgrade");
-    expect(external.spec.template.spec.containers[0].command).toEqual(["node", "node_modules/prisma/build/index.js", "migrate", "deploy"]);
+    expect(external.spec.template.spec.containers[0].command).toEqual([
+      "sh",
+      "-c",
+      "node node_modules/prisma/build/index.js migrate deploy && node seed.mjs",
+    ]);
     const builtIn = find(render(), "Job", componentName("migrate"));
     // The built-in PostgreSQL does not exist before the first install; DB pods wait for the schema.
     expect(builtIn.metadata.annotations?.["helm.sh/hook"]).toBe("post-install,pre-upgrade");
@@ -119,7 +127,8 @@ describe("chart behaviour", () => {
   });
 
   it("rolls pods when their configuration changes (checksum/config)", () => {
-    const checksum = (objects: K8sObject[]) => find(objects, "Deployment", componentName("worker")).spec.template.metadata.annotations["checksum/config"];
+    const checksum = (objects: K8sObject[]) =>
+      find(objects, "Deployment", componentName("worker")).spec.template.metadata.annotations["checksum/config"];
     const before = checksum(render());
     expect(before).toMatch(/^[a-f0-9]{64}$/);
     expect(checksum(render({ set: ["worker.concurrency=32"] }))).not.toBe(before);
@@ -143,8 +152,12 @@ describe("chart behaviour", () => {
     const objects = render({ set: ["secrets.existingSecret=my-keys"] });
     expect(objects.filter((o) => o.kind === "Secret" && o.metadata.name === "ta-threads-agent")).toEqual([]);
     const pr = find(objects, "Deployment", componentName("persona-runtime")).spec.template.spec.containers[0];
-    expect(pr.env.find((e: { name: string }) => e.name === "OPENAI_API_KEY").valueFrom.secretKeyRef).toEqual({ name: "my-keys", key: "OPENAI_API_KEY", optional: true });
-    expect(find(objects, "ConfigMap", componentName("agent-launcher")).data.AGENT_SECRET_NAME).toBe("my-keys");
+    expect(pr.env.find((e: { name: string }) => e.name === "OPENAI_API_KEY").valueFrom.secretKeyRef).toEqual({
+      name: "my-keys",
+      key: "OPENAI_API_KEY",
+      optional: true,
+    });
+    expect(find(objects, "ConfigMap", componentName("agent-launcher")).data.AGENT_API_KEY_SECRET).toBe("my-keys");
   });
 
   it("switches tracing off when Jaeger is off and no external endpoint is set", () => {
@@ -164,7 +177,10 @@ describe("chart behaviour", () => {
     [["prometheus.enabled=false"], /Grafana would have no metrics datasource/],
     [["grafana.externalPrometheusUrl=http://prom:9090"], /both prometheus.enabled and grafana.externalPrometheusUrl/],
     [["secrets.existingSecret=k", "secrets.openaiApiKey=sk-x"], /secrets.openaiApiKey would be ignored/],
-    [["worker.hpa.enabled=true", "worker.hpa.minReplicas=5", "worker.hpa.maxReplicas=2"], /minReplicas \(5\) is greater than maxReplicas \(2\)/],
+    [
+      ["worker.hpa.enabled=true", "worker.hpa.minReplicas=5", "worker.hpa.maxReplicas=2"],
+      /minReplicas \(5\) is greater than maxReplicas \(2\)/,
+    ],
     [["orchestrator.image.tag=latest"], /latest/],
     [["redis.image.tag=latest"], /latest/],
     [["agentLauncher.backend=local"], /backend/],

@@ -6,7 +6,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { z } from "zod";
 import { componentName, ensureTools, find, type K8sObject, ROOT, render, VALUES_FILES } from "./chart-helpers.ts";
 
 beforeAll(() => ensureTools());
@@ -29,10 +28,15 @@ const PENDING: Record<string, Record<string, string>> = {
   "persona-runtime": { OPENAI_API_KEY: "issue 3 (real model providers)", ANTHROPIC_API_KEY: "issue 3 (real model providers)" },
 };
 
+/** What the test uses of a zod schema (the tests package does not depend on zod itself). */
+type ParseResult = { success: boolean; error?: { issues: { message: string }[] } };
+type Field = { safeParse(value: unknown): ParseResult; parse(value: unknown): unknown };
+type ConfigSchema = Field & { shape?: Record<string, Field> };
+
 const configPath = (name: string) => path.join(ROOT, "services", name, "src", "config.ts");
 
 // biome-ignore lint/suspicious/noExplicitAny: zod object shapes are read generically
-function shapeOf(schema: any): Record<string, z.ZodType> {
+function shapeOf(schema: any): Record<string, Field> {
   // z.object(...) (refinements included, zod 4) exposes .shape; a pipe/transform wraps it in .in.
   return schema.shape ?? schema.in?.shape ?? schema._def?.schema?.shape ?? {};
 }
@@ -63,7 +67,7 @@ const present = SERVICES.filter((s) => existsSync(configPath(s.name)));
 const missing = SERVICES.filter((s) => !existsSync(configPath(s.name)));
 
 describe.each(present.map((s) => [s.name, s] as const))("%s: chart and config.ts agree", (name, service) => {
-  let configSchema: z.ZodObject;
+  let configSchema: ConfigSchema;
   beforeAll(async () => {
     configSchema = (await import(configPath(name))).configSchema;
     expect(configSchema, `services/${name}/src/config.ts exports configSchema`).toBeDefined();
@@ -139,9 +143,8 @@ describe.each(present.map((s) => [s.name, s] as const))("%s: chart and config.ts
   });
 });
 
-describe("services without a config.ts yet", () => {
-  it.skipIf(missing.length === 0)(
-    missing.length ? `skipped: no config.ts yet for ${missing.map((s) => s.name).join(", ")} (the chart's variables for them are unchecked)` : "none",
-    () => {},
-  );
-});
+if (missing.length) {
+  describe("services without a config.ts yet", () => {
+    it.skip(`skipped: no config.ts yet for ${missing.map((s) => s.name).join(", ")} (the chart's variables for them are unchecked)`, () => {});
+  });
+}

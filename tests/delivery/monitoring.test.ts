@@ -2,7 +2,7 @@
 // chart renders (promtool check config), and the Grafana dashboards (valid JSON, unique uids, every
 // query parses as PromQL, every metric is one a service exports or a standard one).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
@@ -197,10 +197,13 @@ describe("Grafana dashboards", () => {
       for (const g of doc.groups) for (const r of g.rules) for (const m of metricNames(r.expr)) if (!recorded.has(m)) used.set(m, file);
     }
     const base = (m: string) => m.replace(/_(bucket|sum|count)$/, "");
-    const unknown = [...used.keys()].filter((m) => !STANDARD.test(m) && !exported.has(m) && !exported.has(base(m)) && !(base(m) in PENDING));
+    const unknown = [...used.keys()].filter(
+      (m) => !STANDARD.test(m) && !exported.has(m) && !exported.has(base(m)) && !(base(m) in PENDING),
+    );
     expect(unknown.map((m) => `${m} (${used.get(m)})`)).toEqual([]);
     const pending = [...used.keys()].filter((m) => !exported.has(base(m)) && base(m) in PENDING);
-    if (pending.length) console.info(`[monitoring] not exported yet: ${[...new Set(pending.map(base))].map((m) => `${m} — ${PENDING[m]}`).join("; ")}`);
+    if (pending.length)
+      console.info(`[monitoring] not exported yet: ${[...new Set(pending.map(base))].map((m) => `${m} — ${PENDING[m]}`).join("; ")}`);
   });
 
   it("are provisioned by the chart from monitoring/ unchanged", () => {

@@ -14,8 +14,11 @@ type Container = any;
 /** Names that hold credentials: such variables must come from a Secret, never a literal or a ConfigMap. */
 const SECRET_NAME = /(KEY|KEYS|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$|^(DATABASE_URL|REDIS_URL)$/;
 
+/** Variables that carry the *name* of a Secret (the launcher references it from agent Jobs). */
+const SECRET_REFERENCES = new Set(["AGENT_API_KEY_SECRET"]);
+
 /** Problems of one container under the restricted profile; `where` names it in messages. */
-export function containerProblems(c: Container, podSpec: Container, where: string, opts: { probes: boolean }): string[] {
+function containerProblems(c: Container, podSpec: Container, where: string, opts: { probes: boolean }): string[] {
   const p: string[] = [];
   const sc = c.securityContext ?? {};
   const psc = podSpec.securityContext ?? {};
@@ -41,7 +44,7 @@ export function containerProblems(c: Container, podSpec: Container, where: strin
   return p;
 }
 
-export function podProblems(podSpec: Container, where: string, opts: { probes: boolean }): string[] {
+function podProblems(podSpec: Container, where: string, opts: { probes: boolean }): string[] {
   const p: string[] = [];
   if (podSpec.hostNetwork || podSpec.hostPID || podSpec.hostIPC) p.push(`${where}: host namespaces`);
   for (const v of podSpec.volumes ?? []) if (v.hostPath) p.push(`${where}: hostPath volume ${v.name}`);
@@ -69,15 +72,20 @@ describe.each(VALUES_FILES)("policy with %s", (valuesFile) => {
       .map(({ object }) => componentOf(object))
       .sort();
     expect(withToken).toEqual(valuesFile === "values-ci.yaml" ? ["agent-launcher"] : ["agent-launcher", "prometheus"]);
-    for (const sa of objects().filter((o) => o.kind === "ServiceAccount")) expect(sa.automountServiceAccountToken, sa.metadata.name).toBe(false);
+    for (const sa of objects().filter((o) => o.kind === "ServiceAccount"))
+      expect(sa.automountServiceAccountToken, sa.metadata.name).toBe(false);
   });
 
   it("no plaintext secrets: credentials only in Secrets, referenced by secretKeyRef; ConfigMaps hold none", () => {
     const problems: string[] = [];
     for (const cm of objects().filter((o) => o.kind === "ConfigMap")) {
       for (const [key, value] of Object.entries<string>(cm.data ?? {})) {
-        if (SECRET_NAME.test(key) && !/_NAME$/.test(key)) problems.push(`ConfigMap ${cm.metadata.name} has ${key}`);
-        if (/(postgres(ql)?|rediss?):\/\/[^/\s]*:[^@/\s]+@/.test(value)) problems.push(`ConfigMap ${cm.metadata.name} ${key} has a URL with a password`);
+        if (SECRET_REFERENCES.has(key)) {
+          // The name of a Secret, not its content: must look like a Kubernetes name.
+          if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value)) problems.push(`ConfigMap ${cm.metadata.name} ${key} is not a Secret name`);
+        } else if (SECRET_NAME.test(key)) problems.push(`ConfigMap ${cm.metadata.name} has ${key}`);
+        if (/(postgres(ql)?|rediss?):\/\/[^/\s]*:[^@/\s]+@/.test(value))
+          problems.push(`ConfigMap ${cm.metadata.name} ${key} has a URL with a password`);
         if (/\bsk-[A-Za-z0-9_-]{10,}/.test(value)) problems.push(`ConfigMap ${cm.metadata.name} ${key} has what looks like an API key`);
       }
     }
@@ -86,7 +94,8 @@ describe.each(VALUES_FILES)("policy with %s", (valuesFile) => {
       for (const [key, value] of Object.entries<string>(s.data ?? {})) {
         const plain = Buffer.from(value, "base64").toString();
         // Known weak values: the chart never ships a password a user could forget to change.
-        if (SECRET_NAME.test(key) && /^(password|admin|changeme|secret|test|dev|postgres|redis)$/i.test(plain)) problems.push(`Secret ${s.metadata.name} ${key} is a well-known value`);
+        if (SECRET_NAME.test(key) && /^(password|admin|changeme|secret|test|dev|postgres|redis)$/i.test(plain))
+          problems.push(`Secret ${s.metadata.name} ${key} is a well-known value`);
       }
     }
     expect(problems).toEqual([]);
@@ -108,7 +117,9 @@ describe.each(VALUES_FILES)("policy with %s", (valuesFile) => {
     const agent = find(objects(), "NetworkPolicy", componentName("agent"));
     expect(agent.spec.ingress).toEqual([]);
     const publicRule = agent.spec.egress.find((r: Container) => r.to?.[0]?.ipBlock);
-    expect(publicRule.to[0].ipBlock.except).toEqual(expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]));
+    expect(publicRule.to[0].ipBlock.except).toEqual(
+      expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]),
+    );
   });
 
   it("the launcher's Role grants exactly jobs create/get/list/watch/delete, pods get/list/watch, pods/log get", () => {
@@ -159,7 +170,9 @@ const builder = findJobBuilder();
 
 describe("the agent Job built by the agent-launcher", () => {
   it.skipIf(!builder)(
-    builder ? `passes the workload policy (${path.relative(ROOT, builder.file)})` : "passes the workload policy — skipped: services/agent-launcher/src exports no buildAgentJob/buildVariationJob/buildJob yet",
+    builder
+      ? `passes the workload policy (${path.relative(ROOT, builder.file)})`
+      : "passes the workload policy — skipped: services/agent-launcher/src exports no buildAgentJob/buildVariationJob/buildJob yet",
     async () => {
       const mod = await import(builder!.file);
       // Settings exactly as the chart hands them to the launcher (its ConfigMap), for every values file.
@@ -177,7 +190,7 @@ describe("the agent Job built by the agent-launcher", () => {
           },
           activeDeadlineSeconds: Number(env.AGENT_ACTIVE_DEADLINE_SECONDS),
           ttlSecondsAfterFinished: Number(env.AGENT_TTL_SECONDS_AFTER_FINISHED),
-          apiKeySecret: env.AGENT_SECRET_NAME,
+          apiKeySecret: env.AGENT_API_KEY_SECRET,
           repoHostAllowlist: (env.REPO_HOST_ALLOWLIST ?? "").split(",").filter(Boolean),
         };
         const spec = {

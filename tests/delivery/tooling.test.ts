@@ -1,0 +1,206 @@
+// Developer tooling that cannot run here (no Docker, k3d or Tilt on CI machines) is checked for what
+// can be checked offline: the justfile parses and documents every recipe, the Tiltfile parses
+// (Starlark is Python syntax) and wires resources that the chart really renders, the Dockerfile
+// pins Node and runs as non-root, the k3d config has a registry the values files use, and
+// scripts/tools.sh is idempotent.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { ensureTools, hasCommand, type K8sObject, ROOT, run, tool } from "./chart-helpers.ts";
+
+beforeAll(() => ensureTools());
+
+const REQUIRED_RECIPES = [
+  "bootstrap",
+  "images",
+  "deploy-dev",
+  "up",
+  "down",
+  "logs",
+  "e2e",
+  "test",
+  "unit",
+  "lint",
+  "check",
+  "dev",
+  "demo",
+  "jaeger-ui",
+  "grafana",
+  "reset-hard",
+];
+
+describe("justfile", () => {
+  it("`just --summary` lists every recipe the issue names", () => {
+    const result = run(tool("just"), ["--summary"]);
+    expect(result.status, result.stderr).toBe(0);
+    const recipes = result.stdout.trim().split(/\s+/);
+    for (const r of REQUIRED_RECIPES) expect(recipes, r).toContain(r);
+  });
+
+  it("documents every recipe, so `just --list` explains it", () => {
+    const dump = run(tool("just"), ["--dump", "--dump-format", "json"]);
+    expect(dump.status, dump.stderr).toBe(0);
+    const recipes = JSON.parse(dump.stdout).recipes as Record<string, { doc: string | null }>;
+    const undocumented = Object.entries(recipes)
+      .filter(([, r]) => !r.doc)
+      .map(([name]) => name);
+    expect(undocumented).toEqual([]);
+    const list = run(tool("just"), ["--list"]);
+    expect(list.stdout).toMatch(/up\s+# Cluster, images and deployment in one go/);
+  });
+
+  it("`up` is bootstrap, images and deploy-dev; `logs` takes an optional service", () => {
+    const recipes = JSON.parse(run(tool("just"), ["--dump", "--dump-format", "json"]).stdout).recipes;
+    expect(recipes.up.dependencies.map((d: { recipe: string }) => d.recipe)).toEqual(["bootstrap", "images", "deploy-dev"]);
+    expect(recipes.logs.parameters[0]).toMatchObject({ name: "service", default: "" });
+    expect(recipes["reset-hard"].attributes).toEqual(expect.arrayContaining([expect.objectContaining({ confirm: expect.any(String) })]));
+  });
+
+  it("deploy-dev installs the chart with values-dev.yaml under names the other recipes use", () => {
+    const dry = run(tool("just"), ["--dry-run", "deploy-dev"], { env: { TAG: "abc123" } });
+    expect(dry.stderr).toContain("helm upgrade --install threads-agent chart");
+    expect(dry.stderr).toContain("-f chart/values-dev.yaml --set fullnameOverride=threads-agent");
+    expect(dry.stderr).toContain("--set global.imageTag=abc123");
+  });
+});
+
+describe("Tiltfile", () => {
+  const source = () => readFileSync(path.join(ROOT, "Tiltfile"), "utf8");
+
+  it.skipIf(!hasCommand("python3"))("parses (Starlark is a Python subset) and uses only Starlark-safe syntax", () => {
+    // ast.parse for syntax; then refuse Python-only constructs Starlark rejects.
+    const script = `
+import ast, json, sys
+tree = ast.parse(open(sys.argv[1]).read())
+bad = [type(n).__name__ for n in ast.walk(tree) if isinstance(n, (ast.While, ast.ClassDef, ast.Try, ast.With, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Yield, ast.Await, ast.AsyncFunctionDef))]
+calls = {}
+for n in ast.walk(tree):
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+        calls[n.func.id] = calls.get(n.func.id, 0) + 1
+data = {}
+for n in tree.body:
+    if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name) and n.targets[0].id in ("SERVICES", "BACKING", "RELEASE", "NAMESPACE"):
+        data[n.targets[0].id] = ast.literal_eval(n.value)
+print(json.dumps({"bad": bad, "calls": calls, "data": data}))
+`;
+    const result = run("python3", ["-c", script, path.join(ROOT, "Tiltfile")]);
+    expect(result.status, result.stderr).toBe(0);
+    const { bad, calls, data } = JSON.parse(result.stdout);
+    expect(bad).toEqual([]);
+    for (const fn of ["docker_build", "k8s_yaml", "helm", "k8s_resource", "local_resource", "sync", "run", "fall_back_on"]) {
+      expect(calls[fn], fn).toBeGreaterThan(0);
+    }
+    expect(Object.keys(data.SERVICES).sort()).toEqual(["agent-launcher", "fake-threads", "orchestrator", "persona-runtime", "worker"]);
+  });
+
+  it("wires k8s_resource names, images and sets that the chart renders with the same values", () => {
+    const text = source();
+    // The helm set list, as the Tiltfile passes it.
+    const setBlock = text.slice(text.indexOf("set = ["), text.indexOf("]", text.indexOf("set = [")));
+    const sets = [...setBlock.matchAll(/^\s*"([^"]+)"(?:\s*\+\s*([A-Z_]+))?,/gm)].map(([, literal, variable]) => {
+      const value = variable ? (text.match(new RegExp(`^${variable} = "([^"]+)"`, "m"))?.[1] ?? "") : "";
+      return literal + value;
+    });
+    expect(sets).toContain("fullnameOverride=threads-agent");
+    const args = [
+      "template",
+      "threads-agent",
+      path.join(ROOT, "chart"),
+      "-n",
+      "threads-agent",
+      "-f",
+      path.join(ROOT, "chart/values-dev.yaml"),
+    ];
+    for (const s of sets) args.push("--set", s);
+    const rendered = run(tool("helm"), args);
+    expect(rendered.status, rendered.stderr).toBe(0);
+    const objects = rendered.stdout
+      .split(/^---$/m)
+      .map((doc) => parseYaml(doc) as K8sObject | null)
+      .filter((o): o is K8sObject => Boolean(o));
+    const names = new Set(objects.map((o) => o.metadata.name));
+    // Every k8s_resource workload exists (RELEASE + "-" + name).
+    const workloads = [...text.matchAll(/^\s{4}"([a-z-]+)": \(?\[/gm)].map(([, n]) => `threads-agent-${n}`);
+    expect(workloads.length).toBeGreaterThanOrEqual(10);
+    for (const w of [...workloads, "threads-agent-migrate"]) expect(names.has(w), w).toBe(true);
+    // Every image the pods use is one Tilt builds (docker_build) or a pinned third-party image.
+    const built = new Set([
+      "threads-agent/migrate",
+      ...[...text.matchAll(/^ {4}"([a-z-]+)": \(\[/gm)].map(([, n]) => `threads-agent/${n}`),
+    ]);
+    const images = objects.flatMap((o) => {
+      const spec = o.spec?.template?.spec ?? (o.kind === "Pod" ? o.spec : null);
+      return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c: { image: string }) => c.image) : [];
+    });
+    for (const image of images) {
+      const repo = image.split(":")[0] ?? image;
+      expect(built.has(repo) || !repo.startsWith("threads-agent/"), `${image} has no docker_build`).toBe(true);
+    }
+    // Tilt's live updates need a writable root filesystem; hooks are off in Tilt.
+    expect(objects.some((o) => o.kind === "Pod")).toBe(false);
+  });
+});
+
+describe("deploy/", () => {
+  const dockerfile = () => readFileSync(path.join(ROOT, "deploy", "Dockerfile"), "utf8");
+
+  it("Dockerfile: Node pinned to an exact 24.x version, multi-stage, non-root, every target present", () => {
+    const text = dockerfile();
+    const version = text.match(/^ARG NODE_VERSION=(\S+)$/m)?.[1];
+    expect(version).toMatch(/^24\.\d+\.\d+$/);
+    expect(readFileSync(path.join(ROOT, ".nvmrc"), "utf8").trim()).toBe(version?.split(".")[0]);
+    const froms = [...text.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)].map(([, image, stage]) => ({ image, stage }));
+    for (const f of froms)
+      expect(f.image === `node:\${NODE_VERSION}-bookworm-slim` || froms.some((g) => g.stage === f.image), `FROM ${f.image}`).toBe(true);
+    const stages = froms.map((f) => f.stage);
+    for (const target of ["dev", "service", "agent", "migrate"]) expect(stages).toContain(target);
+    // Every final image switches to a non-root user after its last RUN/COPY.
+    for (const target of ["dev", "service", "agent", "migrate"]) {
+      const body = text.slice(text.indexOf(` AS ${target}\n`)).split(/^FROM /m)[0]!;
+      expect(body, target).toMatch(/^USER (1000:1000|node)$/m);
+      expect(body.slice(body.search(/^USER /m)), target).not.toMatch(/^(RUN|COPY) /m);
+    }
+    // Production images carry compiled JavaScript only, run with dist/main.js.
+    expect(text).toMatch(/deploy-package\.sh "@threads-agent\/\$\{SERVICE\}" \/out\n/);
+    expect(text).toContain('CMD ["node", "--enable-source-maps", "dist/main.js"]');
+    for (const script of [
+      "deploy/docker/compile.mjs",
+      "deploy/docker/deploy-package.sh",
+      "deploy/docker/seed.mjs",
+      "deploy/tsconfig.build.json",
+    ]) {
+      expect(readFileSync(path.join(ROOT, script), "utf8").length, script).toBeGreaterThan(0);
+    }
+  });
+
+  it("Dockerfile.dockerignore keeps node_modules, build output and secrets out of the context", () => {
+    const ignore = readFileSync(path.join(ROOT, "deploy", "Dockerfile.dockerignore"), "utf8");
+    for (const entry of ["**/node_modules", "**/dist", ".git", ".tools", ".env"]) expect(ignore).toContain(entry);
+  });
+
+  it("k3d config creates the registry the dev and CI values pull from", () => {
+    const config = parseYaml(readFileSync(path.join(ROOT, "deploy", "k3d.yaml"), "utf8"));
+    expect(config.apiVersion).toBe("k3d.io/v1alpha5");
+    expect(config.kind).toBe("Simple");
+    expect(config.metadata.name).toBe("threads-agent");
+    expect(config.image).toMatch(/^rancher\/k3s:v1\.\d+\.\d+-k3s\d+$/);
+    const registry = `${config.registries.create.name}:${config.registries.create.hostPort}`;
+    for (const file of ["values-dev.yaml", "values-ci.yaml"]) {
+      const values = parseYaml(readFileSync(path.join(ROOT, "chart", file), "utf8"));
+      expect(values.global.imageRegistry, file).toBe(registry);
+    }
+    expect(readFileSync(path.join(ROOT, "justfile"), "utf8")).toContain(`cluster_registry := "${registry}"`);
+  });
+});
+
+describe("scripts/tools.sh", () => {
+  it("is idempotent: a second run installs nothing and prints nothing", () => {
+    const result = run("bash", [path.join(ROOT, "scripts", "tools.sh")]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(run(tool("helm"), ["version", "--short"]).stdout).toMatch(/^v4\./);
+    expect(run(tool("kubectl"), ["version", "--client"]).stdout).toMatch(/Client Version: v1\.35\./);
+    expect(run(tool("just"), ["--version"]).stdout).toMatch(/^just \d/);
+  });
+});
