@@ -12,6 +12,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{ $name }}
+  namespace: {{ $ctx.Release.Namespace }}
   labels:
     {{- include "threads-agent.labels" (dict "ctx" $ctx "component" .component) | nindent 4 }}
 spec:
@@ -107,6 +108,7 @@ apiVersion: v1
 kind: Service
 metadata:
   name: {{ include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+  namespace: {{ .ctx.Release.Namespace }}
   labels:
     {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
 spec:
@@ -127,6 +129,7 @@ apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
   name: {{ include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+  namespace: {{ .ctx.Release.Namespace }}
   labels:
     {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
 spec:
@@ -144,6 +147,7 @@ apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
   name: {{ include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+  namespace: {{ .ctx.Release.Namespace }}
   labels:
     {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
 spec:

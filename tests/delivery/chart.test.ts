@@ -42,6 +42,8 @@ describe.each(VALUES_FILES)("chart with %s", (valuesFile) => {
     const ids = objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`);
     expect(new Set(ids).size).toBe(ids.length);
     for (const o of objects) {
+      // Explicit namespaces, so `helm template | kubectl apply` and Tilt put everything in place.
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe("threads-agent");
       expect(o.metadata.labels?.["app.kubernetes.io/name"], `${o.kind}/${o.metadata.name}`).toBe("threads-agent");
       expect(o.metadata.labels?.["app.kubernetes.io/instance"], `${o.kind}/${o.metadata.name}`).toBe("ta");
       expect(o.metadata.labels?.["app.kubernetes.io/component"], `${o.kind}/${o.metadata.name}`).toBeTruthy();
@@ -69,7 +71,7 @@ describe.each(VALUES_FILES)("chart with %s", (valuesFile) => {
 });
 
 describe("chart behaviour", () => {
-  it("defaults: a Deployment per service, an HPA-ready spec, PDBs, and the backing services built in", () => {
+  it("defaults: a Deployment per service, HPAs and PDBs, and the backing services built in", () => {
     const objects = render();
     for (const c of ["orchestrator", "worker", "persona-runtime", "fake-threads", "agent-launcher", "prometheus", "grafana", "jaeger"]) {
       find(objects, "Deployment", componentName(c));
@@ -77,7 +79,18 @@ describe("chart behaviour", () => {
     find(objects, "StatefulSet", componentName("redis"));
     const pg = find(objects, "StatefulSet", componentName("postgresql"));
     expect(pg.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("8Gi");
-    for (const c of ["orchestrator", "worker", "persona-runtime"]) find(objects, "PodDisruptionBudget", componentName(c));
+    for (const c of ["orchestrator", "worker", "persona-runtime"]) {
+      find(objects, "PodDisruptionBudget", componentName(c));
+      expect(find(objects, "HorizontalPodAutoscaler", componentName(c)).spec.minReplicas).toBe(2);
+    }
+  });
+
+  it("dev and CI: one replica each, no HPA (k3d on a laptop)", () => {
+    for (const valuesFile of ["values-dev.yaml", "values-ci.yaml"]) {
+      const objects = render({ valuesFile });
+      expect(objects.filter((o) => o.kind === "HorizontalPodAutoscaler")).toEqual([]);
+      expect(find(objects, "Deployment", componentName("worker")).spec.replicas).toBe(1);
+    }
   });
 
   it("prod: HPAs for orchestrator, worker and persona-runtime, no built-in databases, no fake-threads", () => {
