@@ -3,7 +3,8 @@
 // (Starlark is Python syntax) and wires resources that the chart really renders, the Dockerfile
 // pins Node and runs as non-root, the k3d config has a registry the values files use, and
 // scripts/tools.sh is idempotent.
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -172,6 +173,22 @@ describe("deploy/", () => {
     ]) {
       expect(readFileSync(path.join(ROOT, script), "utf8").length, script).toBeGreaterThan(0);
     }
+  });
+
+  it("the image build's compile step emits JavaScript for every service entry point", () => {
+    // deploy/tsconfig.build.json as the image build runs it (deploy/docker/compile.mjs), into a temp dir.
+    const out = mkdtempSync(path.join(tmpdir(), "ta-compile-"));
+    const tsc = path.join(ROOT, "node_modules", ".bin", "tsc");
+    const result = run(tsc, ["-p", path.join(ROOT, "deploy", "tsconfig.build.json"), "--outDir", out]);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    for (const service of readdirSync(path.join(ROOT, "services"))) {
+      if (!existsSync(path.join(ROOT, "services", service, "src", "main.ts"))) continue;
+      const main = path.join(out, "services", service, "src", "main.js");
+      expect(existsSync(main), `services/${service}/src/main.ts -> main.js`).toBe(true);
+      // Relative imports are rewritten to .js (rewriteRelativeImportExtensions).
+      expect(readFileSync(main, "utf8")).not.toMatch(/from "\.{1,2}\/[^"]+\.ts"/);
+    }
+    rmSync(out, { recursive: true, force: true });
   });
 
   it("Dockerfile.dockerignore keeps node_modules, build output and secrets out of the context", () => {
