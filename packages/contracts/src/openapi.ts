@@ -72,7 +72,7 @@ export const operations: Operation[] = [
     summary: "Get a persona",
     tags: ["personas"],
     params: z.object({ id: PersonaId }),
-    responses: { "200": { description: "The persona", schema: Persona }, ...notFound },
+    responses: { "200": { description: "The persona", schema: Persona }, ...problems, ...notFound },
   },
   {
     method: "post",
@@ -84,9 +84,11 @@ export const operations: Operation[] = [
     responses: {
       "202": { description: "Accepted and queued", schema: Task },
       ...problems,
+      "409": { description: "A request with the same Idempotency-Key is still in progress", schema: ref("Problem") },
       "413": { description: "Body too large", schema: ref("Problem") },
       "415": { description: "Not JSON", schema: ref("Problem") },
-      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+      "422": { description: "Unknown persona (`persona_id`), or Idempotency-Key reused with a different body", schema: ref("Problem") },
+      "503": { description: "Redis or the database is unreachable; retry later", schema: ref("Problem") },
     },
   },
   {
@@ -103,7 +105,7 @@ export const operations: Operation[] = [
     summary: "Get a task with its post and usage",
     tags: ["tasks"],
     params: idParam,
-    responses: { "200": { description: "The task", schema: Task }, ...notFound },
+    responses: { "200": { description: "The task", schema: Task }, ...problems, ...notFound },
   },
   {
     method: "get",
@@ -112,7 +114,7 @@ export const operations: Operation[] = [
     tags: ["tasks"],
     params: idParam,
     query: z.object({ last_event_id: z.string().optional(), access_token: z.string().optional() }),
-    responses: { "200": sse, ...notFound },
+    responses: { "200": sse, ...problems, ...notFound },
   },
   {
     method: "post",
@@ -121,7 +123,7 @@ export const operations: Operation[] = [
     tags: ["tasks"],
     params: idParam,
     idempotent: true,
-    responses: { "202": { description: "Queued again", schema: Task }, ...notFound, ...conflict },
+    responses: { "202": { description: "Queued again", schema: Task }, ...problems, ...notFound, ...conflict },
   },
   {
     method: "post",
@@ -130,7 +132,13 @@ export const operations: Operation[] = [
     tags: ["tasks"],
     params: idParam,
     idempotent: true,
-    responses: { "200": { description: "Cancelled", schema: Task }, ...notFound, ...conflict },
+    responses: {
+      "200": { description: "Cancelled", schema: Task },
+      "202": { description: "Cancel requested: the worker holding the task stops it and emits task.cancelled", schema: Task },
+      ...problems,
+      ...notFound,
+      ...conflict,
+    },
   },
   {
     method: "post",
@@ -145,6 +153,7 @@ export const operations: Operation[] = [
         schema: { type: "object", properties: { status: { const: "queued" }, task_id: { type: "string" } } },
       },
       ...problems,
+      "422": { description: "Unknown persona (`persona_id`), or Idempotency-Key reused with a different body", schema: ref("Problem") },
     },
   },
   {
@@ -161,14 +170,54 @@ export const operations: Operation[] = [
     summary: "Get a post",
     tags: ["posts"],
     params: idParam,
-    responses: { "200": { description: "The post", schema: Post }, ...notFound },
+    responses: { "200": { description: "The post", schema: Post }, ...problems, ...notFound },
   },
   {
     method: "get",
     path: "/v1/queues",
     summary: "Queue depth per state",
     tags: ["ops"],
-    responses: { "200": { description: "Counts per queue and state" } },
+    responses: {
+      "200": {
+        description: "Counts per queue and state",
+        schema: {
+          type: "object",
+          required: ["queues"],
+          properties: {
+            queues: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["name", "counts"],
+                properties: { name: { type: "string" }, counts: { type: "object", additionalProperties: { type: "integer" } } },
+              },
+            },
+          },
+        },
+      },
+      ...problems,
+    },
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    summary: "This document",
+    tags: ["docs"],
+    responses: { "200": { description: "OpenAPI 3.1", schema: { type: "object" } } },
+  },
+  {
+    method: "get",
+    path: "/docs",
+    summary: "Interactive API documentation (Swagger UI)",
+    tags: ["docs"],
+    responses: { "200": { description: "HTML page", contentType: "text/html", schema: { type: "string" } } },
+  },
+  {
+    method: "get",
+    path: "/",
+    summary: "Browser dashboard: submit tasks and watch them run",
+    tags: ["docs"],
+    responses: { "200": { description: "HTML page", contentType: "text/html", schema: { type: "string" } } },
   },
 ];
 

@@ -1,0 +1,111 @@
+import type { Db } from "@threads-agent/db";
+import type { EventLog } from "@threads-agent/events";
+import { registerCommon, sendProblem, serverOptions } from "@threads-agent/http";
+import type { Logger, Metrics } from "@threads-agent/observability";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import packageJson from "../package.json" with { type: "json" };
+import { registerAuth } from "./auth.ts";
+import type { Config } from "./config.ts";
+import { translateError } from "./errors.ts";
+import { registerHttpHeaders } from "./http-headers.ts";
+import { IdempotencyKeys } from "./idempotency.ts";
+import { registerJsonBody } from "./json-body.ts";
+import { createOrchestratorMetrics } from "./metrics.ts";
+import { pingRedis } from "./redis.ts";
+import { registerDashboard } from "./routes/dashboard.ts";
+import { registerDocs } from "./routes/docs.ts";
+import { registerLegacyTaskRoute } from "./routes/legacy-task.ts";
+import { registerPersonaRoutes } from "./routes/personas.ts";
+import { registerPostRoutes } from "./routes/posts.ts";
+import { registerQueueRoutes } from "./routes/queues.ts";
+import type { RouteDeps } from "./routes/route-deps.ts";
+import { registerTaskRoutes } from "./routes/tasks.ts";
+import { SseConnections } from "./sse-connections.ts";
+import type { TaskContext } from "./tasks/task-context.ts";
+import type { ContentQueue } from "./tasks/task-queue.ts";
+
+export type AppDeps = {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  db: Db;
+  /** Shared, non-blocking connection (no offline queue): requests, queue, idempotency keys. */
+  redis: Redis;
+  queue: ContentQueue;
+  events: EventLog;
+  /** False while shutting down, so /ready fails and load balancers drain this replica. */
+  accepting?: () => boolean;
+};
+
+/**
+ * The orchestrator as a Fastify instance that has not started listening (main.ts listens; tests
+ * inject or listen on a free port). Plugins go in a fixed order: body parsing and the shared
+ * error/ops layer, then cross-cutting hooks (headers, CORS, auth), then docs, then routes.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, logger } = deps;
+  const app = Fastify({
+    ...serverOptions({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY }),
+    // Router errors (malformed percent-encoding, absurdly long ids) never reach the error handler.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";
+      return sendProblem(reply, {
+        type: `https://threads-agent.dev/problems/${tooLong ? "uri-too-long" : "bad-url"}`,
+        title: tooLong ? "URI too long" : "Bad URL",
+        status: tooLong ? 414 : 400,
+        detail: tooLong ? "A path parameter is longer than any valid id" : "The URL is not valid (check its percent-encoding)",
+        instance: request.url.split("?")[0]?.slice(0, 200) ?? "",
+      });
+    },
+  });
+
+  registerJsonBody(app);
+  registerCommon(app, {
+    logger,
+    metrics: deps.metrics,
+    checks: [
+      { name: "redis", check: () => pingRedis(deps.redis) },
+      { name: "database", check: () => deps.db.$queryRaw`SELECT 1` },
+    ],
+    ...(deps.accepting ? { accepting: deps.accepting } : {}),
+  });
+  registerHttpHeaders(app, config.CORS_ORIGINS);
+  registerAuth(app, config.API_KEYS);
+
+  const sse = new SseConnections();
+  // Before the server waits for open connections to finish: SSE streams never would.
+  app.addHook("preClose", async () => sse.closeAll());
+
+  const tasks: TaskContext = {
+    db: deps.db,
+    redis: deps.redis,
+    queue: deps.queue,
+    events: deps.events,
+    logger,
+    prefix: config.REDIS_PREFIX,
+    jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
+  };
+  const routeDeps: RouteDeps = {
+    config,
+    tasks,
+    sse,
+    idempotency: new IdempotencyKeys({ redis: deps.redis, prefix: config.REDIS_PREFIX, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS }),
+    metrics: createOrchestratorMetrics(deps.metrics, { queue: deps.queue, logger }),
+  };
+
+  await registerDocs(app, packageJson.version);
+  registerDashboard(app);
+  await app.register(async (api) => {
+    // Dependency outages become 503 naming the dependency, body errors name what to fix; registerCommon's handler formats them.
+    api.setErrorHandler((error, request) => {
+      throw translateError(error, request, config.BODY_LIMIT_BYTES);
+    });
+    registerPersonaRoutes(api, routeDeps);
+    registerTaskRoutes(api, routeDeps);
+    registerLegacyTaskRoute(api, routeDeps);
+    registerPostRoutes(api, routeDeps);
+    registerQueueRoutes(api, routeDeps);
+  });
+  return app;
+}

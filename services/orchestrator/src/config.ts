@@ -1,0 +1,52 @@
+import { env, loadConfig } from "@threads-agent/config";
+import { z } from "zod";
+
+// Every key is an environment variable; the Helm chart sets them and its tests read this schema.
+export const configSchema = z.object({
+  /** Port of the public API, SSE streams, docs and dashboard. */
+  PORT: env.port(8080),
+  /** Interface to bind; 0.0.0.0 in containers, 127.0.0.1 to keep a laptop's instance private. */
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** PostgreSQL holding personas, tasks and posts. */
+  DATABASE_URL: env.databaseUrl,
+  /** Redis for the BullMQ queue, the event streams and idempotency keys. */
+  REDIS_URL: env.redisUrl,
+  /** Prefix of every Redis key this deployment writes (queues included), so deployments and tests never collide. */
+  REDIS_PREFIX: env.common.REDIS_PREFIX,
+  /** pino level. */
+  LOG_LEVEL: env.common.LOG_LEVEL,
+  /** Comma-separated API keys accepted as `Authorization: Bearer <key>`; empty turns auth off (the local default). */
+  API_KEYS: env.list([]),
+  /** Interval of SSE heartbeat comments, which keep proxies from closing idle streams. */
+  SSE_HEARTBEAT_MS: env.positiveInt(15_000),
+  /** How long a finished task's event stream stays readable; afterwards SSE answers with a snapshot from the database. */
+  EVENT_RETENTION_SECONDS: env.positiveInt(604_800),
+  /** Approximate cap on entries per event stream (XADD MAXLEN ~). */
+  EVENT_STREAM_MAXLEN: env.positiveInt(10_000),
+  /** How often the sweeper looks for tasks that were committed but never reached the queue. */
+  SWEEP_INTERVAL_MS: env.positiveInt(15_000),
+  /** A task still `queued` this long after its last change is re-enqueued by the sweeper (a no-op when its job exists). */
+  SWEEP_AFTER_MS: env.positiveInt(10_000),
+  /** How long an Idempotency-Key is remembered. */
+  IDEMPOTENCY_TTL_SECONDS: env.positiveInt(86_400),
+  /** Largest request body accepted; larger ones get 413. */
+  BODY_LIMIT_BYTES: env.positiveInt(65_536),
+  /** Attempts per content job before it becomes a dead letter (the worker reads them from the job). */
+  TASK_MAX_ATTEMPTS: env.positiveInt(5),
+  /** First retry delay of a content job; doubles on each further attempt. */
+  TASK_BACKOFF_MS: env.positiveInt(2_000),
+  /** Comma-separated browser origins allowed to call the API cross-origin (`*` for any); unset sends no CORS headers. */
+  CORS_ORIGINS: env.list([]),
+  /** Trust X-Forwarded-* from the ingress (client address and protocol in logs). */
+  TRUST_PROXY: env.flag(false),
+  /** OTLP/HTTP endpoint (e.g. http://jaeger:4318); tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.common.OTEL_EXPORTER_OTLP_ENDPOINT,
+  /** Grace period on SIGTERM for in-flight requests before connections are closed. */
+  SHUTDOWN_GRACE_MS: env.common.SHUTDOWN_GRACE_MS,
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export function loadServiceConfig(environment: Record<string, string | undefined> = process.env): Config {
+  return loadConfig("orchestrator", configSchema, environment);
+}

@@ -1,0 +1,41 @@
+import { createHash } from "node:crypto";
+import { markup } from "./markup.ts";
+import { script } from "./script.ts";
+import { style } from "./style.ts";
+
+const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+const FAVICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><text y=".9em" font-size="90">🧵</text></svg>')}`;
+
+/**
+ * The dashboard as one self-contained page. Its inline script and style are allowed by hash, so
+ * the CSP forbids everything else (no injected script can run, nothing loads from elsewhere).
+ */
+export function dashboardPage(): { html: string; contentSecurityPolicy: string } {
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>threads-agent · dashboard</title>
+<link rel="icon" href="${FAVICON}">
+<style>${style}</style>
+</head>
+<body>
+${markup}
+<script>${script}</script>
+</body>
+</html>
+`;
+  const contentSecurityPolicy = [
+    "default-src 'none'",
+    `script-src ${sha256(script)}`,
+    `style-src ${sha256(style)}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  return { html, contentSecurityPolicy };
+}

@@ -1,0 +1,80 @@
+import { ConfigError } from "@threads-agent/config";
+import { createDb } from "@threads-agent/db";
+import { createLogger, createMetrics, onShutdown, startTracing } from "@threads-agent/observability";
+import { buildApp } from "./app.ts";
+import { loadServiceConfig } from "./config.ts";
+import { createRedis, waitUntilReady } from "./redis.ts";
+import { createSweeper } from "./tasks/sweeper.ts";
+import { createTaskEventLog } from "./tasks/task-context.ts";
+import { createContentQueue } from "./tasks/task-queue.ts";
+
+let config: ReturnType<typeof loadServiceConfig>;
+try {
+  config = loadServiceConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(78); // EX_CONFIG
+}
+
+const logger = createLogger({ service: "orchestrator", level: config.LOG_LEVEL });
+const tracing = startTracing({ service: "orchestrator", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+const metrics = createMetrics("orchestrator");
+const db = createDb(config.DATABASE_URL);
+const redis = createRedis(config.REDIS_URL, logger);
+try {
+  await waitUntilReady(redis, 15_000);
+} catch (err) {
+  logger.fatal({ err: { message: (err as Error).message } }, "cannot start without Redis");
+  redis.disconnect();
+  process.exit(1);
+}
+const queue = createContentQueue(redis, config.REDIS_PREFIX);
+queue.on("error", (err) => logger.warn({ err: { message: err.message } }, "content queue error"));
+const events = createTaskEventLog(redis, {
+  prefix: config.REDIS_PREFIX,
+  maxLen: config.EVENT_STREAM_MAXLEN,
+  retentionSeconds: config.EVENT_RETENTION_SECONDS,
+});
+
+let accepting = true;
+const app = await buildApp({ config, logger, metrics, db, redis, queue, events, accepting: () => accepting });
+const sweeper = createSweeper(
+  {
+    db,
+    redis,
+    queue,
+    events,
+    logger,
+    prefix: config.REDIS_PREFIX,
+    jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
+  },
+  metrics,
+  { intervalMs: config.SWEEP_INTERVAL_MS, afterMs: config.SWEEP_AFTER_MS },
+);
+
+try {
+  await app.listen({ host: config.HOST, port: config.PORT });
+} catch (err) {
+  logger.fatal({ err }, `cannot listen on ${config.HOST}:${config.PORT}`);
+  process.exit(1);
+}
+sweeper.start();
+const shown = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
+const base = `http://${shown}:${config.PORT}`;
+logger.info(
+  { dashboard: `${base}/`, docs: `${base}/docs`, auth: config.API_KEYS.length > 0 ? "api keys" : "off", prefix: config.REDIS_PREFIX },
+  `orchestrator listening on ${base}`,
+);
+
+onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
+  // Fail /ready first so load balancers stop sending; then close: SSE streams end (clients
+  // reconnect elsewhere), in-flight requests finish, then the connections go.
+  accepting = false;
+  await sweeper.stop();
+  await app.close();
+  await queue.close();
+  await redis.quit().catch(() => redis.disconnect());
+  await db.$disconnect();
+  await tracing.shutdown();
+});

@@ -1,0 +1,28 @@
+import { QUEUES } from "@threads-agent/contracts";
+import type { Logger, Metrics } from "@threads-agent/observability";
+import type { JobType } from "bullmq";
+import { type ContentQueue, connectionOf } from "./tasks/task-queue.ts";
+
+/** Job states reported per queue; the same names BullMQ's getJobCounts uses. */
+export const JOB_STATES: readonly JobType[] = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed"];
+
+export type OrchestratorMetrics = ReturnType<typeof createOrchestratorMetrics>;
+
+/** The orchestrator's own metrics, on the service registry next to registerCommon's RED metrics. */
+export function createOrchestratorMetrics(metrics: Metrics, deps: { queue: ContentQueue; logger: Logger }) {
+  return {
+    tasksCreated: metrics.counter("tasks_created_total", "Tasks accepted through the API, by persona", ["persona_id"]),
+    sseConnections: metrics.gauge("sse_connections", "Open Server-Sent Events streams"),
+    queueJobs: metrics.gauge("queue_jobs", "BullMQ jobs per queue and state, read on each scrape", ["queue", "state"], async function () {
+      // A scrape must not fail (or hang) because Redis is down; /ready reports that. Stale values are dropped.
+      this.reset();
+      if (connectionOf(deps.queue).status !== "ready") return;
+      try {
+        const counts = await deps.queue.getJobCounts(...JOB_STATES);
+        for (const state of JOB_STATES) this.set({ queue: QUEUES.content, state }, counts[state] ?? 0);
+      } catch (err) {
+        deps.logger.warn({ err }, "could not read queue counts for metrics");
+      }
+    }),
+  };
+}

@@ -1,0 +1,134 @@
+import { listen, readSse } from "@threads-agent/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTask, type Orchestrator, startOrchestrator } from "../test-fixture.ts";
+
+let o: Orchestrator;
+let url = "";
+
+beforeAll(async () => {
+  o = await startOrchestrator();
+  url = (await listen(o.app)).url;
+});
+afterAll(async () => {
+  await o?.close();
+});
+
+const post = {
+  id: "01900000-0000-7000-8000-00000000e001",
+  task_id: "",
+  persona_id: "ai-elon",
+  hook: "Rockets",
+  body: "Build.",
+  text: "🚀 Rockets 🚀\n\nBuild.",
+  published_id: "th_9",
+  created_at: new Date().toISOString(),
+};
+
+/** What a worker would append for a successful run. */
+async function runToSuccess(taskId: string) {
+  const steps = ["ingest", "hook", "body", "guardrail", "format"] as const;
+  await o.ctx.events.append("task", taskId, { type: "task.started", attempt: 1 });
+  for (const step of steps) {
+    await o.ctx.events.appendMany("task", taskId, [
+      { type: "step.started", step },
+      { type: "step.completed", step, ms: 5, tokens: 10 },
+    ]);
+  }
+  await o.ctx.events.append("task", taskId, { type: "task.succeeded", post: { ...post, task_id: taskId } });
+}
+
+describe("GET /v1/tasks/:id/events", () => {
+  it("replays the history with stream ids and ends after the terminal event", async () => {
+    const task = await createTask(o);
+    await runToSuccess(task.id);
+    const { messages, status, headers } = await readSse(`${url}/v1/tasks/${task.id}/events`);
+    expect(status).toBe(200);
+    expect(headers.get("content-type")).toMatch(/text\/event-stream/);
+    expect(messages.map((m) => m.json.type)).toEqual([
+      "task.queued",
+      "task.started",
+      ...["ingest", "hook", "body", "guardrail", "format"].flatMap(() => ["step.started", "step.completed"]),
+      "task.succeeded",
+    ]);
+    expect(messages.every((m) => /^\d+-\d+$/.test(m.id ?? ""))).toBe(true);
+    expect(messages[0]?.json).toEqual({ type: "task.queued", task_id: task.id, at: expect.any(String) });
+    expect(messages[3]?.json).toMatchObject({ type: "step.completed", task_id: task.id, step: "ingest", ms: 5, tokens: 10 });
+  });
+
+  it("resumes after Last-Event-ID (header or ?last_event_id=) with exactly the rest", async () => {
+    const task = await createTask(o);
+    await runToSuccess(task.id);
+    const all = (await readSse(`${url}/v1/tasks/${task.id}/events`)).messages;
+    const middle = 5;
+    const lastSeen = all[middle - 1]?.id as string;
+    const rest = all.slice(middle).map((m) => m.id);
+
+    const viaHeader = await readSse(`${url}/v1/tasks/${task.id}/events`, { headers: { "last-event-id": lastSeen } });
+    expect(viaHeader.messages.map((m) => m.id)).toEqual(rest);
+    const viaQuery = await readSse(`${url}/v1/tasks/${task.id}/events?last_event_id=${lastSeen}`);
+    expect(viaQuery.messages.map((m) => m.id)).toEqual(rest);
+    // A reconnecting EventSource sends the header while the URL still has the first position: the header wins.
+    const both = await readSse(`${url}/v1/tasks/${task.id}/events?last_event_id=${all[0]?.id}`, { headers: { "last-event-id": lastSeen } });
+    expect(both.messages.map((m) => m.id)).toEqual(rest);
+  });
+
+  it("streams live events as they are appended, with heartbeats, and counts the open connection", async () => {
+    const task = await createTask(o);
+    const reading = readSse(`${url}/v1/tasks/${task.id}/events`);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await o.metrics.registry.getSingleMetricAsString("sse_connections")).toMatch(/sse_connections\{service="orchestrator"\} 1/);
+    await runToSuccess(task.id);
+    const { messages, comments } = await reading;
+    expect(messages.at(-1)?.json.type).toBe("task.succeeded");
+    expect(comments).toContain("heartbeat");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await o.metrics.registry.getSingleMetricAsString("sse_connections")).toMatch(/sse_connections\{service="orchestrator"\} 0/);
+  });
+
+  it("answers a finished task whose stream expired with a snapshot from the database", async () => {
+    const task = await createTask(o);
+    await o.db.task.update({
+      where: { id: task.id },
+      data: { status: "failed", error_code: "timeout", error_message: "model timed out", finished_at: new Date() },
+    });
+    await o.redis.del(o.ctx.events.key("task", task.id));
+    const { messages } = await readSse(`${url}/v1/tasks/${task.id}/events`);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.id).toBeUndefined();
+    expect(messages[0]?.json).toMatchObject({
+      type: "task.failed",
+      task_id: task.id,
+      snapshot: true,
+      error: { code: "timeout", message: "model timed out" },
+    });
+  });
+
+  it("rejects a malformed Last-Event-ID naming it, and unknown tasks with 404", async () => {
+    const task = await createTask(o);
+    const header = await o.app.inject({ url: `/v1/tasks/${task.id}/events`, headers: { "last-event-id": "banana" } });
+    expect(header.statusCode).toBe(400);
+    expect(header.headers["content-type"]).toMatch(/problem\+json/);
+    expect(header.json().errors[0].field).toBe("Last-Event-ID");
+    const query = await o.app.inject({ url: `/v1/tasks/${task.id}/events?last_event_id=1-2-3` });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().errors[0].field).toBe("last_event_id");
+    const missing = await o.app.inject({ url: "/v1/tasks/01900000-0000-7000-8000-00000000ffff/events" });
+    expect(missing.statusCode).toBe(404);
+    const badId = await o.app.inject({ url: "/v1/tasks/not-a-uuid/events" });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().errors[0].field).toBe("id");
+  });
+
+  it("ends open streams when the server shuts down, so clients reconnect elsewhere", async () => {
+    const other = await startOrchestrator();
+    const { url: otherUrl } = await listen(other.app);
+    const task = await createTask(other);
+    const reading = readSse(`${otherUrl}/v1/tasks/${task.id}/events`, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await other.close();
+    const { messages } = await reading;
+    expect(messages.map((m) => m.json.type)).toEqual(["task.queued"]);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});

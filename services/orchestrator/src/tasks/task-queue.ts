@@ -1,0 +1,87 @@
+import { type ContentJob, contentJobOptions, QUEUES } from "@threads-agent/contracts";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { assertRedisReady } from "../redis.ts";
+
+export type ContentQueue = Queue<ContentJob>;
+
+/** What happened when a task was handed to the queue. */
+export type EnqueueOutcome = "added" | "already-queued" | "replaced";
+
+export type JobSettings = { attempts: number; backoffMs: number };
+
+/**
+ * The content queue on the shared connection. Every key carries the deployment prefix, so
+ * deployments (and test files) sharing one Redis never see each other's jobs.
+ */
+export function createContentQueue(connection: Redis, prefix: string): ContentQueue {
+  return new Queue<ContentJob>(QUEUES.content, { connection, prefix });
+}
+
+/**
+ * Makes sure the task has a job that will run. The job id is the task id, so adding a job that
+ * exists is a no-op: that makes this safe to call from every replica's sweeper at once. A job
+ * left over in a finished state (a retried task's dead letter) would swallow the add, so it is
+ * removed first.
+ */
+export async function enqueueTask(
+  queue: ContentQueue,
+  task: { id: string; trace?: unknown },
+  settings: JobSettings,
+): Promise<EnqueueOutcome> {
+  assertRedisReady(connectionOf(queue));
+  let outcome: EnqueueOutcome = "added";
+  const existing = await queue.getJob(task.id);
+  if (existing) {
+    const state = await existing.getState();
+    if (state !== "completed" && state !== "failed" && state !== "unknown") return "already-queued";
+    await existing.remove().catch((err: unknown) => {
+      // Another replica replaced it a moment ago (and a worker may hold the new job): the add below is then a no-op.
+      if (!isNotRemovable(err)) throw err;
+    });
+    outcome = "replaced";
+  }
+  const data: ContentJob = { task_id: task.id, ...(isTraceCarrier(task.trace) ? { trace: task.trace } : {}) };
+  await queue.add("content", data, contentJobOptions(task.id, settings.attempts, settings.backoffMs));
+  return outcome;
+}
+
+function isTraceCarrier(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length > 0 &&
+    Object.values(value).every((v) => typeof v === "string")
+  );
+}
+
+/** How a job was taken off the queue for a cancel. */
+export type Withdrawal = "removed" | "active" | "missing";
+
+/**
+ * Takes a task's job off the queue unless a worker holds it. BullMQ refuses to remove a locked
+ * (active) job; a job between states (moved back to delayed for a retry, say) is tried again.
+ */
+export async function withdrawJob(queue: ContentQueue, taskId: string): Promise<Withdrawal> {
+  assertRedisReady(connectionOf(queue));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const job = await queue.getJob(taskId);
+    if (!job) return "missing";
+    try {
+      await job.remove();
+      return "removed";
+    } catch (err) {
+      if (!isNotRemovable(err)) throw err;
+      const state = await job.getState();
+      if (state === "active") return "active";
+      if (state === "unknown") return "missing";
+    }
+  }
+  return "active";
+}
+
+const isNotRemovable = (err: unknown) => err instanceof Error && /could not be removed/.test(err.message);
+
+/** The connection the queue was built on (createContentQueue always passes one). */
+export const connectionOf = (queue: ContentQueue): Redis => queue.opts.connection as Redis;
