@@ -1,6 +1,9 @@
 // The Helm chart: lint and render with every values file, every object valid against the Kubernetes
 // schema (kubernetes-models, offline), the `fail` checks for inconsistent values, and the switches
 // between built-in and external backing services.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CHART, componentName, ensureTools, find, helmTemplate, type K8sObject, render, run, tool, VALUES_FILES } from "./chart-helpers.ts";
 
@@ -228,9 +231,11 @@ describe("chart behaviour", () => {
   });
 
   it("packages into a chart archive that includes the monitoring files", () => {
-    const result = run(tool("helm"), ["package", CHART, "--destination", "/tmp/threads-agent-chart-test"]);
+    const dir = mkdtempSync(path.join(tmpdir(), "ta-chart-"));
+    const result = run(tool("helm"), ["package", CHART, "--destination", dir]);
     expect(result.status, result.stderr).toBe(0);
-    const list = run("tar", ["tzf", "/tmp/threads-agent-chart-test/threads-agent-0.1.0.tgz"]);
+    const list = run("tar", ["tzf", path.join(dir, "threads-agent-0.1.0.tgz")]);
+    rmSync(dir, { recursive: true, force: true });
     expect(list.stdout).toContain("threads-agent/monitoring/grafana/dashboards/business.json");
     expect(list.stdout).toContain("threads-agent/monitoring/prometheus/rules/threads-agent.rules.yaml");
   });
