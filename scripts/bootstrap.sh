@@ -47,7 +47,10 @@ stamp="$ROOT/node_modules/.cache/prisma-generated"
 schema="$ROOT/packages/db/prisma/schema.prisma"
 if [ -f "$schema" ] && { [ ! -f "$stamp" ] || [ "$schema" -nt "$stamp" ]; }; then
   log "generating the Prisma client"
-  pnpm --filter @threads-agent/db exec prisma generate >/dev/null || die "prisma generate failed"
+  # The schema reads DATABASE_URL; without it Prisma cannot see engineType = "client" and tries to
+  # download a Rust engine (which fails offline). generate never connects, so any URL will do.
+  DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/threads_agent}" CHECKPOINT_DISABLE=1 \
+    pnpm --filter @threads-agent/db exec prisma generate >/dev/null || die "prisma generate failed"
   mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi
 

@@ -90,7 +90,7 @@ describe("content pipeline", () => {
     expect(resumed.messages.map((m) => m.id)).toEqual(first.messages.slice(middle).map((m) => m.id));
     expect(resumed.messages.map((m) => m.data)).toEqual(first.messages.slice(middle).map((m) => m.data));
 
-    const viaQuery = await f.events(`${created.id}?last_event_id=${encodeURIComponent(lastSeen)}`);
+    const viaQuery = await f.events(created.id, {}, `last_event_id=${encodeURIComponent(lastSeen)}`);
     expect(viaQuery.messages.map((m) => m.id)).toEqual(first.messages.slice(middle).map((m) => m.id));
 
     const again = await f.events(created.id);

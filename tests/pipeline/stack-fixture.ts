@@ -8,7 +8,7 @@ export type Fixture = {
   logs: string[];
   json: <T = Record<string, unknown>>(path: string, init?: Omit<RequestInit, "body"> & { body?: unknown }) => Promise<{ status: number; body: T; headers: Headers }>;
   createTask: (body: Record<string, unknown>, headers?: Record<string, string>) => Promise<Record<string, unknown> & { id: string }>;
-  events: (taskId: string, headers?: Record<string, string>) => ReturnType<typeof readSse>;
+  events: (taskId: string, headers?: Record<string, string>, query?: string) => ReturnType<typeof readSse>;
   waitForStatus: (taskId: string, status: string, timeoutMs?: number) => Promise<Record<string, unknown>>;
   published: (taskId: string) => Promise<{ id: string; text: string; idempotency_key: string | null }[]>;
 };
@@ -64,7 +64,7 @@ export async function startPipeline(extraEnv: Record<string, string> = {}, servi
       if (res.status !== 202) throw new Error(`POST /v1/tasks answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     },
-    events: (taskId, headers) => readSse(`${api}/v1/tasks/${taskId}/events`, { ...(headers ? { headers } : {}), timeoutMs: 45_000 }),
+    events: (taskId, headers, query) => readSse(`${api}/v1/tasks/${taskId}/events${query ? `?${query}` : ""}`, { ...(headers ? { headers } : {}), timeoutMs: 45_000 }),
     waitForStatus: (taskId, status, timeoutMs = 30_000) =>
       waitFor(
         `task ${taskId} to be ${status}`,
