@@ -6,7 +6,8 @@ import { ValidationFailed } from "./errors.ts";
  * `body.persona_id` style paths are left to `where`).
  */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, where?: "body" | "query" | "params" | "headers"): z.output<S> {
-  const result = schema.safeParse(value ?? (where === "body" ? undefined : {}));
+  // reportInput: zod 4 omits issue.input otherwise, and "is required" is decided from it.
+  const result = schema.safeParse(value ?? (where === "body" ? undefined : {}), { reportInput: true });
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => {
     const path = issue.path.map(String).join(".");

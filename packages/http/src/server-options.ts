@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from "fastify";
+import { sendProblem } from "./common.ts";
 
 /**
  * Server timeouts and limits shared by every Fastify service. SSE responses are long-lived, so
@@ -17,5 +18,16 @@ export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolea
     // Request ids for log correlation; honour a proxy's id when it sends one.
     requestIdHeader: "x-request-id",
     ajv: { customOptions: { removeAdditional: false } },
+    // Router errors (malformed percent-encoding, absurdly long ids) never reach the error handler.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";
+      return sendProblem(reply, {
+        type: `https://threads-agent.dev/problems/${tooLong ? "uri-too-long" : "bad-url"}`,
+        title: tooLong ? "URI too long" : "Bad URL",
+        status: tooLong ? 414 : 400,
+        detail: tooLong ? "A path parameter is longer than any valid id" : "The URL is not valid (check its percent-encoding)",
+        instance: request.url.split("?")[0]?.slice(0, 200) ?? "",
+      });
+    },
   };
 }

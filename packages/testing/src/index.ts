@@ -1,4 +1,13 @@
 export { type Listening, listen } from "./listen.ts";
+export {
+  type LlmStandIn,
+  type LlmStandInOptions,
+  type StandInCall,
+  type StandInFault,
+  type StandInRequest,
+  standInUsage,
+  startLlmStandIn,
+} from "./llm-stand-in.ts";
 export { readSse, type SseMessage } from "./sse-client.ts";
 export { type TestEnv, testEnv, uniquePrefix } from "./test-env.ts";
 export { waitFor } from "./wait-for.ts";

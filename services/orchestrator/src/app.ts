@@ -1,6 +1,6 @@
 import type { Db } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
-import { registerCommon, sendProblem, serverOptions } from "@threads-agent/http";
+import { registerCommon, serverOptions } from "@threads-agent/http";
 import type { Logger, Metrics } from "@threads-agent/observability";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
@@ -47,17 +47,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger } = deps;
   const app = Fastify({
     ...serverOptions({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY }),
-    // Router errors (malformed percent-encoding, absurdly long ids) never reach the error handler.
-    frameworkErrors: (error, request, reply) => {
-      const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";
-      return sendProblem(reply, {
-        type: `https://threads-agent.dev/problems/${tooLong ? "uri-too-long" : "bad-url"}`,
-        title: tooLong ? "URI too long" : "Bad URL",
-        status: tooLong ? 414 : 400,
-        detail: tooLong ? "A path parameter is longer than any valid id" : "The URL is not valid (check its percent-encoding)",
-        instance: request.url.split("?")[0]?.slice(0, 200) ?? "",
-      });
-    },
   });
 
   registerJsonBody(app);

@@ -1,15 +1,14 @@
 import { toPersona } from "@threads-agent/db";
-import { NotFound } from "@threads-agent/http";
+import { NotFound, parse } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import type { RouteDeps } from "./route-deps.ts";
 import { NoQuery, PersonaListParams, PersonaParams, pageOf } from "./schemas.ts";
-import { parseRequest } from "./validate.ts";
 
 export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps.tasks;
 
   app.get("/v1/personas", async (request) => {
-    const query = parseRequest(PersonaListParams, request.query, "query");
+    const query = parse(PersonaListParams, request.query, "query");
     const rows = await db.persona.findMany({
       where: query.cursor ? { id: { gt: query.cursor } } : {},
       orderBy: { id: "asc" },
@@ -20,8 +19,8 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
   });
 
   app.get("/v1/personas/:id", async (request) => {
-    const { id } = parseRequest(PersonaParams, request.params, "params");
-    parseRequest(NoQuery, request.query, "query");
+    const { id } = parse(PersonaParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
     const row = await db.persona.findUnique({ where: { id } });
     if (!row) throw new NotFound("Persona", id);
     return toPersona(row);

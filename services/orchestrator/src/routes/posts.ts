@@ -1,15 +1,14 @@
 import { toPost } from "@threads-agent/db";
-import { NotFound } from "@threads-agent/http";
+import { NotFound, parse } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import type { RouteDeps } from "./route-deps.ts";
 import { IdParams, NoQuery, PostListParams, pageOf } from "./schemas.ts";
-import { parseRequest } from "./validate.ts";
 
 export function registerPostRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps.tasks;
 
   app.get("/v1/posts", async (request) => {
-    const query = parseRequest(PostListParams, request.query, "query");
+    const query = parse(PostListParams, request.query, "query");
     const rows = await db.post.findMany({
       where: {
         ...(query.persona_id ? { persona_id: query.persona_id } : {}),
@@ -23,8 +22,8 @@ export function registerPostRoutes(app: FastifyInstance, deps: RouteDeps): void 
   });
 
   app.get("/v1/posts/:id", async (request) => {
-    const { id } = parseRequest(IdParams, request.params, "params");
-    parseRequest(NoQuery, request.query, "query");
+    const { id } = parse(IdParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
     const row = await db.post.findUnique({ where: { id } });
     if (!row) throw new NotFound("Post", id);
     return toPost(row);

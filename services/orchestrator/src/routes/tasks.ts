@@ -1,7 +1,7 @@
 import { CreateTask, newId } from "@threads-agent/contracts";
 import { toTask } from "@threads-agent/db";
 import { isStreamId, streamEvents } from "@threads-agent/events";
-import { NotFound, ValidationFailed } from "@threads-agent/http";
+import { NotFound, parse, ValidationFailed } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { pendingHeaders } from "../http-headers.ts";
 import { idempotencyKeyOf, stillInProgress } from "../idempotency.ts";
@@ -12,7 +12,6 @@ import { submitTask } from "../tasks/submit-task.ts";
 import { snapshotEvent } from "../tasks/task-snapshot.ts";
 import { markReplay, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
 import { EventsQuery, IdParams, NoBody, NoQuery, pageOf, TaskListParams } from "./schemas.ts";
-import { parseRequest } from "./validate.ts";
 
 export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { tasks, idempotency } = deps;
@@ -25,7 +24,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
   };
 
   app.post("/v1/tasks", async (request, reply) => {
-    const body = parseRequest(CreateTask, request.body, "body");
+    const body = parse(CreateTask, request.body, "body");
     const key = idempotencyKeyOf(request.headers);
     const id = newId();
     const { value: task, replayed } = await idempotency.run(
@@ -47,7 +46,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
   });
 
   app.get("/v1/tasks", async (request) => {
-    const query = parseRequest(TaskListParams, request.query, "query");
+    const query = parse(TaskListParams, request.query, "query");
     const rows = await db.task.findMany({
       where: {
         ...(query.status ? { status: query.status } : {}),
@@ -64,14 +63,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
   });
 
   app.get("/v1/tasks/:id", async (request) => {
-    const { id } = parseRequest(IdParams, request.params, "params");
-    parseRequest(NoQuery, request.query, "query");
+    const { id } = parse(IdParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
     return toTask(await loadTask(id));
   });
 
   app.get("/v1/tasks/:id/events", { config: { acceptsQueryToken: true } }, async (request, reply) => {
-    const { id } = parseRequest(IdParams, request.params, "params");
-    const query = parseRequest(EventsQuery, request.query, "query");
+    const { id } = parse(IdParams, request.params, "params");
+    const query = parse(EventsQuery, request.query, "query");
     // EventSource sends the header on reconnects, so it is newer than a ?last_event_id in the URL.
     const header = request.headers["last-event-id"];
     const lastEventId = (typeof header === "string" && header) || query.last_event_id || undefined;
@@ -114,9 +113,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
   });
 
   app.post("/v1/tasks/:id/retry", async (request, reply) => {
-    const { id } = parseRequest(IdParams, request.params, "params");
-    parseRequest(NoQuery, request.query, "query");
-    const body = parseRequest(NoBody, request.body, "body");
+    const { id } = parse(IdParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
+    const body = parse(NoBody, request.body, "body");
     const { value: task, replayed } = await idempotency.run(
       { scope: "tasks.retry", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body: body ?? {} },
       () => retryTask(tasks, id),
@@ -127,9 +126,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
   });
 
   app.post("/v1/tasks/:id/cancel", async (request, reply) => {
-    const { id } = parseRequest(IdParams, request.params, "params");
-    parseRequest(NoQuery, request.query, "query");
-    const body = parseRequest(NoBody, request.body, "body");
+    const { id } = parse(IdParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
+    const body = parse(NoBody, request.body, "body");
     const { value, replayed } = await idempotency.run(
       { scope: "tasks.cancel", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body: body ?? {} },
       () => cancelTask(tasks, id),
