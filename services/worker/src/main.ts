@@ -1,6 +1,6 @@
+import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
-import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createLogger, createMetrics, onShutdown, startOpsServer, startTracing } from "@threads-agent/observability";
 import { Redis } from "ioredis";
 import { loadServiceConfig } from "./config.ts";
@@ -31,11 +31,20 @@ const worker = createContentWorker(
     prefix: config.REDIS_PREFIX,
     events,
     runtime: createPersonaRuntimeClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
-    threads: createThreadsClient({ baseUrl: config.THREADS_API_URL, accessToken: config.THREADS_ACCESS_TOKEN, timeoutMs: config.THREADS_TIMEOUT_MS }),
+    threads: createThreadsClient({
+      baseUrl: config.THREADS_API_URL,
+      accessToken: config.THREADS_ACCESS_TOKEN,
+      timeoutMs: config.THREADS_TIMEOUT_MS,
+    }),
     logger,
     metrics: createWorkerMetrics(metrics),
   },
-  { connection: blocking, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS },
+  {
+    connection: blocking,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDurationMs: config.WORKER_LOCK_MS,
+    stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+  },
 );
 
 let accepting = true;
@@ -50,7 +59,10 @@ const ops = await startOpsServer({
   ],
 });
 void worker.run();
-logger.info({ metrics_port: ops.port, concurrency: config.WORKER_CONCURRENCY, persona_runtime: config.PERSONA_RUNTIME_URL }, "worker started");
+logger.info(
+  { metrics_port: ops.port, concurrency: config.WORKER_CONCURRENCY, persona_runtime: config.PERSONA_RUNTIME_URL },
+  "worker started",
+);
 
 onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
   accepting = false;

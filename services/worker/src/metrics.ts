@@ -6,7 +6,12 @@ export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 export function createWorkerMetrics(metrics: Metrics) {
   return {
     postsGenerated: metrics.counter("posts_generated_total", "Tasks finished, by persona and final status", ["persona_id", "status"]),
-    costPerPost: metrics.histogram("cost_per_post_usd", "Model cost of each published post in USD", ["persona_id"], [0, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1]),
+    costPerPost: metrics.histogram(
+      "cost_per_post_usd",
+      "Model cost of each published post in USD",
+      ["persona_id"],
+      [0, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    ),
     latency: metrics.histogram("request_latency_seconds", "Latency of each phase of a content task", ["phase"]),
     retries: metrics.counter("task_retries_total", "Attempts that failed and will be retried, by error code", ["code"]),
     llmCost: metrics.counter("llm_cost_usd_total", "Model cost recorded for tasks in USD", ["provider", "model"]),

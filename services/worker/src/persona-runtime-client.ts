@@ -1,5 +1,5 @@
 import { type GenerateFrame, GenerateFrame as GenerateFrameSchema, type GenerateRequest } from "@threads-agent/contracts";
-import { PermanentError, TransientError, describeFetchError } from "./errors.ts";
+import { describeFetchError, PermanentError, TransientError } from "./errors.ts";
 
 export type PersonaRuntimeClient = {
   /** Streams a generation; calls `onFrame` for each progress frame and resolves with the final frame. */
@@ -25,7 +25,11 @@ export function createPersonaRuntimeClient(options: { baseUrl: string; timeoutMs
           signal: combined,
         });
       } catch (err) {
-        throw new TransientError("persona_runtime_unavailable", `persona-runtime unreachable at ${options.baseUrl}: ${describeFetchError(err)}`, { cause: err });
+        throw new TransientError(
+          "persona_runtime_unavailable",
+          `persona-runtime unreachable at ${options.baseUrl}: ${describeFetchError(err)}`,
+          { cause: err },
+        );
       }
       if (!response.ok || !response.body) {
         const detail = (await response.text().catch(() => "")).slice(0, 300);
@@ -44,7 +48,8 @@ export function createPersonaRuntimeClient(options: { baseUrl: string; timeoutMs
             buffer = buffer.slice(newline + 1);
             if (!line) continue;
             const parsed = GenerateFrameSchema.safeParse(JSON.parse(line));
-            if (!parsed.success) throw new PermanentError("persona_runtime_protocol", `persona-runtime sent an unexpected frame: ${line.slice(0, 200)}`);
+            if (!parsed.success)
+              throw new PermanentError("persona_runtime_protocol", `persona-runtime sent an unexpected frame: ${line.slice(0, 200)}`);
             const frame = parsed.data;
             if (FINAL.has(frame.type)) return frame as Extract<GenerateFrame, { type: "result" | "blocked" | "error" }>;
             await onFrame(frame);

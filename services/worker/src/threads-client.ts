@@ -1,5 +1,5 @@
 import type { PublishedPost, PublishRequest } from "@threads-agent/contracts";
-import { PermanentError, TransientError, describeFetchError } from "./errors.ts";
+import { describeFetchError, PermanentError, TransientError } from "./errors.ts";
 
 export type ThreadsClient = {
   /** Publishes once per idempotency key: a repeated call returns the first post. */
@@ -24,7 +24,9 @@ export function createThreadsClient(options: { baseUrl: string; accessToken?: st
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (err) {
-        throw new TransientError("threads_unavailable", `Threads API unreachable at ${options.baseUrl}: ${describeFetchError(err)}`, { cause: err });
+        throw new TransientError("threads_unavailable", `Threads API unreachable at ${options.baseUrl}: ${describeFetchError(err)}`, {
+          cause: err,
+        });
       }
       if (response.ok) return (await response.json()) as PublishedPost;
       const detail = (await response.text().catch(() => "")).slice(0, 300);

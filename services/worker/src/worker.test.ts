@@ -1,6 +1,8 @@
 // The worker against the real persona-runtime and fake-threads (as processes), real Redis and
 // PostgreSQL; the worker itself runs in-process so each guarantee can be driven step by step.
-import { QUEUES, TERMINAL_TASK_EVENTS, contentJobOptions, newId, redisKeys } from "@threads-agent/contracts";
+
+import { Writable } from "node:stream";
+import { contentJobOptions, newId, QUEUES, redisKeys, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
 import { createLogger, createMetrics } from "@threads-agent/observability";
@@ -8,7 +10,6 @@ import { type Stack, startStack } from "@threads-agent/stack";
 import { testEnv, waitFor } from "@threads-agent/testing";
 import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkerMetrics } from "./metrics.ts";
 import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
@@ -39,7 +40,12 @@ beforeAll(async () => {
     metrics: createWorkerMetrics(createMetrics("worker-test")),
   };
   queue = new Queue(QUEUES.content, { connection: redis, prefix: env.redisPrefix });
-  worker = createContentWorker(deps, { connection: new Redis(env.redisUrl, { maxRetriesPerRequest: null }), concurrency: 4, lockDurationMs: 5000, stalledIntervalMs: 5000 });
+  worker = createContentWorker(deps, {
+    connection: new Redis(env.redisUrl, { maxRetriesPerRequest: null }),
+    concurrency: 4,
+    lockDurationMs: 5000,
+    stalledIntervalMs: 5000,
+  });
   void worker.run();
 });
 afterAll(async () => {
@@ -57,12 +63,16 @@ async function newTask(input = "Remote teams and the four-day week", persona = "
   return id;
 }
 const published = async (taskId: string) =>
-  ((await (await fetch(`${stack.urls["fake-threads"]}/published?limit=1000`)).json()) as { items: { idempotency_key: string }[] }).items.filter(
-    (p) => p.idempotency_key === taskId,
-  );
+  (
+    (await (await fetch(`${stack.urls["fake-threads"]}/published?limit=1000`)).json()) as { items: { idempotency_key: string }[] }
+  ).items.filter((p) => p.idempotency_key === taskId);
 const eventTypes = async (taskId: string) => (await events.range("task", taskId)).map((e) => e.event.type);
 const fault = (fail_next: number, status: number) =>
-  fetch(`${stack.urls["fake-threads"]}/_faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ fail_next, status }) });
+  fetch(`${stack.urls["fake-threads"]}/_faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ fail_next, status }),
+  });
 
 describe("processContentTask", () => {
   it("generates, stores, publishes once and records every model call with the task's usage", async () => {
@@ -93,7 +103,16 @@ describe("processContentTask", () => {
   it("publishes a post stored by an attempt that died before publishing, without generating again", async () => {
     const id = await newTask();
     await db.task.update({ where: { id }, data: { status: "running", attempts: 1 } });
-    await db.post.create({ data: { id: newId(), task_id: id, persona_id: "ai-jesus", hook: "Rest is holy", body: "Take the day.", text: "🙏 Rest is holy 🙏\n\nTake the day." } });
+    await db.post.create({
+      data: {
+        id: newId(),
+        task_id: id,
+        persona_id: "ai-jesus",
+        hook: "Rest is holy",
+        body: "Take the day.",
+        text: "🙏 Rest is holy 🙏\n\nTake the day.",
+      },
+    });
     expect(await processContentTask(deps, id, 1, signal)).toBe("succeeded");
     expect(await db.llmCall.count({ where: { task_id: id } })).toBe(0);
     expect((await published(id))[0]).toMatchObject({ idempotency_key: id });
@@ -108,6 +127,32 @@ describe("processContentTask", () => {
     expect((await eventTypes(id)).at(-1)).toBe("task.cancelled");
     expect(await published(id)).toHaveLength(0);
     expect(await redis.exists(redisKeys(env.redisPrefix).cancelTask(id))).toBe(0);
+  });
+});
+
+describe("cancel while generating", () => {
+  it("stops mid-generation, emits nothing after task.cancelled, and publishes nothing", async () => {
+    await stack.kill("persona-runtime");
+    await stack.start("persona-runtime", { OFFLINE_STREAM_DELAY_MS: "40" });
+    try {
+      const id = await newTask("Cancel me while the body is being written");
+      const processing = processContentTask(deps, id, 1, signal);
+      await waitFor("the hook step to complete", async () => (await eventTypes(id)).includes("step.completed"), 10_000, 20);
+      await redis.set(redisKeys(env.redisPrefix).cancelTask(id), "1");
+      expect(await processing).toBe("cancelled");
+      const types = await eventTypes(id);
+      expect(types.at(-1)).toBe("task.cancelled");
+      // The body step (dozens of 40 ms words) never ran to completion.
+      expect((await events.range("task", id)).filter((e) => e.event.type === "step.completed").map((e) => e.event.step)).not.toContain(
+        "body",
+      );
+      // Nothing is emitted after the terminal event.
+      expect(types.indexOf("task.cancelled")).toBe(types.length - 1);
+      expect(await published(id)).toHaveLength(0);
+    } finally {
+      await stack.kill("persona-runtime");
+      await stack.start("persona-runtime");
+    }
   });
 });
 

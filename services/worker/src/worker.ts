@@ -2,7 +2,7 @@ import { ContentJob, QUEUES } from "@threads-agent/contracts";
 import { tracer, withExtractedContext } from "@threads-agent/observability";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { PermanentError, errorCode, errorMessage } from "./errors.ts";
+import { errorCode, errorMessage, PermanentError } from "./errors.ts";
 import { type ContentDeps, processContentTask, recordFailure } from "./processors/content.ts";
 
 export type ContentWorkerOptions = {
@@ -26,20 +26,27 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
       deps.metrics.activeJobs.inc();
       try {
         return await withExtractedContext(data.trace, () =>
-          tracer("worker").startActiveSpan("task.process", { attributes: { "task.id": data.task_id, "task.attempt": attempt } }, async (span) => {
-            try {
-              return await processContentTask(deps, data.task_id, attempt, signal ?? new AbortController().signal);
-            } finally {
-              span.end();
-            }
-          }),
+          tracer("worker").startActiveSpan(
+            "task.process",
+            { attributes: { "task.id": data.task_id, "task.attempt": attempt } },
+            async (span) => {
+              try {
+                return await processContentTask(deps, data.task_id, attempt, signal ?? new AbortController().signal);
+              } finally {
+                span.end();
+              }
+            },
+          ),
         );
       } catch (err) {
         const permanent = err instanceof PermanentError;
         const maxAttempts = job.opts.attempts ?? 1;
         const final = permanent || attempt >= maxAttempts;
         const delayMs = typeof job.opts.backoff === "object" ? (job.opts.backoff.delay ?? 0) * 2 ** (attempt - 1) : 0;
-        deps.logger.warn({ task_id: data.task_id, attempt, final, err: errorMessage(err), code: errorCode(err) }, final ? "task failed" : "attempt failed; will retry");
+        deps.logger.warn(
+          { task_id: data.task_id, attempt, final, err: errorMessage(err), code: errorCode(err) },
+          final ? "task failed" : "attempt failed; will retry",
+        );
         await recordFailure(deps, data.task_id, { attempt, final, code: errorCode(err), message: errorMessage(err), delayMs });
         if (permanent) throw new UnrecoverableError(errorMessage(err));
         throw err;

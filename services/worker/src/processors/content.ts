@@ -1,12 +1,12 @@
-import { type GenerateFrame, type LlmCallRecord, type Post, type TaskEvent, newId, redisKeys } from "@threads-agent/contracts";
+import { type GenerateFrame, type LlmCallRecord, newId, type Post, redisKeys, type TaskEvent } from "@threads-agent/contracts";
 import { type Db, type PostRow, Prisma, toPost } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
-import { type Logger, injectTraceContext } from "@threads-agent/observability";
+import { injectTraceContext, type Logger } from "@threads-agent/observability";
 import type { Redis } from "ioredis";
-import type { PersonaRuntimeClient } from "../persona-runtime-client.ts";
-import type { ThreadsClient } from "../threads-client.ts";
 import { PermanentError, TransientError } from "../errors.ts";
 import type { WorkerMetrics } from "../metrics.ts";
+import type { PersonaRuntimeClient } from "../persona-runtime-client.ts";
+import type { ThreadsClient } from "../threads-client.ts";
 
 export type ContentDeps = {
   db: Db;
@@ -23,6 +23,7 @@ export type Outcome = "succeeded" | "blocked" | "cancelled" | "skipped";
 
 const ACTIVE = ["queued", "running"];
 const PROGRESS = new Set(["step.started", "step.completed", "step.delta"]);
+const CANCEL_CHECK_MS = 250;
 
 /**
  * Drives one content task to a terminal state. Safe to run again for the same task at any point
@@ -60,6 +61,7 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     const abort = () => controller.abort();
     signal.addEventListener("abort", abort, { once: true });
     let cancelled = false;
+    let lastCancelCheck = performance.now();
     const generateStarted = performance.now();
     const final = await deps.runtime
       .generate(
@@ -83,13 +85,18 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
           signal: controller.signal,
           headers: injectTraceContext(),
           onFrame: async (frame: GenerateFrame) => {
-            if (!PROGRESS.has(frame.type)) return;
-            await emit(frame as TaskEvent);
-            // Between steps is where a cancel takes effect (checking on every token would cost a round trip each).
-            if (frame.type === "step.completed" && (await cancelRequested(deps, taskId))) {
-              cancelled = true;
-              controller.abort();
+            if (cancelled || !PROGRESS.has(frame.type)) return;
+            // A cancel takes effect within CANCEL_CHECK_MS even mid-step, without a Redis round
+            // trip per streamed token.
+            if (frame.type !== "step.delta" || performance.now() - lastCancelCheck > CANCEL_CHECK_MS) {
+              lastCancelCheck = performance.now();
+              if (await cancelRequested(deps, taskId)) {
+                cancelled = true;
+                controller.abort();
+                return;
+              }
             }
+            await emit(frame as TaskEvent);
           },
         },
       )
@@ -102,6 +109,8 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
 
     if (cancelled || final === null) return finishCancelled(deps, taskId);
     if (final.type === "error") {
+      // Calls made before the failure were billed: they count toward the task's usage like any other.
+      if (final.calls?.length) await recordCalls(deps, taskId, final.calls);
       if (final.retryable) throw new TransientError(final.code, final.message);
       throw new PermanentError(final.code, final.message);
     }
@@ -127,7 +136,10 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     const publishStarted = performance.now();
     const published = await deps.threads.publish({ text: post.text, persona_id: post.persona_id }, taskId, injectTraceContext());
     deps.metrics.latency.observe({ phase: "publish" }, (performance.now() - publishStarted) / 1000);
-    post = await db.post.update({ where: { id: post.id }, data: { published_id: published.id, published_at: new Date(published.published_at) } });
+    post = await db.post.update({
+      where: { id: post.id },
+      data: { published_id: published.id, published_at: new Date(published.published_at) },
+    });
   }
 
   const done = await db.task.updateMany({
@@ -155,7 +167,9 @@ async function storePost(
 ): Promise<PostRow> {
   try {
     const [post] = await deps.db.$transaction([
-      deps.db.post.create({ data: { id: newId(), task_id: taskId, persona_id: personaId, hook: result.hook, body: result.body, text: result.text } }),
+      deps.db.post.create({
+        data: { id: newId(), task_id: taskId, persona_id: personaId, hook: result.hook, body: result.body, text: result.text },
+      }),
       ...callWrites(deps, taskId, result.calls),
     ]);
     return post as PostRow;
@@ -173,7 +187,11 @@ async function recordCalls(deps: ContentDeps, taskId: string, calls: LlmCallReco
 
 function callWrites(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]) {
   const totals = calls.reduce(
-    (sum, c) => ({ tokens_in: sum.tokens_in + c.tokens_in, tokens_out: sum.tokens_out + c.tokens_out, cost_usd: sum.cost_usd + c.cost_usd }),
+    (sum, c) => ({
+      tokens_in: sum.tokens_in + c.tokens_in,
+      tokens_out: sum.tokens_out + c.tokens_out,
+      cost_usd: sum.cost_usd + c.cost_usd,
+    }),
     { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
   );
   for (const c of calls) deps.metrics.llmCost.inc({ provider: c.provider, model: c.model }, c.cost_usd);
@@ -194,7 +212,11 @@ function callWrites(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]) {
     }),
     deps.db.task.update({
       where: { id: taskId },
-      data: { tokens_in: { increment: totals.tokens_in }, tokens_out: { increment: totals.tokens_out }, cost_usd: { increment: totals.cost_usd } },
+      data: {
+        tokens_in: { increment: totals.tokens_in },
+        tokens_out: { increment: totals.tokens_out },
+        cost_usd: { increment: totals.cost_usd },
+      },
     }),
   ];
 }
@@ -222,7 +244,12 @@ export async function recordFailure(
   failure: { attempt: number; final: boolean; code: string; message: string; delayMs: number },
 ): Promise<void> {
   if (!failure.final) {
-    await deps.events.append("task", taskId, { type: "task.retrying", attempt: failure.attempt, error: failure.message, delay_ms: failure.delayMs });
+    await deps.events.append("task", taskId, {
+      type: "task.retrying",
+      attempt: failure.attempt,
+      error: failure.message,
+      delay_ms: failure.delayMs,
+    });
     deps.metrics.retries.inc({ code: failure.code });
     return;
   }
