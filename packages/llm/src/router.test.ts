@@ -41,14 +41,14 @@ describe("LLM router", () => {
         };
       },
     };
-    const router = createLlmRouter({ providers: { openai: fake } });
+    const router = createLlmRouter({ providers: { openai: fake }, now: () => new Date("2026-11-21T12:00:00Z") });
     const deltas: string[] = [];
     const result = await router.complete({ model: "gpt-4o-mini", prompt: "hi", onDelta: (d) => deltas.push(d) });
     expect(result).toMatchObject({
       provider: "openai",
       model: "openai/gpt-4o-mini-2024-07-18",
       costUsd: 0.00075,
-      priceVersion: "2025-11-01",
+      priceVersion: "2026-11-21",
     });
     expect(deltas).toEqual(["Hello"]);
   });
@@ -65,7 +65,7 @@ describe("LLM router", () => {
         throw new Error("boom");
       },
     };
-    const router = createLlmRouter({ providers: { anthropic: hang, openai: broken } });
+    const router = createLlmRouter({ providers: { anthropic: hang, openai: broken }, retry: { baseDelayMs: 1 } });
     await expect(router.complete({ model: "anthropic/claude-haiku-4-5", prompt: "x", timeoutMs: 30 })).rejects.toMatchObject({
       code: "timeout",
       retryable: true,
@@ -77,7 +77,41 @@ describe("LLM router", () => {
     await expect(router.complete({ model: "openai/gpt-4o", prompt: "x" })).rejects.toMatchObject({
       code: "provider_error",
       retryable: true,
+      attempts: 3,
     });
+  });
+
+  it("prices each call with the table in force when it finished", async () => {
+    const fake: LlmProvider = {
+      name: "openai",
+      complete: async (request) => ({
+        text: "x",
+        model: request.model,
+        usage: { inputTokens: 1_000_000, outputTokens: 0 },
+        finishReason: "stop",
+      }),
+    };
+    const then = createLlmRouter({ providers: { openai: fake }, now: () => new Date("2026-01-01T00:00:00Z") });
+    expect(await then.complete({ model: "openai/gpt-4o-mini", prompt: "x" })).toMatchObject({ priceVersion: "2025-11-01", costUsd: 0.15 });
+    // A model the table does not know is recorded at 0 with no price version, so it can be found and priced later.
+    expect(await then.complete({ model: "openai/gpt-9", prompt: "x" })).toMatchObject({ priceVersion: null, costUsd: 0 });
+  });
+
+  it("does not retry what cannot succeed, and gives up on aborts at once", async () => {
+    let calls = 0;
+    const rejecting: LlmProvider = {
+      name: "openai",
+      complete: async () => {
+        calls++;
+        throw new LlmError("auth_failed", "OpenAI rejected the API key (401): set a valid OPENAI_API_KEY", { status: 401 });
+      },
+    };
+    const router = createLlmRouter({ providers: { openai: rejecting }, retry: { baseDelayMs: 1 } });
+    await expect(router.complete({ model: "openai/gpt-4o-mini", prompt: "x", fallbackModel: "offline/hook" })).rejects.toMatchObject({
+      code: "auth_failed",
+      attempts: 1,
+    });
+    expect(calls).toBe(1);
   });
 
   it("rejects unknown models before calling anything", async () => {

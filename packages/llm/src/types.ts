@@ -1,4 +1,5 @@
 import type { Temperament } from "@threads-agent/contracts";
+import type { AttemptReport } from "./retry.ts";
 
 /** The voice a call writes in; real providers only see it through the prompt, the offline provider writes from it. */
 export type PersonaVoice = {
@@ -32,19 +33,40 @@ export type CompletionRequest = {
   temperature?: number;
   /** Aborts the call (client gone, shutdown); the call rejects with LlmError code "aborted". */
   signal?: AbortSignal;
-  /** Per-call deadline; the call rejects with LlmError code "timeout" (retryable). */
+  /** Deadline of each attempt (request to last token); an attempt past it fails with LlmError "timeout". */
   timeoutMs?: number;
-  /** Receives the text as it streams; the chunks concatenate to exactly the final `text`. */
+  /**
+   * Receives the text as it streams. The chunks of one attempt concatenate to exactly the final
+   * `text`; if an attempt fails after streaming and another takes over, `onRestart` comes first.
+   */
   onDelta?: (text: string) => void;
+  /**
+   * Called when text already streamed through `onDelta` is void because a retry or the fallback
+   * model starts over. Without it, a call whose stream broke after text went out fails instead of
+   * repeating text the caller cannot take back.
+   */
+  onRestart?: (info: { reason: string; model: string }) => void;
+  /**
+   * Model to use when `model`'s provider cannot serve the call (5xx, timeout, 429 after the
+   * retries, exhausted quota). Ignored when it is `model` itself, or when its provider has no key
+   * (a real post is never silently replaced by offline text).
+   */
+  fallbackModel?: string | null;
+  /** Per-call view of each attempt (logs with the task's ids); the router's own hook also sees them. */
+  onAttempt?: (report: AttemptReport) => void;
   purpose?: CallPurpose;
 };
 
 export type TokenUsage = { inputTokens: number; outputTokens: number };
 
-export type FinishReason = "stop" | "length";
+/** `content_filter`: the provider's safety system stopped the answer (OpenAI content_filter, Anthropic refusal). */
+export type FinishReason = "stop" | "length" | "content_filter";
 
 /** What the provider is asked: the model name without its provider prefix. */
-export type ProviderRequest = Omit<CompletionRequest, "model" | "timeoutMs"> & { model: string; signal: AbortSignal };
+export type ProviderRequest = Omit<CompletionRequest, "model" | "timeoutMs" | "fallbackModel" | "onRestart" | "onAttempt"> & {
+  model: string;
+  signal: AbortSignal;
+};
 
 /** What a provider answers. */
 export type ProviderCompletion = {
@@ -56,8 +78,9 @@ export type ProviderCompletion = {
 };
 
 /**
- * One model vendor. Implementations (offline now; OpenAI and Anthropic through their SDKs later)
- * stream through `onDelta`, honour `signal`, and throw LlmError for anything that goes wrong.
+ * One model vendor (offline, OpenAI, Anthropic). Implementations stream through `onDelta`, honour
+ * `signal`, report the usage the vendor billed, and throw LlmError for anything that goes wrong.
+ * They make one attempt: retries, deadlines and fallbacks belong to the router.
  */
 export interface LlmProvider {
   readonly name: string;
@@ -80,6 +103,14 @@ export type Completion = {
   /** Version of the price table used; null when the model is not priced. */
   priceVersion: string | null;
   finishReason: FinishReason;
-  /** Why this provider served the call: "primary", "offline: no openai key configured", ... */
+  /**
+   * Why this model served the call: "primary", "primary after 1 retry: rate_limited (HTTP 429)",
+   * "fallback: openai/gpt-4o-mini failed with provider_unavailable (HTTP 500) after 3 attempts",
+   * "offline: no openai key configured".
+   */
   reason: string;
+  /** Attempts on the model that served (1 without retries). */
+  attempts: number;
+  /** `provider/model` that failed before the fallback served, when it did. */
+  fallbackFrom: string | null;
 };
