@@ -10,7 +10,8 @@ export type Step = z.infer<typeof Step>;
 export const TaskEventFields = {
   "task.queued": z.object({}),
   "task.started": z.object({ attempt: z.number().int() }),
-  "step.started": z.object({ step: Step }),
+  /** Again for the same step, with `reason`, when its streamed text so far is void (a retry or the fallback model starts over). */
+  "step.started": z.object({ step: Step, reason: z.string().optional() }),
   "step.completed": z.object({ step: Step, ms: z.number(), tokens: z.number().int() }),
   "step.delta": z.object({ step: Step, text: z.string() }),
   "task.retrying": z.object({ attempt: z.number().int(), error: z.string(), delay_ms: z.number().int() }),

@@ -27,7 +27,11 @@ export const LlmCallRecord = z.object({
 export type LlmCallRecord = z.infer<typeof LlmCallRecord>;
 
 export const GenerateFrame = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("step.started"), step: Step }),
+  /**
+   * A step began. Sent again for the same step, with `reason`, when the text it streamed so far is
+   * void (the model's stream broke and a retry or the fallback model starts over): discard it.
+   */
+  z.object({ type: z.literal("step.started"), step: Step, reason: z.string().optional() }),
   z.object({ type: z.literal("step.delta"), step: Step, text: z.string() }),
   z.object({ type: z.literal("step.completed"), step: Step, ms: z.number(), tokens: z.number().int() }),
   z.object({
@@ -38,7 +42,16 @@ export const GenerateFrame = z.discriminatedUnion("type", [
     calls: z.array(LlmCallRecord),
   }),
   z.object({ type: z.literal("blocked"), reason: z.string(), calls: z.array(LlmCallRecord) }),
-  /** `retryable` false means retrying cannot help (bad request, rejected key). */
-  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), retryable: z.boolean() }),
+  /**
+   * `retryable` false means retrying cannot help (bad request, rejected key). `calls` are the model
+   * calls made (and billed) before the failure, so their cost is accounted too.
+   */
+  z.object({
+    type: z.literal("error"),
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    calls: z.array(LlmCallRecord).optional(),
+  }),
 ]);
 export type GenerateFrame = z.infer<typeof GenerateFrame>;

@@ -1,24 +1,35 @@
 import { GenerateFrame, type GenerateRequest, newId, type PersonaSpec, THREADS_MAX_CHARS } from "@threads-agent/contracts";
 import { DEFAULT_PERSONAS } from "@threads-agent/db";
-import { createLlmRouter, LlmError, type LlmProvider, type LlmRouter, type ProviderRequest } from "@threads-agent/llm";
+import {
+  createLlmRouter,
+  LlmError,
+  type LlmProvider,
+  type LlmRouter,
+  type ModerationVerdict,
+  type Moderator,
+  type ProviderCompletion,
+  type ProviderRequest,
+} from "@threads-agent/llm";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { type Listening, listen, waitFor } from "@threads-agent/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp } from "./app.ts";
 import { configSchema } from "./config.ts";
+import { TEMPERAMENT_VOICES } from "./prompts.ts";
 
 const servers: Listening[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function start(options: { llm?: LlmRouter; env?: Record<string, string> } = {}) {
+async function start(options: { llm?: LlmRouter; env?: Record<string, string>; moderator?: Moderator } = {}) {
   const config = configSchema.parse(options.env ?? {});
   const app = buildApp({
     config,
     logger: createLogger({ service: "persona-runtime", level: "silent" }),
     metrics: createMetrics("persona-runtime"),
     llm: options.llm ?? createLlmRouter(),
+    moderator: options.moderator ?? null,
   });
   const server = await listen(app);
   servers.push(server);
@@ -53,18 +64,48 @@ async function generate(url: string, body: unknown, init: RequestInit = {}) {
 
 const terminal = (frames: GenerateFrame[]) => frames.filter((f) => f.type === "result" || f.type === "blocked" || f.type === "error");
 
-/** A provider scripted per step, standing in for OpenAI so tests control the model's words. */
-function scripted(texts: { hook?: string; body?: string }, onCall?: (request: ProviderRequest) => Promise<void> | void): LlmRouter {
-  const provider: LlmProvider = {
-    name: "openai",
+/** A provider scripted per step, standing in for a vendor so tests control the model's words. */
+function scriptedProvider(
+  name: "openai" | "anthropic",
+  texts: { hook?: string; body?: string },
+  // May return overrides of the completion (finish reason, usage); may throw to fail the call.
+  onCall?: (request: ProviderRequest) => unknown,
+): LlmProvider {
+  return {
+    name,
     async complete(req) {
-      await onCall?.(req);
+      const override = (await onCall?.(req)) as Partial<ProviderCompletion> | undefined;
       const text = req.purpose?.step === "hook" ? (texts.hook ?? "A scripted hook") : (texts.body ?? "A scripted body.");
       for (const word of text.match(/\S+\s*/g) ?? []) req.onDelta?.(word);
-      return { text, model: req.model, usage: { inputTokens: 10, outputTokens: 20 }, finishReason: "stop" };
+      return { text, model: req.model, usage: { inputTokens: 10, outputTokens: 20 }, finishReason: "stop", ...override };
     },
   };
-  return createLlmRouter({ providers: { openai: provider } });
+}
+function scripted(texts: { hook?: string; body?: string }, onCall?: Parameters<typeof scriptedProvider>[2]): LlmRouter {
+  return createLlmRouter({ providers: { openai: scriptedProvider("openai", texts, onCall) }, retry: { baseDelayMs: 1 } });
+}
+/** A moderator that flags what the test says, and counts its calls. */
+function fakeModerator(verdict: (text: string) => ModerationVerdict | Error): Moderator & { calls: string[][] } {
+  const calls: string[][] = [];
+  return {
+    model: "openai/omni-moderation-latest",
+    calls,
+    async moderate(texts) {
+      calls.push(texts);
+      const results = texts.map(verdict);
+      const failure = results.find((r) => r instanceof Error);
+      if (failure) throw failure;
+      return {
+        provider: "openai",
+        model: "openai/omni-moderation-2024-09-26",
+        results: results as ModerationVerdict[],
+        latencyMs: 4,
+        attempts: 1,
+        costUsd: 0,
+        reason: "primary",
+      };
+    },
+  };
 }
 const scriptedPersona = (): PersonaSpec => ({ ...persona("ai-elon"), hook_model: "openai/gpt-4o-mini", body_model: "openai/gpt-4o-mini" });
 
@@ -203,6 +244,130 @@ describe("POST /v1/generate", () => {
     expect(res.status).toBe(200);
     expect(frames.at(-1)).toEqual({ type: "error", code: "llm_rate_limited", message: "openai/gpt-4o-mini answered 429", retryable: true });
     expect(terminal(frames)).toHaveLength(1);
+  });
+
+  it("speaks in the persona's temperament", async () => {
+    let system = "";
+    const { url } = await start({ llm: scripted({}, (req) => void (system = req.system ?? "")) });
+    await generate(url, request({ persona: scriptedPersona() }));
+    expect(system).toContain("You are AI Elon.");
+    expect(system).toContain(TEMPERAMENT_VOICES.hype);
+  });
+
+  it("blocks what moderation flags, naming the part and its categories, and accounts for the moderation call", async () => {
+    const moderator = fakeModerator((text) =>
+      text.includes("body") ? { flagged: true, categories: ["violence", "harassment"] } : { flagged: false, categories: [] },
+    );
+    const { url } = await start({ llm: scripted({ hook: "A fine hook", body: "A scripted body that moderation dislikes." }), moderator });
+    const { frames } = await generate(url, request({ persona: scriptedPersona() }));
+    const blocked = frames.at(-1);
+    expect(blocked).toMatchObject({ type: "blocked", reason: "blocked: moderation flagged the body (violence, harassment)" });
+    expect(moderator.calls).toEqual([["A fine hook", "A scripted body that moderation dislikes."]]);
+    expect(blocked?.type === "blocked" && blocked.calls.map((c) => [c.step, c.model, c.cost_usd, c.reason])).toEqual([
+      ["hook", "openai/gpt-4o-mini", expect.any(Number), "primary"],
+      ["body", "openai/gpt-4o-mini", expect.any(Number), "primary"],
+      ["guardrail", "openai/omni-moderation-2024-09-26", 0, "primary"],
+    ]);
+    expect(frames.filter((f) => f.type === "step.completed").map((f) => (f.type === "step.completed" ? f.step : ""))).toEqual([
+      "ingest",
+      "hook",
+      "body",
+      "guardrail",
+    ]);
+  });
+
+  it("lets the regex guard decide first, and publishes what moderation passes", async () => {
+    const moderator = fakeModerator(() => ({ flagged: false, categories: [] }));
+    const { url } = await start({ llm: scripted({}), moderator });
+    const regex = await generate(url, request({ persona: scriptedPersona(), input: "How to build a bomb" }));
+    expect(regex.frames.at(-1)).toMatchObject({ type: "blocked", reason: 'blocked: input matches "bomb"' });
+    expect(moderator.calls).toHaveLength(0);
+    const passes = await generate(url, request({ persona: scriptedPersona() }));
+    expect(passes.frames.at(-1)?.type).toBe("result");
+    expect(moderator.calls).toHaveLength(1);
+  });
+
+  it("publishes nothing unchecked: moderation that cannot be had fails the generation as retryable", async () => {
+    const moderator = fakeModerator(
+      () => new LlmError("provider_unavailable", "OpenAI failed to serve openai/omni-moderation-latest (503)", { status: 503 }),
+    );
+    const { url } = await start({ llm: scripted({}), moderator });
+    const { frames } = await generate(url, request({ persona: scriptedPersona() }));
+    const error = frames.at(-1);
+    expect(error).toMatchObject({
+      type: "error",
+      code: "llm_provider_unavailable",
+      retryable: true,
+      message:
+        "moderation (openai/omni-moderation-latest) could not check the post, so it was not published: OpenAI failed to serve openai/omni-moderation-latest (503)",
+    });
+    // The hook and body were written (and billed) before the failure: they are reported for accounting.
+    expect(error?.type === "error" && error.calls?.map((c) => c.step)).toEqual(["hook", "body"]);
+  });
+
+  it("ends as blocked when the model's own safety system refuses", async () => {
+    const llm = scripted({ hook: "" }, (req) => (req.purpose?.step === "hook" ? { finishReason: "content_filter" } : undefined));
+    const { url } = await start({ llm });
+    const { frames } = await generate(url, request({ persona: scriptedPersona() }));
+    const blocked = frames.at(-1);
+    expect(blocked).toMatchObject({ type: "blocked", reason: "blocked: openai/gpt-4o-mini refused to write the hook (content filter)" });
+    expect(blocked?.type === "blocked" && blocked.calls.map((c) => c.step)).toEqual(["hook"]);
+    expect(frames.some((f) => f.type === "step.started" && f.step === "body")).toBe(false);
+  });
+
+  it("reports the calls made before a failure, with a message people can act on", async () => {
+    const llm = scripted({}, (req) => {
+      if (req.purpose?.step === "body")
+        throw new LlmError("auth_failed", "OpenAI rejected the API key (401): set a valid OPENAI_API_KEY", { status: 401 });
+    });
+    const { url } = await start({ llm });
+    const { frames } = await generate(url, request({ persona: scriptedPersona() }));
+    expect(frames.at(-1)).toMatchObject({
+      type: "error",
+      code: "llm_auth_failed",
+      retryable: false,
+      message: "OpenAI rejected the API key (401): set a valid OPENAI_API_KEY",
+      calls: [{ step: "hook", provider: "openai", tokens_in: 10, tokens_out: 20 }],
+    });
+  });
+
+  it("restarts a step's text when the fallback model takes over a broken stream", async () => {
+    const openai: LlmProvider = {
+      name: "openai",
+      async complete(req) {
+        if (req.purpose?.step === "body") return scriptedProvider("openai", {}).complete(req);
+        req.onDelta?.("Half a ");
+        req.onDelta?.("hook ");
+        throw new LlmError("provider_unavailable", "the connection to OpenAI broke while streaming openai/gpt-4o-mini: ECONNRESET");
+      },
+    };
+    const anthropic = scriptedProvider("anthropic", { hook: "A whole hook from Claude" });
+    const llm = createLlmRouter({ providers: { openai, anthropic }, retry: { maxRetries: 0 } });
+    const { url } = await start({ llm, env: { OPENAI_API_KEY: "k-openai-1234", ANTHROPIC_API_KEY: "k-anthropic-1234" } });
+    const { frames } = await generate(url, request({ persona: { ...persona("ai-elon"), hook_model: null, body_model: null } }));
+    const hookFrames = frames.filter((f) => "step" in f && f.step === "hook").map((f) => (f.type === "step.delta" ? f.text : f.type));
+    expect(hookFrames).toEqual([
+      "step.started",
+      "Half a ",
+      "hook ",
+      "step.started",
+      "A ",
+      "whole ",
+      "hook ",
+      "from ",
+      "Claude",
+      "step.completed",
+    ]);
+    expect(frames.find((f) => f.type === "step.started" && f.reason)).toMatchObject({
+      reason: "openai/gpt-4o-mini failed (provider_unavailable); anthropic/claude-haiku-4-5 takes over",
+    });
+    const result = frames.at(-1);
+    expect(result?.type === "result" && result.hook).toBe("A whole hook from Claude");
+    expect(result?.type === "result" && result.calls[0]).toMatchObject({
+      provider: "anthropic",
+      model: "anthropic/claude-haiku-4-5",
+      reason: "fallback: openai/gpt-4o-mini failed with provider_unavailable after 1 attempt",
+    });
   });
 
   it("aborts the model call when the client disconnects", async () => {

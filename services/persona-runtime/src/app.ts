@@ -2,18 +2,33 @@ import { Readable } from "node:stream";
 import { context as otelContext, propagation, SpanStatusCode, trace } from "@opentelemetry/api";
 import { type FieldError, type GenerateFrame, GenerateRequest } from "@threads-agent/contracts";
 import { parse, registerCommon, serverOptions, ValidationFailed } from "@threads-agent/http";
-import { type LlmRouter, modelIdProblem } from "@threads-agent/llm";
+import { type LlmRouter, type Moderator, modelIdProblem } from "@threads-agent/llm";
 import type { Logger, Metrics } from "@threads-agent/observability";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
 import { errorFrame, generateFrames } from "./generate.ts";
+import { createModelChoice, type ModelChoice } from "./model-choice.ts";
 import { buildPersonaGraph, normalizeInput } from "./persona-graph.ts";
 
 export type AppDeps = {
-  config: Pick<Config, "HOOK_MODEL" | "BODY_MODEL" | "GUARDRAIL_BLOCKLIST" | "LLM_TIMEOUT_MS">;
+  config: Pick<
+    Config,
+    | "GUARDRAIL_BLOCKLIST"
+    | "LLM_TIMEOUT_MS"
+    | "HOOK_MODEL"
+    | "BODY_MODEL"
+    | "HOOK_FALLBACK_MODEL"
+    | "BODY_FALLBACK_MODEL"
+    | "OPENAI_API_KEY"
+    | "ANTHROPIC_API_KEY"
+  >;
   logger: Logger;
   metrics: Metrics;
   llm: LlmRouter;
+  /** Model per step and its fallback; derived from `config` when not given. */
+  models?: ModelChoice;
+  /** OpenAI moderation for the guardrail; none without an OpenAI key. */
+  moderator?: Moderator | null;
   /** False while shutting down, so /ready fails and traffic drains away. */
   accepting?: () => boolean;
 };
@@ -45,8 +60,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const graph = buildPersonaGraph({
     llm: deps.llm,
-    hookModel: deps.config.HOOK_MODEL,
-    bodyModel: deps.config.BODY_MODEL,
+    models: deps.models ?? createModelChoice(deps.config),
+    moderator: deps.moderator ?? null,
     blocklist: deps.config.GUARDRAIL_BLOCKLIST,
     llmTimeoutMs: deps.config.LLM_TIMEOUT_MS,
     metrics: {
@@ -85,12 +100,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const frames = generateFrames(graph, body, {
       signal: controller.signal,
       traceContext: trace.setSpan(parent, span),
+      log,
       onDone: ({ outcome, error }) => {
         const ms = Math.round(performance.now() - started);
         span.setAttribute("outcome", outcome);
         if (outcome === "error") {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorFrame(error).message });
-          log.error({ err: error, ms }, "generation failed");
+          const frame = errorFrame(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: frame.message });
+          // Model failures are described for people already; the stack only helps for our own bugs.
+          if (frame.code === "internal") log.error({ err: error, ms }, "generation failed");
+          else log.warn({ code: frame.code, retryable: frame.retryable, err_message: frame.message, ms }, "generation failed");
         } else if (outcome === "aborted") log.info({ ms }, "client disconnected: generation aborted");
         else log.info({ outcome, ms }, "generation finished");
         span.end();

@@ -1,17 +1,22 @@
 import type { Context } from "@opentelemetry/api";
-import type { GenerateFrame, GenerateRequest } from "@threads-agent/contracts";
+import type { GenerateFrame, GenerateRequest, LlmCallRecord } from "@threads-agent/contracts";
 import { isLlmError } from "@threads-agent/llm";
+import type { Logger } from "@threads-agent/observability";
 import { EmptyOutput, type PersonaGraph, type PersonaStateValue, type RunContext } from "./persona-graph.ts";
 
 export type ErrorFrame = Extract<GenerateFrame, { type: "error" }>;
 
-/** The error frame for a failure: stable code, a message safe to show, and whether a retry can help. */
-export function errorFrame(err: unknown): ErrorFrame {
+/**
+ * The error frame for a failure: stable code, a message safe to show (LlmError messages are
+ * written for people and carry no secrets), whether a retry can help, and the calls already billed.
+ */
+export function errorFrame(err: unknown, calls: LlmCallRecord[] = []): ErrorFrame {
   const cause = findCause(err);
-  if (isLlmError(cause)) return { type: "error", code: `llm_${cause.code}`, message: cause.message, retryable: cause.retryable };
-  if (cause instanceof EmptyOutput) return { type: "error", code: "empty_output", message: cause.message, retryable: true };
+  const spent = calls.length ? { calls } : {};
+  if (isLlmError(cause)) return { type: "error", code: `llm_${cause.code}`, message: cause.message, retryable: cause.retryable, ...spent };
+  if (cause instanceof EmptyOutput) return { type: "error", code: "empty_output", message: cause.message, retryable: true, ...spent };
   // Unknown failures are most likely transient (a dependency hiccup); the caller's retry budget bounds the cost.
-  return { type: "error", code: "internal", message: "persona-runtime failed while generating; see its logs", retryable: true };
+  return { type: "error", code: "internal", message: "persona-runtime failed while generating; see its logs", retryable: true, ...spent };
 }
 
 // LangGraph may wrap a node's error; the domain error is somewhere down the cause chain.
@@ -32,9 +37,14 @@ export type GenerateOutcome = { outcome: "result" | "blocked" | "error" | "abort
 export async function* generateFrames(
   graph: PersonaGraph,
   request: GenerateRequest,
-  options: { signal: AbortSignal; traceContext: Context; onDone?: (outcome: GenerateOutcome) => void },
+  options: { signal: AbortSignal; traceContext: Context; log?: Logger; onDone?: (outcome: GenerateOutcome) => void },
 ): AsyncGenerator<GenerateFrame> {
-  const run: RunContext = { signal: options.signal, traceContext: options.traceContext };
+  const run: RunContext = {
+    signal: options.signal,
+    traceContext: options.traceContext,
+    calls: [],
+    ...(options.log ? { log: options.log } : {}),
+  };
   let final: PersonaStateValue | undefined;
   try {
     const stream = await graph.stream(
@@ -51,12 +61,12 @@ export async function* generateFrames(
       return;
     }
     options.onDone?.({ outcome: "error", error: err });
-    yield errorFrame(err);
+    yield errorFrame(err, run.calls);
     return;
   }
   if (!final) {
     options.onDone?.({ outcome: "error" });
-    yield errorFrame(new Error("graph produced no state"));
+    yield errorFrame(new Error("graph produced no state"), run.calls);
   } else if (final.blocked) {
     options.onDone?.({ outcome: "blocked" });
     yield { type: "blocked", reason: final.blocked, calls: final.calls };

@@ -1,3 +1,5 @@
+import type { ModerationVerdict } from "@threads-agent/llm";
+
 export type GuardedText = { input: string; hook: string; body: string };
 
 /**
@@ -14,4 +16,18 @@ export function createGuardrail(blocklist: RegExp): (text: GuardedText) => strin
     }
     return null;
   };
+}
+
+/**
+ * The moderation verdict on what would be published, as a block reason naming each flagged part
+ * and its categories ("blocked: moderation flagged the body (harassment, violence)"), or null.
+ */
+export function moderationVerdict(verdicts: { hook: ModerationVerdict | undefined; body: ModerationVerdict | undefined }): string | null {
+  const flagged = (["hook", "body"] as const)
+    .filter((field) => verdicts[field]?.flagged)
+    .map((field) => {
+      const categories = verdicts[field]?.categories ?? [];
+      return `the ${field}${categories.length ? ` (${categories.join(", ")})` : ""}`;
+    });
+  return flagged.length ? `blocked: moderation flagged ${flagged.join(" and ")}` : null;
 }

@@ -1,17 +1,38 @@
-import { createLlmRouter } from "@threads-agent/llm";
+import { Writable } from "node:stream";
+import { scrubSecrets } from "@threads-agent/llm";
 import { createLogger, createMetrics, onShutdown, startTracing } from "@threads-agent/observability";
 import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
+import { buildLlm } from "./llm.ts";
 
 const config = loadServiceConfig();
-const logger = createLogger({ service: "persona-runtime", level: config.LOG_LEVEL });
+
+// The shared logger masks key-shaped text (sk-…, Bearer …); keys of other shapes (proxies,
+// gateways) are masked here by value, as a last line of defence for every line this process writes.
+const secrets = [config.OPENAI_API_KEY, config.ANTHROPIC_API_KEY].filter((k): k is string => typeof k === "string" && k.length >= 6);
+const destination = secrets.length
+  ? new Writable({
+      write(chunk, _encoding, done) {
+        process.stdout.write(scrubSecrets(chunk.toString(), secrets), done);
+      },
+    })
+  : process.stdout;
+
+const logger = createLogger({ service: "persona-runtime", level: config.LOG_LEVEL, destination });
 const tracing = startTracing({ service: "persona-runtime", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const metrics = createMetrics("persona-runtime");
-// Only the offline provider exists so far; OpenAI and Anthropic providers register here once added.
-const llm = createLlmRouter({ offline: { streamDelayMs: config.OFFLINE_STREAM_DELAY_MS } });
+const llm = buildLlm(config, { logger, metrics });
 
 let accepting = true;
-const app = buildApp({ config, logger, metrics, llm, accepting: () => accepting });
+const app = buildApp({
+  config,
+  logger,
+  metrics,
+  llm: llm.router,
+  models: llm.models,
+  moderator: llm.moderator,
+  accepting: () => accepting,
+});
 
 onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
   // Fail /ready first so the load balancer stops sending work; close() then waits for streams in flight.
@@ -21,7 +42,4 @@ onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
 });
 
 await app.listen({ host: config.HOST, port: config.PORT });
-logger.info(
-  { host: config.HOST, port: config.PORT, hook_model: config.HOOK_MODEL, body_model: config.BODY_MODEL },
-  "persona-runtime listening",
-);
+logger.info({ host: config.HOST, port: config.PORT, llm: llm.summary }, "persona-runtime listening");

@@ -1,9 +1,10 @@
 import { Annotation, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
 import { type Context, context as otelContext, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { GenerateFrame, LlmCallRecord, PersonaSpec, Step, TaskType } from "@threads-agent/contracts";
-import { type Completion, type LlmRouter, toCallRecord } from "@threads-agent/llm";
-import type { Metrics } from "@threads-agent/observability";
-import { createGuardrail } from "./guardrail.ts";
+import { type AttemptReport, type Completion, LlmError, type LlmRouter, type Moderator, toCallRecord } from "@threads-agent/llm";
+import type { Logger, Metrics } from "@threads-agent/observability";
+import { createGuardrail, moderationVerdict } from "./guardrail.ts";
+import type { ModelChoice, WritingStep } from "./model-choice.ts";
 import { cleanBody, cleanHook, formatPost } from "./post-format.ts";
 import { fillTemplate, systemPromptFor } from "./prompts.ts";
 
@@ -17,7 +18,7 @@ export const PersonaState = Annotation.Root({
   hookText: Annotation<string>(),
   bodyText: Annotation<string>(),
   text: Annotation<string>(),
-  /** Guardrail verdict; null while the post may go out. */
+  /** Guardrail verdict (or a model's refusal); null while the post may go out. */
   blocked: Annotation<string | null>(),
   /** Every model call, in order, for the caller's usage and cost records. */
   calls: Annotation<LlmCallRecord[]>({ reducer: (all, added) => all.concat(added), default: () => [] }),
@@ -26,12 +27,23 @@ export type PersonaStateValue = typeof PersonaState.State;
 type StateUpdate = typeof PersonaState.Update;
 
 /** Per-request values the nodes read from the run's configurable. */
-export type RunContext = { traceContext: Context; signal: AbortSignal };
+export type RunContext = {
+  traceContext: Context;
+  signal: AbortSignal;
+  /**
+   * Every call made so far, also kept outside the graph state: when a step fails, the state is
+   * lost but the calls before it were billed and must still be reported.
+   */
+  calls: LlmCallRecord[];
+  /** The request's logger (task and persona ids bound). */
+  log?: Logger;
+};
 
 export type PersonaGraphOptions = {
   llm: LlmRouter;
-  hookModel: string;
-  bodyModel: string;
+  models: ModelChoice;
+  /** OpenAI moderation; null when there is no OpenAI key (the regex guard still runs). */
+  moderator?: Moderator | null;
   blocklist: RegExp;
   llmTimeoutMs: number;
   metrics: {
@@ -58,6 +70,31 @@ type StepWork = (
   emit: (frame: GenerateFrame) => void,
   run: RunContext,
 ) => Promise<{ update: StateUpdate; tokens: number }>;
+
+/** Logs each failed attempt of a model call with the request's ids, and marks the span. */
+function logAttempt(run: RunContext, report: AttemptReport): void {
+  if (report.outcome === "ok") return;
+  trace.getActiveSpan()?.addEvent("llm.attempt_failed", {
+    "llm.model": report.model,
+    "llm.outcome": report.outcome,
+    "llm.attempt": report.attempt,
+    "llm.next": report.next ?? "fail",
+  });
+  const next = { retry: "retrying", fallback: "handing over to the fallback model", fail: "giving up" }[report.next ?? "fail"];
+  run.log?.warn(
+    {
+      step: report.step,
+      provider: report.provider,
+      model: report.model,
+      attempt: report.attempt,
+      outcome: report.outcome,
+      status: report.status,
+      retry_in_ms: report.retryInMs,
+      err_message: report.message,
+    },
+    `model call failed (${report.outcome}); ${next}`,
+  );
+}
 
 export function buildPersonaGraph(options: PersonaGraphOptions) {
   const tracer = trace.getTracer("persona-runtime");
@@ -95,20 +132,31 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
       }
     };
 
+  const record = (run: RunContext, call: LlmCallRecord): LlmCallRecord => {
+    run.calls.push(call);
+    return call;
+  };
+
   /** One model call of a step, streamed as `step.delta` frames and counted per model. */
   const write = async (
-    stepName: "hook" | "body",
+    stepName: WritingStep,
     state: PersonaStateValue,
     emit: (frame: GenerateFrame) => void,
     run: RunContext,
-    request: { model: string; prompt: string; maxTokens: number; temperature: number },
+    request: { prompt: string; maxTokens: number; temperature: number },
   ): Promise<Completion> => {
+    const choice = options.models.forStep(stepName, stepName === "hook" ? state.persona.hook_model : state.persona.body_model);
     const completion = await options.llm.complete({
       ...request,
+      model: choice.model,
+      fallbackModel: choice.fallback,
       system: systemPromptFor(state.persona),
       signal: run.signal,
       timeoutMs: options.llmTimeoutMs,
       onDelta: (text) => emit({ type: "step.delta", step: stepName, text }),
+      // The text streamed so far is void: tell the client to start this step's text again.
+      onRestart: ({ reason }) => emit({ type: "step.started", step: stepName, reason }),
+      onAttempt: (report) => logAttempt(run, report),
       purpose: {
         step: stepName,
         persona: { id: state.persona.id, name: state.persona.name, temperament: state.persona.temperament },
@@ -117,18 +165,55 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
         ...(stepName === "body" ? { hook: state.hookText } : {}),
       },
     });
-    const span = trace.getActiveSpan();
-    span?.setAttributes({
-      "gen_ai.request.model": request.model,
+    trace.getActiveSpan()?.setAttributes({
+      "gen_ai.request.model": choice.model,
       "gen_ai.response.model": completion.model,
       "gen_ai.usage.input_tokens": completion.usage.inputTokens,
       "gen_ai.usage.output_tokens": completion.usage.outputTokens,
+      "llm.reason": completion.reason,
     });
     options.metrics.tokens.inc({ model: completion.model }, completion.usage.inputTokens + completion.usage.outputTokens);
     return completion;
   };
 
   const tokensOf = (completion: Completion) => completion.usage.inputTokens + completion.usage.outputTokens;
+
+  /** A model's own safety stop ends the post as blocked: a final answer, not worth retrying. */
+  const refused = (completion: Completion, stepName: WritingStep) =>
+    completion.finishReason === "content_filter" ? `blocked: ${completion.model} refused to write the ${stepName} (content filter)` : null;
+
+  /** OpenAI moderation of what would be published; throws when it cannot be had (nothing goes out unchecked). */
+  const moderate = async (state: PersonaStateValue, run: RunContext): Promise<{ blocked: string | null; call: LlmCallRecord }> => {
+    const moderator = options.moderator as Moderator;
+    let result: Awaited<ReturnType<Moderator["moderate"]>>;
+    try {
+      result = await moderator.moderate([state.hookText, state.bodyText], {
+        signal: run.signal,
+        timeoutMs: options.llmTimeoutMs,
+        onAttempt: (report) => logAttempt(run, report),
+      });
+    } catch (err) {
+      if (!(err instanceof LlmError) || err.code === "aborted") throw err;
+      throw new LlmError(err.code, `moderation (${moderator.model}) could not check the post, so it was not published: ${err.message}`, {
+        ...(err.provider ? { provider: err.provider } : {}),
+        model: moderator.model,
+        retryable: err.retryable,
+        ...(err.status !== undefined ? { status: err.status } : {}),
+      });
+    }
+    const call: LlmCallRecord = {
+      step: "guardrail",
+      provider: result.provider,
+      model: result.model,
+      tokens_in: 0,
+      tokens_out: 0,
+      cost_usd: result.costUsd,
+      latency_ms: result.latencyMs,
+      reason: result.reason,
+    };
+    trace.getActiveSpan()?.setAttributes({ "moderation.model": result.model, "moderation.flagged": result.results.some((r) => r.flagged) });
+    return { blocked: moderationVerdict({ hook: result.results[0], body: result.results[1] }), call };
+  };
 
   return new StateGraph(PersonaState)
     .addNode(
@@ -139,36 +224,43 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
       "hook",
       step("hook", async (state, emit, run) => {
         const completion = await write("hook", state, emit, run, {
-          model: state.persona.hook_model ?? options.hookModel,
           prompt: fillTemplate(state.persona.hook_prompt, { input: state.input }),
           maxTokens: HOOK_MAX_TOKENS,
           temperature: 0.9,
         });
+        const call = record(run, toCallRecord("hook", completion));
+        const blocked = refused(completion, "hook");
+        if (blocked) return { update: { blocked, calls: [call] }, tokens: tokensOf(completion) };
         const hook = cleanHook(completion.text, state.persona.emoji);
         if (!hook) throw new EmptyOutput("hook", completion.model);
-        return { update: { hookText: hook, calls: [toCallRecord("hook", completion)] }, tokens: tokensOf(completion) };
+        return { update: { hookText: hook, calls: [call] }, tokens: tokensOf(completion) };
       }),
     )
     .addNode(
       "body",
       step("body", async (state, emit, run) => {
         const completion = await write("body", state, emit, run, {
-          model: state.persona.body_model ?? options.bodyModel,
           prompt: fillTemplate(state.persona.body_prompt, { input: state.input, hook: state.hookText }),
           maxTokens: BODY_MAX_TOKENS,
           temperature: 0.7,
         });
+        const call = record(run, toCallRecord("body", completion));
+        const blocked = refused(completion, "body");
+        if (blocked) return { update: { blocked, calls: [call] }, tokens: tokensOf(completion) };
         const body = cleanBody(completion.text, state.hookText);
         if (!body) throw new EmptyOutput("body", completion.model);
-        return { update: { bodyText: body, calls: [toCallRecord("body", completion)] }, tokens: tokensOf(completion) };
+        return { update: { bodyText: body, calls: [call] }, tokens: tokensOf(completion) };
       }),
     )
     .addNode(
       "guardrail",
-      step("guardrail", async (state) => ({
-        update: { blocked: guard({ input: state.input, hook: state.hookText, body: state.bodyText }) },
-        tokens: 0,
-      })),
+      step("guardrail", async (state, _emit, run) => {
+        // The regex guard always runs, first: it is free, and its verdict names the matched term.
+        const matched = guard({ input: state.input, hook: state.hookText, body: state.bodyText });
+        if (matched || !options.moderator) return { update: { blocked: matched }, tokens: 0 };
+        const { blocked, call } = await moderate(state, run);
+        return { update: { blocked, calls: [record(run, call)] }, tokens: 0 };
+      }),
     )
     .addNode(
       "format",
@@ -179,8 +271,8 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
     )
     .addEdge(START, "ingest")
     .addEdge("ingest", "hook")
-    .addEdge("hook", "body")
-    .addEdge("body", "guardrail")
+    .addConditionalEdges("hook", (state) => (state.blocked ? END : "body"), ["body", END])
+    .addConditionalEdges("body", (state) => (state.blocked ? END : "guardrail"), ["guardrail", END])
     .addConditionalEdges("guardrail", (state) => (state.blocked ? END : "format"), ["format", END])
     .addEdge("format", END)
     .compile();
