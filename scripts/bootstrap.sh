@@ -49,8 +49,11 @@ if [ -f "$schema" ] && { [ ! -f "$stamp" ] || [ "$schema" -nt "$stamp" ]; }; the
   log "generating the Prisma client"
   # The schema reads DATABASE_URL; without it Prisma cannot see engineType = "client" and tries to
   # download a Rust engine (which fails offline). generate never connects, so any URL will do.
-  DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/threads_agent}" CHECKPOINT_DISABLE=1 \
-    pnpm --filter @threads-agent/db exec prisma generate >/dev/null || die "prisma generate failed"
+  if ! out=$(DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/threads_agent}" CHECKPOINT_DISABLE=1 \
+    pnpm --filter @threads-agent/db exec prisma generate 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "prisma generate failed"
+  fi
   mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi
 
