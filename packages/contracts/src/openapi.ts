@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PersonaId, Uuid } from "./ids.ts";
 import { ListQuery } from "./pagination.ts";
-import { Persona } from "./personas.ts";
+import { CreatePersona, Persona, UpdatePersona } from "./personas.ts";
 import { Post, PostListQuery } from "./posts.ts";
 import { Problem } from "./problems.ts";
 import { CreateTask, LegacyCreateTask, Task, TaskListQuery } from "./tasks.ts";
@@ -73,6 +73,42 @@ export const operations: Operation[] = [
     tags: ["personas"],
     params: z.object({ id: PersonaId }),
     responses: { "200": { description: "The persona", schema: Persona }, ...problems, ...notFound },
+  },
+  {
+    method: "post",
+    path: "/v1/personas",
+    summary: "Create a persona: tasks can use it at once, no deploy",
+    tags: ["personas"],
+    body: CreatePersona,
+    idempotent: true,
+    responses: {
+      "201": { description: "Created; Location names it", schema: Persona },
+      ...problems,
+      "409": {
+        description: "A persona with this id exists, or a request with the same Idempotency-Key is still in progress",
+        schema: ref("Problem"),
+      },
+      "413": { description: "Body too large", schema: ref("Problem") },
+      "415": { description: "Not JSON", schema: ref("Problem") },
+      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+    },
+  },
+  {
+    method: "patch",
+    path: "/v1/personas/{id}",
+    summary: "Change a persona's name, voice, prompts or models (null returns a model to the service's default)",
+    tags: ["personas"],
+    params: z.object({ id: PersonaId }),
+    body: UpdatePersona,
+    idempotent: true,
+    responses: {
+      "200": { description: "The persona as changed; tasks picked up from now on use it", schema: Persona },
+      ...problems,
+      ...notFound,
+      "409": { description: "A request with the same Idempotency-Key is still in progress", schema: ref("Problem") },
+      "415": { description: "Not JSON", schema: ref("Problem") },
+      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+    },
   },
   {
     method: "post",

@@ -34,3 +34,68 @@ export const PersonaSpec = Persona.pick({
   body_model: true,
 });
 export type PersonaSpec = z.infer<typeof PersonaSpec>;
+
+export const PERSONA_NAME_MAX_CHARS = 80;
+export const PERSONA_DESCRIPTION_MAX_CHARS = 1000;
+export const PERSONA_PROMPT_MAX_CHARS = 4000;
+/** persona-runtime frames the hook with the emoji twice; a ZWJ family sequence fits, a sentence does not. */
+export const PERSONA_EMOJI_MAX_CHARS = 16;
+
+const text = (max: number) =>
+  z.string({ message: "expected a string" }).trim().min(1, "must not be empty").max(max, `at most ${max} characters`);
+
+const prompt = (placeholder: "input" | "hook", why: string) =>
+  text(PERSONA_PROMPT_MAX_CHARS).refine((v) => v.includes(`{${placeholder}}`), `must contain {${placeholder}}, ${why}`);
+
+/**
+ * A model override as a persona stores it: `provider/model` (openai, anthropic, offline; bare
+ * gpt-* and claude-* names are read as OpenAI and Anthropic), or null for the service's default.
+ * The shape is checked here; the orchestrator checks the id with the LLM layer's own parser.
+ */
+const modelOverride = z
+  .string({ message: "expected a model id like openai/gpt-4o-mini, or null" })
+  .trim()
+  .min(1, "must not be empty; use null for the service's default")
+  .max(160, "at most 160 characters")
+  .nullable()
+  .meta({ description: "`provider/model`, e.g. `openai/gpt-4o-mini` or `anthropic/claude-haiku-4-5`; null: the service's default" });
+
+// What a user may set on a persona; `id` is chosen once at creation (tasks refer to it).
+const personaFields = {
+  name: text(PERSONA_NAME_MAX_CHARS),
+  emoji: z
+    .string({ message: "expected a string" })
+    .trim()
+    .min(1, "must not be empty")
+    .max(PERSONA_EMOJI_MAX_CHARS, `at most ${PERSONA_EMOJI_MAX_CHARS} characters (one emoji)`)
+    .refine((v) => !/\s/.test(v), "one emoji, without spaces"),
+  temperament: Temperament,
+  description: z
+    .string({ message: "expected a string" })
+    .trim()
+    .max(PERSONA_DESCRIPTION_MAX_CHARS, `at most ${PERSONA_DESCRIPTION_MAX_CHARS} characters`),
+  hook_prompt: prompt("input", "where the task's input goes"),
+  body_prompt: prompt("hook", "so the body continues the hook it follows"),
+  hook_model: modelOverride,
+  body_model: modelOverride,
+};
+
+/** POST /v1/personas: a new persona, usable by tasks at once (no deploy). */
+export const CreatePersona = z
+  .strictObject({
+    id: PersonaId,
+    ...personaFields,
+    description: personaFields.description.default(""),
+    hook_model: modelOverride.default(null),
+    body_model: modelOverride.default(null),
+  })
+  .meta({ id: "CreatePersona" });
+export type CreatePersona = z.infer<typeof CreatePersona>;
+
+/** PATCH /v1/personas/:id: the fields to change (at least one); a model set to null returns to the service's default. */
+export const UpdatePersona = z
+  .strictObject(personaFields)
+  .partial()
+  .refine((v) => Object.values(v).some((field) => field !== undefined), { message: "name at least one field to change" })
+  .meta({ id: "UpdatePersona" });
+export type UpdatePersona = z.infer<typeof UpdatePersona>;

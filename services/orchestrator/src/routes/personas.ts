@@ -1,8 +1,34 @@
-import { toPersona } from "@threads-agent/db";
-import { NotFound, parse } from "@threads-agent/http";
+import { CreatePersona, type FieldError, UpdatePersona } from "@threads-agent/contracts";
+import { Prisma, toPersona } from "@threads-agent/db";
+import { Conflict, NotFound, parse, ValidationFailed } from "@threads-agent/http";
+import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyInstance } from "fastify";
-import type { RouteDeps } from "./route-deps.ts";
+import { idempotencyKeyOf, stillInProgress } from "../idempotency.ts";
+import { markReplay, type RouteDeps } from "./route-deps.ts";
 import { NoQuery, PersonaListParams, PersonaParams, pageOf } from "./schemas.ts";
+
+type ModelFields = { hook_model?: string | null | undefined; body_model?: string | null | undefined };
+
+/**
+ * Model overrides checked with the LLM layer's own parser (the one persona-runtime uses, so a
+ * persona accepted here is never refused there) and stored canonical: `gpt-4o` becomes
+ * `openai/gpt-4o`. A model whose provider has no key is allowed: it is served offline until a key is set.
+ */
+function canonicalModels<T extends ModelFields>(body: T): T {
+  const problems: FieldError[] = [];
+  const out = { ...body };
+  for (const field of ["hook_model", "body_model"] as const) {
+    const model = body[field];
+    if (typeof model !== "string") continue;
+    const problem = modelIdProblem(model);
+    if (problem) problems.push({ field, message: problem });
+    else out[field] = parseModelId(model).id;
+  }
+  if (problems.length) throw new ValidationFailed(problems);
+  return out;
+}
+
+const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 
 export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps.tasks;
@@ -24,5 +50,65 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const row = await db.persona.findUnique({ where: { id } });
     if (!row) throw new NotFound("Persona", id);
     return toPersona(row);
+  });
+
+  // Personas are data: a user adds one here and tasks can use it at once, without a deploy.
+  app.post("/v1/personas", async (request, reply) => {
+    parse(NoQuery, request.query, "query");
+    const body = canonicalModels(parse(CreatePersona, request.body, "body"));
+    const { value: persona, replayed } = await deps.idempotency.run(
+      { scope: "personas.create", key: idempotencyKeyOf(request.headers), entityId: body.id, sameEntity: false, body },
+      async () => {
+        try {
+          return await db.persona.create({ data: body });
+        } catch (err) {
+          if (isUniqueViolation(err)) {
+            throw new Conflict(
+              `Persona ${JSON.stringify(body.id)} already exists; change it with PATCH /v1/personas/${body.id}`,
+              "persona-exists",
+            );
+          }
+          throw err;
+        }
+      },
+      async (firstId) => {
+        const row = await db.persona.findUnique({ where: { id: firstId } });
+        if (!row) throw stillInProgress();
+        return row;
+      },
+    );
+    markReplay(reply, replayed);
+    return reply.code(201).header("location", `/v1/personas/${persona.id}`).send(toPersona(persona));
+  });
+
+  app.patch("/v1/personas/:id", async (request, reply) => {
+    const { id } = parse(PersonaParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
+    if (request.body && typeof request.body === "object" && "id" in request.body) {
+      throw new ValidationFailed([
+        { field: "id", message: "cannot be changed: tasks and posts refer to the persona by it; create a new persona instead" },
+      ]);
+    }
+    const changes = canonicalModels(parse(UpdatePersona, request.body, "body"));
+    const { value: persona, replayed } = await deps.idempotency.run(
+      { scope: "personas.update", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body: changes },
+      async () => {
+        try {
+          return await db.persona.update({ where: { id }, data: changes });
+        } catch (err) {
+          // P2025: no row to update.
+          if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") throw new NotFound("Persona", id);
+          throw err;
+        }
+      },
+      async () => {
+        const row = await db.persona.findUnique({ where: { id } });
+        if (!row) throw new NotFound("Persona", id);
+        return row;
+      },
+    );
+    markReplay(reply, replayed);
+    // Tasks already running keep the persona they loaded; the next task a worker picks up uses this one.
+    return reply.send(toPersona(persona));
   });
 }
