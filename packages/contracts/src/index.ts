@@ -7,5 +7,6 @@ export * from "./personas.ts";
 export * from "./posts.ts";
 export * from "./problems.ts";
 export * from "./queues.ts";
+export * from "./runs.ts";
 export * from "./tasks.ts";
 export * from "./threads.ts";

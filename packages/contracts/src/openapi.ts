@@ -4,6 +4,7 @@ import { ListQuery } from "./pagination.ts";
 import { CreatePersona, Persona, UpdatePersona } from "./personas.ts";
 import { Post, PostListQuery } from "./posts.ts";
 import { Problem } from "./problems.ts";
+import { CreateRun, Run, RunListQuery, SelectWinner, VariationLogQuery } from "./runs.ts";
 import { CreateTask, LegacyCreateTask, Task, TaskListQuery } from "./tasks.ts";
 
 type JsonSchema = Record<string, unknown>;
@@ -207,6 +208,79 @@ export const operations: Operation[] = [
     tags: ["posts"],
     params: idParam,
     responses: { "200": { description: "The post", schema: Post }, ...problems, ...notFound },
+  },
+  {
+    method: "post",
+    path: "/v1/runs",
+    summary: "Start an agent run: a prompt against a git repository as N variations",
+    tags: ["runs"],
+    body: CreateRun,
+    idempotent: true,
+    responses: {
+      "202": { description: "Accepted and queued, with its variations", schema: Run },
+      ...problems,
+      "413": { description: "Body too large", schema: ref("Problem") },
+      "415": { description: "Not JSON", schema: ref("Problem") },
+      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/runs",
+    summary: "List runs with their variations, newest first (variation diffs left out)",
+    tags: ["runs"],
+    query: ListQuery.extend(RunListQuery.shape),
+    responses: { "200": { description: "Runs", schema: listOf("Run") }, ...problems },
+  },
+  {
+    method: "get",
+    path: "/v1/runs/{id}",
+    summary: "Get a run: each variation's state, timings, exit code, reason, usage, summary and diff",
+    tags: ["runs"],
+    params: idParam,
+    responses: { "200": { description: "The run", schema: Run }, ...notFound },
+  },
+  {
+    method: "get",
+    path: "/v1/runs/{id}/events",
+    summary: "Follow a run's events, all variations multiplexed (SSE)",
+    tags: ["runs"],
+    params: idParam,
+    query: z.object({ last_event_id: z.string().optional(), access_token: z.string().optional() }),
+    responses: { "200": sse, ...notFound },
+  },
+  {
+    method: "get",
+    path: "/v1/runs/{id}/variations/{index}/log",
+    summary: "A variation's full output, stored line by line (readable after its Job is gone)",
+    tags: ["runs"],
+    params: z.object({ id: Uuid, index: z.coerce.number().int().min(0) }),
+    query: VariationLogQuery,
+    responses: { "200": { description: "Lines in order", schema: listOf("VariationLogLine") }, ...problems, ...notFound },
+  },
+  {
+    method: "post",
+    path: "/v1/runs/{id}/cancel",
+    summary: "Cancel a run: deletes its Jobs / kills its processes; the run ends cancelled",
+    tags: ["runs"],
+    params: idParam,
+    idempotent: true,
+    responses: {
+      "200": { description: "Cancelled", schema: Run },
+      "202": { description: "Cancel requested; the run ends cancelled once its workloads are gone", schema: Run },
+      ...notFound,
+      ...conflict,
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/runs/{id}/winner",
+    summary: "Mark the chosen variation",
+    tags: ["runs"],
+    params: idParam,
+    body: SelectWinner,
+    idempotent: true,
+    responses: { "200": { description: "The run with its winner", schema: Run }, ...problems, ...notFound, ...conflict },
   },
   {
     method: "get",

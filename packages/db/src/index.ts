@@ -4,3 +4,4 @@ export { createDb, type Db } from "./client.ts";
 export { type TaskWithPost, toPersona, toPost, toTask } from "./mappers.ts";
 export { ensureDatabase, migrateDatabase, pendingMigrations } from "./migrate.ts";
 export { DEFAULT_PERSONAS, seedPersonas } from "./personas-seed.ts";
+export * from "./run-mappers.ts";
