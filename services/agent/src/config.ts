@@ -1,0 +1,42 @@
+// The agent's environment: set by the agent-launcher on each Job / child process, never by hand.
+import { env, loadConfig } from "@threads-agent/config";
+import { AgentModelName, DEFAULT_REPO_HOSTS, RUN_PROMPT_MAX_CHARS, Uuid } from "@threads-agent/contracts";
+import { z } from "zod";
+
+export const configSchema = z.object({
+  /** The run this variation belongs to (only for messages and the LLM call owner). */
+  RUN_ID: Uuid,
+  /** Which variation this process is, from 0; every stdout event carries it. */
+  VARIATION: z.coerce.number().int().min(0),
+  /** Repository to clone; validated again here against the same policy as the API's. */
+  REPO_URL: z.string().min(1),
+  /** What the user asked for. */
+  AGENT_PROMPT: z.string().min(1).max(RUN_PROMPT_MAX_CHARS),
+  /** `provider/model`; unset: the first provider with a key, else the offline analysis. */
+  AGENT_MODEL: AgentModelName.optional(),
+  /** Sampling temperature; also steers which change the offline analysis proposes. */
+  AGENT_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  /** Scratch directory for the checkout (an emptyDir in Kubernetes). */
+  AGENT_WORKDIR: z.string().default("/workspace"),
+  /** Hosts a repository may come from (same syntax as the launcher's). */
+  REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
+  /** file:// repositories (tests and local development). */
+  ALLOW_FILE_REPOS: env.flag(false),
+  /** The clone is killed after this long. */
+  AGENT_CLONE_TIMEOUT_SECONDS: env.positiveInt(120),
+  /** ...or when the checkout grows beyond this size. */
+  AGENT_CLONE_MAX_MB: env.positiveInt(200),
+  /** Delay between output lines, so a demo can be watched; 0 in production. */
+  AGENT_PACE_MS: env.nonNegativeInt(0),
+  /** Provider keys, injected from a Secret; absent or `test` means offline. */
+  OPENAI_API_KEY: z.string().optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  /** Provider endpoints (a proxy, or a stand-in in tests); the SDK defaults when unset. */
+  OPENAI_BASE_URL: env.url().optional(),
+  ANTHROPIC_BASE_URL: env.url().optional(),
+});
+export type AgentConfig = z.output<typeof configSchema>;
+
+export function loadAgentConfig(source: Record<string, string | undefined> = process.env): AgentConfig {
+  return loadConfig("agent", configSchema, source);
+}

@@ -1,0 +1,43 @@
+import type { AgentEvent, LlmCallRecord, Usage } from "@threads-agent/contracts";
+
+type Write = (text: string) => void;
+type Body = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, "variation" | "seq" | "ts"> : never) : never;
+
+export type Emitter = {
+  /** One event per line of `text`, so each display line has its own seq. */
+  log(text: string): Promise<void>;
+  thought(text: string): Promise<void>;
+  result(result: { summary: string; diff: string; model: string; usage: Usage; calls: LlmCallRecord[] }): Promise<void>;
+  error(code: string, message: string): Promise<void>;
+  readonly count: number;
+};
+
+/**
+ * Writes the agent's stdout protocol: one JSON object per line, numbered per variation. stdout is a
+ * pipe (local backend) or the container log (Kubernetes); both are line-oriented, so each event is
+ * written in one call. `paceMs` spaces lines out for demos.
+ */
+export function createEmitter(options: { variation: number; write?: Write; paceMs?: number; now?: () => Date }): Emitter {
+  const write: Write = options.write ?? ((text) => process.stdout.write(text));
+  const now = options.now ?? (() => new Date());
+  const pace = options.paceMs ?? 0;
+  let seq = 0;
+
+  const emit = async (body: Body) => {
+    write(`${JSON.stringify({ ...body, variation: options.variation, seq: seq++, ts: now().toISOString() })}\n`);
+    if (pace > 0) await new Promise((r) => setTimeout(r, pace));
+  };
+  const lines = async (type: "log" | "thought", text: string) => {
+    for (const line of text.split("\n")) await emit({ type, line });
+  };
+
+  return {
+    log: (text) => lines("log", text),
+    thought: (text) => lines("thought", text),
+    result: (result) => emit({ type: "result", ...result }),
+    error: (code, message) => emit({ type: "error", code, message }),
+    get count() {
+      return seq;
+    },
+  };
+}
