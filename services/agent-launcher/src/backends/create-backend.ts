@@ -1,0 +1,60 @@
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Logger } from "@threads-agent/observability";
+import type { LauncherConfig } from "../config.ts";
+import type { LauncherMetrics } from "../metrics.ts";
+import type { AgentBackend } from "./backend.ts";
+import { agentNamespace, createKubeConfig } from "./kubernetes/kube-config.ts";
+import { KubernetesBackend } from "./kubernetes/kubernetes-backend.ts";
+import { LocalBackend } from "./local/local-backend.ts";
+
+/** Builds the configured backend; the Kubernetes client is created here, once, and passed in. */
+export function createBackend(input: {
+  config: LauncherConfig;
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  metrics: LauncherMetrics;
+  /** The agent program for the local backend. */
+  agentMain: string;
+}): AgentBackend {
+  const { config, logger, metrics } = input;
+  if (config.AGENT_BACKEND === "local") {
+    return new LocalBackend({
+      command: () => [process.execPath, input.agentMain],
+      env: {
+        PATH: input.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+        LANG: "C.UTF-8",
+        HOME: tmpdir(),
+        REPO_HOST_ALLOWLIST: config.REPO_HOST_ALLOWLIST.join(","),
+        ALLOW_FILE_REPOS: String(config.ALLOW_FILE_REPOS),
+        ...(config.OPENAI_API_KEY ? { OPENAI_API_KEY: config.OPENAI_API_KEY } : {}),
+        ...(config.ANTHROPIC_API_KEY ? { ANTHROPIC_API_KEY: config.ANTHROPIC_API_KEY } : {}),
+      },
+      workRoot: path.join(tmpdir(), "threads-agent-runs"),
+      activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
+      logger,
+    });
+  }
+  const kubeConfig = createKubeConfig(input.env);
+  return new KubernetesBackend({
+    kubeConfig,
+    logger,
+    settings: {
+      namespace: agentNamespace(config.AGENT_NAMESPACE, kubeConfig),
+      image: config.AGENT_IMAGE,
+      imagePullPolicy: config.AGENT_IMAGE_PULL_POLICY,
+      resources: {
+        cpuRequest: config.AGENT_CPU_REQUEST,
+        cpuLimit: config.AGENT_CPU_LIMIT,
+        memoryRequest: config.AGENT_MEMORY_REQUEST,
+        memoryLimit: config.AGENT_MEMORY_LIMIT,
+      },
+      activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
+      ttlSecondsAfterFinished: config.AGENT_TTL_SECONDS_AFTER_FINISHED,
+      apiKeySecret: config.AGENT_API_KEY_SECRET ?? null,
+      repoHostAllowlist: config.REPO_HOST_ALLOWLIST,
+    },
+    onWatchRestart: (resource, reason) => metrics.watchRestarts.inc({ resource, reason }),
+    onLogResume: () => metrics.logResumes.inc(),
+  });
+}

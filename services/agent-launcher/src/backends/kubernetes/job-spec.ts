@@ -1,0 +1,145 @@
+// One Job per variation, built as an object by a pure function (never by templating text), so
+// every field can be checked by table tests and no user input can change the Job's shape.
+import type { V1EnvVar, V1Job } from "@kubernetes/client-node";
+import { AgentModelName, Uuid } from "@threads-agent/contracts";
+import type { VariationSpec } from "../backend.ts";
+
+export type JobSettings = {
+  namespace: string;
+  image: string;
+  imagePullPolicy: "Always" | "IfNotPresent" | "Never";
+  resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+  activeDeadlineSeconds: number;
+  ttlSecondsAfterFinished: number;
+  /** Secret holding OPENAI_API_KEY / ANTHROPIC_API_KEY; null: the agents run offline. */
+  apiKeySecret: string | null;
+  repoHostAllowlist: readonly string[];
+};
+
+export const LABELS = {
+  name: "app.kubernetes.io/name",
+  component: "app.kubernetes.io/component",
+  partOf: "app.kubernetes.io/part-of",
+  managedBy: "app.kubernetes.io/managed-by",
+  runId: "threads-agent.dev/run-id",
+  variation: "threads-agent.dev/variation",
+} as const;
+
+/** Labels every agent Job and pod carries; the chart's NetworkPolicy selects on name + component. */
+export const AGENT_LABELS = {
+  [LABELS.name]: "threads-agent",
+  [LABELS.component]: "agent",
+  [LABELS.partOf]: "threads-agent",
+  [LABELS.managedBy]: "agent-launcher",
+} as const;
+
+/** Selects every Job/pod this launcher manages (resume after restart, watches). */
+export const MANAGED_SELECTOR = `${LABELS.managedBy}=agent-launcher,${LABELS.component}=agent`;
+export const runSelector = (runId: string) => `${MANAGED_SELECTOR},${LABELS.runId}=${runId}`;
+
+export const CONTAINER = "agent";
+/** The agent image's non-root user (the `node` user of node images). */
+const AGENT_UID = 1000;
+
+/** `agent-<run uuid>-<index>`: 45 characters at most, a valid DNS-1123 label, and derivable on resume. */
+export function jobName(runId: string, index: number): string {
+  return `agent-${Uuid.parse(runId)}-${index}`;
+}
+
+/**
+ * Kubernetes expands `$(VAR)` in env values from variables defined earlier in the list, so a
+ * prompt containing `$(OPENAI_API_KEY)` could read a key. `$$` is the escape for a literal `$`.
+ */
+export function literalEnv(value: string): string {
+  return value.replaceAll("$", "$$$$");
+}
+
+function secretEnv(secret: string, key: string): V1EnvVar {
+  return { name: key, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } };
+}
+
+export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job {
+  if (!Number.isInteger(spec.index) || spec.index < 0 || spec.index > 999) throw new Error(`invalid variation index ${spec.index}`);
+  if (spec.model !== null) AgentModelName.parse(spec.model);
+  if (spec.temperature !== null && !(Number.isFinite(spec.temperature) && spec.temperature >= 0 && spec.temperature <= 2)) {
+    throw new Error(`invalid temperature ${spec.temperature}`);
+  }
+  const name = jobName(spec.runId, spec.index);
+  const labels = { ...AGENT_LABELS, [LABELS.runId]: spec.runId, [LABELS.variation]: String(spec.index) };
+
+  // User input only ever lands in env values (escaped). Keys come last, by reference only.
+  const env: V1EnvVar[] = [
+    { name: "RUN_ID", value: spec.runId },
+    { name: "VARIATION", value: String(spec.index) },
+    { name: "REPO_URL", value: literalEnv(spec.repoUrl) },
+    { name: "AGENT_PROMPT", value: literalEnv(spec.prompt) },
+    ...(spec.model ? [{ name: "AGENT_MODEL", value: literalEnv(spec.model) }] : []),
+    ...(spec.temperature !== null ? [{ name: "AGENT_TEMPERATURE", value: String(spec.temperature) }] : []),
+    { name: "AGENT_WORKDIR", value: "/workspace" },
+    { name: "REPO_HOST_ALLOWLIST", value: literalEnv(settings.repoHostAllowlist.join(",")) },
+    { name: "ALLOW_FILE_REPOS", value: "false" },
+    // git and node write caches under HOME; the root filesystem is read-only.
+    { name: "HOME", value: "/tmp" },
+    ...(settings.apiKeySecret
+      ? [secretEnv(settings.apiKeySecret, "OPENAI_API_KEY"), secretEnv(settings.apiKeySecret, "ANTHROPIC_API_KEY")]
+      : []),
+  ];
+
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, namespace: settings.namespace, labels },
+    spec: {
+      // A variation is one attempt: a retry would print a second, different output under the same seq numbers.
+      backoffLimit: 0,
+      activeDeadlineSeconds: settings.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          // No service discovery variables: the agent has no business with in-cluster services.
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: AGENT_UID,
+            runAsGroup: AGENT_UID,
+            fsGroup: AGENT_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: CONTAINER,
+              image: settings.image,
+              imagePullPolicy: settings.imagePullPolicy,
+              env,
+              resources: {
+                requests: { cpu: settings.resources.cpuRequest, memory: settings.resources.memoryRequest },
+                limits: { cpu: settings.resources.cpuLimit, memory: settings.resources.memoryLimit },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                privileged: false,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              volumeMounts: [
+                { name: "workspace", mountPath: "/workspace" },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+              terminationMessagePolicy: "FallbackToLogsOnError",
+            },
+          ],
+          volumes: [
+            // Bounded scratch space: the clone is capped by the agent, this caps everything else.
+            { name: "workspace", emptyDir: { sizeLimit: "2Gi" } },
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { env, loadConfig } from "@threads-agent/config";
+import { DEFAULT_REPO_HOSTS, RUN_MAX_VARIATIONS_DEFAULT, RUN_MAX_VARIATIONS_LIMIT } from "@threads-agent/contracts";
+import { z } from "zod";
+import { parseQuantity } from "./backends/kubernetes/quantity.ts";
+
+const quantity = (fallback: string, what: "cpu" | "memory") =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (v) => parseQuantity(v) !== null,
+      `expected a Kubernetes ${what} quantity such as ${what === "cpu" ? "250m or 1" : "256Mi or 1Gi"}`,
+    );
+
+/** DNS-1123 names (namespaces, Secrets). */
+const kubeName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes name: lowercase letters, digits, '-' and '.'");
+
+export const configSchema = z
+  .object({
+    ...env.common,
+    /** Interface for the ops server (/health, /ready, /metrics). */
+    HOST: z.string().default("0.0.0.0"),
+    /** Port of the ops server; the launcher has no other HTTP API. */
+    METRICS_PORT: env.port(9101),
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    /** Where variations run: `local` child processes (development, embedded stack) or `kubernetes` Jobs. */
+    AGENT_BACKEND: z.enum(["local", "kubernetes"], { message: "expected local or kubernetes" }).default("local"),
+    /** Namespace of the agent Jobs; unset: the launcher pod's own namespace (or the kubeconfig context's). */
+    AGENT_NAMESPACE: kubeName.max(63).optional(),
+    /** Image of the agent program (kubernetes backend). */
+    AGENT_IMAGE: z.string().min(1).default("threads-agent/agent:dev"),
+    /** Pull policy of the agent image. */
+    AGENT_IMAGE_PULL_POLICY: z.enum(["Always", "IfNotPresent", "Never"]).default("IfNotPresent"),
+    /** Resources of each agent container. */
+    AGENT_CPU_REQUEST: quantity("250m", "cpu"),
+    AGENT_CPU_LIMIT: quantity("1", "cpu"),
+    AGENT_MEMORY_REQUEST: quantity("256Mi", "memory"),
+    AGENT_MEMORY_LIMIT: quantity("1Gi", "memory"),
+    /** A variation is stopped and failed after this long (Job activeDeadlineSeconds; a timer for local processes). */
+    AGENT_ACTIVE_DEADLINE_SECONDS: env.positiveInt(900),
+    /** Finished Jobs are deleted after this long; their output stays in the database. */
+    AGENT_TTL_SECONDS_AFTER_FINISHED: env.nonNegativeInt(3600),
+    /** Secret with OPENAI_API_KEY / ANTHROPIC_API_KEY for agent pods (by reference only); unset: agents run offline. */
+    AGENT_API_KEY_SECRET: kubeName.optional(),
+    /** Provider keys handed to local agent processes (the local backend's stand-in for the Secret). */
+    OPENAI_API_KEY: z.string().optional(),
+    ANTHROPIC_API_KEY: z.string().optional(),
+    /** Most variations one run may have; the orchestrator enforces it too. */
+    RUN_MAX_VARIATIONS: z.coerce
+      .number()
+      .int()
+      .min(1, "at least 1")
+      .max(RUN_MAX_VARIATIONS_LIMIT, `at most ${RUN_MAX_VARIATIONS_LIMIT}`)
+      .default(RUN_MAX_VARIATIONS_DEFAULT),
+    /** Runs this launcher drives at once (each waits on its workloads, so this can be generous). */
+    RUN_CONCURRENCY: env.positiveInt(20),
+    /** Hosts repositories may come from (`*.example.com` for subdomains, `*` for any public host). */
+    REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
+    /** file:// repositories: tests and local development only (the local backend). */
+    ALLOW_FILE_REPOS: env.flag(false),
+    /** Approximate cap on each run's event stream (all variations' lines; the database keeps everything). */
+    EVENT_STREAM_MAXLEN: env.positiveInt(100_000),
+    /** How long a finished run's event stream is kept. */
+    EVENT_RETENTION_SECONDS: env.positiveInt(7 * 24 * 3600),
+  })
+  .superRefine((c, ctx) => {
+    const over = (request: string, limit: string) => (parseQuantity(request) ?? 0) > (parseQuantity(limit) ?? Number.POSITIVE_INFINITY);
+    if (over(c.AGENT_CPU_REQUEST, c.AGENT_CPU_LIMIT)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AGENT_CPU_REQUEST"],
+        message: `${c.AGENT_CPU_REQUEST} is above AGENT_CPU_LIMIT ${c.AGENT_CPU_LIMIT}`,
+      });
+    }
+    if (over(c.AGENT_MEMORY_REQUEST, c.AGENT_MEMORY_LIMIT)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AGENT_MEMORY_REQUEST"],
+        message: `${c.AGENT_MEMORY_REQUEST} is above AGENT_MEMORY_LIMIT ${c.AGENT_MEMORY_LIMIT}`,
+      });
+    }
+    if (c.AGENT_BACKEND === "kubernetes" && c.ALLOW_FILE_REPOS) {
+      // A path on the launcher's machine means nothing inside a Job's pod, and must never reach one.
+      ctx.addIssue({ code: "custom", path: ["ALLOW_FILE_REPOS"], message: "file:// repositories work only with AGENT_BACKEND=local" });
+    }
+  });
+
+export type LauncherConfig = z.output<typeof configSchema>;
+
+export function loadServiceConfig(source: Record<string, string | undefined> = process.env): LauncherConfig {
+  return loadConfig("agent-launcher", configSchema, source);
+}

@@ -1,0 +1,167 @@
+import { AgentRunJob, agentRunJobOptions, QUEUES, runRedisKeys } from "@threads-agent/contracts";
+import { tracer, withExtractedContext } from "@threads-agent/observability";
+import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { executeRun, type RunDeps } from "./run-execution.ts";
+
+export type LauncherDeps = RunDeps & {
+  /** Commands (and the cancel subscription, on a duplicate). */
+  redis: Redis;
+  /** BullMQ's connection (maxRetriesPerRequest: null). */
+  connection: Redis;
+  /** REDIS_PREFIX: queues and channels live under it. */
+  prefix: string;
+};
+
+export type LauncherOptions = {
+  concurrency: number;
+  /** A run's lock lapses this long after its launcher died; then another launcher resumes it. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** How often the cancel backstop and the sweeper run. */
+  reconcileIntervalMs?: number;
+  /** Runs left queued or running this long without a live job are enqueued again. */
+  sweepAfterMs?: number;
+};
+
+export type Launcher = {
+  start(): Promise<void>;
+  /** Hands running runs back (kubernetes) or ends them (local), then stops taking work. */
+  close(): Promise<void>;
+  /** One reconcile pass (also run on a timer). */
+  reconcile(): Promise<void>;
+  activeRuns(): number;
+  queue: Queue;
+};
+
+/**
+ * The agent-runs consumer: one BullMQ job per run (job id = run id), held for the run's whole
+ * life. Cancel arrives by pub/sub and, as a backstop, through the run's database flag. A sweeper
+ * re-enqueues runs that lost their job (a crash between the commit and the enqueue, or a job that
+ * exhausted its attempts), so nothing accepted is lost.
+ */
+export function createLauncher(deps: LauncherDeps, options: LauncherOptions): Launcher {
+  const logger = deps.logger.child({ component: "launcher" });
+  const active = new Map<string, { cancel: AbortController; shutdown: AbortController }>();
+  const channel = runRedisKeys(deps.prefix).cancelChannel;
+  const queue = new Queue(QUEUES.agentRuns, { connection: deps.connection, prefix: deps.prefix });
+  let closing = false;
+  let subscriber: Redis | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let reconciling: Promise<void> | null = null;
+
+  const processRun = async (job: Job, token?: string) => {
+    const parsed = AgentRunJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid agent-runs job ${job.id}: ${parsed.error.message}`);
+    const runId = parsed.data.run_id;
+    const control = { cancel: new AbortController(), shutdown: new AbortController() };
+    if (closing) control.shutdown.abort();
+    active.set(runId, control);
+    logger.info({ run_id: runId, attempt: job.attemptsMade + 1 }, "run taken");
+    try {
+      const result = await withExtractedContext(parsed.data.trace, () =>
+        tracer("agent-launcher").startActiveSpan("agent-run", async (span) => {
+          span.setAttribute("run.id", runId);
+          try {
+            return await executeRun(deps, runId, { cancel: control.cancel.signal, shutdown: control.shutdown.signal });
+          } finally {
+            span.end();
+          }
+        }),
+      );
+      logger.info({ run_id: runId, result }, "run let go");
+      if (result === "handed_back") {
+        // Back to waiting at once, rather than after the lock lapses: the next launcher resumes it.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+    } finally {
+      active.delete(runId);
+    }
+  };
+
+  const worker = new Worker(QUEUES.agentRuns, processRun, {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: options.concurrency,
+    autorun: false,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    // Each launcher restart stalls the runs it held; that is expected, not a reason to fail them.
+    maxStalledCount: 100,
+  });
+  worker.on("failed", (job, err) => logger.error({ run_id: job?.id, attempts: job?.attemptsMade, err }, "run attempt failed"));
+  worker.on("error", (err) => logger.error({ err }, "queue error"));
+
+  const reconcile = async () => {
+    const { db } = deps;
+    const held = [...active.keys()];
+    if (held.length) {
+      const flagged = await db.run.findMany({ where: { id: { in: held }, cancel_requested_at: { not: null } }, select: { id: true } });
+      for (const { id } of flagged) active.get(id)?.cancel.abort();
+    }
+    const stale = await db.run.findMany({
+      where: { status: { in: ["queued", "running"] }, created_at: { lt: new Date(Date.now() - (options.sweepAfterMs ?? 30_000)) } },
+      select: { id: true },
+      orderBy: { created_at: "asc" },
+      take: 200,
+    });
+    for (const { id } of stale) {
+      if (active.has(id)) continue;
+      const job = await queue.getJob(id);
+      const state = job ? await job.getState() : "missing";
+      if (state === "missing" || state === "unknown") {
+        await queue.add("run", { run_id: id }, agentRunJobOptions(id));
+        logger.warn({ run_id: id }, "run had no job: enqueued again");
+      } else if (state === "failed" && job) {
+        await job.retry("failed");
+        logger.warn({ run_id: id }, "run's job had failed while the run was unfinished: retrying it");
+      } else if (state === "completed" && job) {
+        await job.remove();
+        await queue.add("run", { run_id: id }, agentRunJobOptions(id));
+        logger.warn({ run_id: id }, "run's job completed but the run is unfinished: enqueued again");
+      }
+    }
+  };
+
+  const reconcileOnce = () => {
+    reconciling ??= reconcile()
+      .catch((err: unknown) => logger.error({ err }, "reconcile failed"))
+      .finally(() => {
+        reconciling = null;
+      });
+    return reconciling;
+  };
+
+  return {
+    queue,
+    activeRuns: () => active.size,
+    reconcile: reconcileOnce,
+    async start() {
+      subscriber = deps.redis.duplicate();
+      subscriber.on("error", (err) => logger.warn({ err }, "cancel subscription error"));
+      subscriber.on("message", (_channel: string, runId: string) => {
+        const run = active.get(runId);
+        if (run) {
+          logger.info({ run_id: runId }, "cancel requested");
+          run.cancel.abort();
+        }
+      });
+      await subscriber.subscribe(channel);
+      void worker.run().catch((err: unknown) => logger.error({ err }, "worker stopped"));
+      timer = setInterval(reconcileOnce, options.reconcileIntervalMs ?? 10_000);
+      timer.unref();
+    },
+    async close() {
+      closing = true;
+      if (timer) clearInterval(timer);
+      // close() first, so the worker fetches nothing new; it resolves once the runs below let go.
+      const closed = worker.close();
+      for (const run of active.values()) run.shutdown.abort();
+      await closed;
+      await reconciling;
+      await subscriber?.quit().catch(() => {});
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import {
+  checkRepoUrl,
+  finalRunStatus,
+  newId,
+  type RepoUrlPolicy,
+  TERMINAL_RUN_STATUSES,
+  TERMINAL_VARIATION_STATUSES,
+  type VariationStatus,
+} from "@threads-agent/contracts";
+import type { Db, RunWithVariations, VariationRow } from "@threads-agent/db";
+import type { EventLog } from "@threads-agent/events";
+import type { Logger } from "@threads-agent/observability";
+import { type AgentResult, toDisplayLine } from "./agent-output.ts";
+import { type AgentBackend, LaunchRefused, type VariationOutcome } from "./backends/backend.ts";
+import type { LauncherMetrics } from "./metrics.ts";
+import { RunOutput, type RunOutputOptions } from "./run-output.ts";
+import { ensureTerminalEvent, repairRunStream } from "./stream-repair.ts";
+
+export type RunDeps = {
+  db: Db;
+  events: EventLog;
+  backend: AgentBackend;
+  logger: Logger;
+  metrics: LauncherMetrics;
+  repoPolicy: RepoUrlPolicy;
+  maxVariations: number;
+  /** Tuning for tests and the bench. */
+  output?: Pick<RunOutputOptions, "maxBatch" | "highWater" | "maxLinesPerVariation" | "retry">;
+  launchRetry?: { attempts: number; baseMs: number };
+};
+
+export type RunControl = {
+  /** The user cancelled the run. */
+  cancel: AbortSignal;
+  /** The launcher is shutting down. */
+  shutdown: AbortSignal;
+};
+
+/** finished: the run is terminal; handed_back: workloads still run and another launcher must take over. */
+export type RunResult = "finished" | "handed_back";
+
+const TERMINAL_VARIATIONS = [...TERMINAL_VARIATION_STATUSES];
+const TERMINAL_RUNS = [...TERMINAL_RUN_STATUSES];
+const CANCELLED_REASON = "cancelled by the user";
+
+function loadRun(db: Db, runId: string): Promise<RunWithVariations | null> {
+  return db.run.findUnique({ where: { id: runId }, include: { variations: { orderBy: { index: "asc" } } } });
+}
+
+/**
+ * Drives one run to its end: launches every variation that has not been launched, follows every
+ * one that has (a restart resumes here), and records the honest final status. Idempotent: it can
+ * be called again for the same run at any point and continues from what the database says.
+ */
+export async function executeRun(deps: RunDeps, runId: string, control: RunControl): Promise<RunResult> {
+  const { db, events, backend } = deps;
+  const logger = deps.logger.child({ run_id: runId });
+  if (control.shutdown.aborted) return "handed_back";
+  const run = await loadRun(db, runId);
+  if (!run) {
+    logger.warn("run not found; nothing to do");
+    return "finished";
+  }
+  if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status)) {
+    await ensureTerminalEvent(events, run);
+    return "finished";
+  }
+
+  const output = new RunOutput({ db, events, runId, logger, metrics: deps.metrics, ...deps.output });
+  const cancelRequested = () => control.cancel.aborted || run.cancel_requested_at !== null;
+
+  // The queue is not a trust boundary: the policy is checked again before anything is launched.
+  const check = checkRepoUrl(run.repo_url, deps.repoPolicy);
+  const refusal = !check.ok
+    ? `repo_url refused: ${check.message}`
+    : run.variations.length > deps.maxVariations
+      ? `the run has ${run.variations.length} variations; this deployment allows ${deps.maxVariations} (RUN_MAX_VARIATIONS)`
+      : null;
+
+  if (run.variations.some((v) => v.status !== "queued")) {
+    const repaired = await repairRunStream(db, events, run);
+    if (repaired) logger.info({ appended: repaired }, "put back events the stream was missing");
+  }
+  await db.run.updateMany({ where: { id: runId, status: "queued" }, data: { status: "running", started_at: new Date() } });
+
+  const onCancel = () => {
+    backend.cancel(runId).catch((err: unknown) => logger.error({ err }, "cancelling the run's workloads failed"));
+  };
+  control.cancel.addEventListener("abort", onCancel, { once: true });
+  if (run.cancel_requested_at) onCancel();
+
+  let statuses: (VariationStatus | "detached")[];
+  try {
+    statuses = await Promise.all(
+      run.variations.map((v) =>
+        refusal && v.status === "queued"
+          ? failUnlaunched(output, v, refusal)
+          : trackVariation({
+              deps,
+              output,
+              runId,
+              repoUrl: run.repo_url,
+              prompt: run.prompt,
+              variation: v,
+              cancelRequested,
+              control,
+              logger,
+            }),
+      ),
+    );
+  } finally {
+    control.cancel.removeEventListener("abort", onCancel);
+  }
+  await output.drain();
+  if (statuses.includes("detached")) {
+    logger.info("handing the run back: its workloads keep running and the next launcher resumes them");
+    return "handed_back";
+  }
+  await finishRun(deps, runId, statuses as VariationStatus[], control);
+  return "finished";
+}
+
+async function finishRun(deps: RunDeps, runId: string, statuses: VariationStatus[], control: RunControl): Promise<void> {
+  const { db, events } = deps;
+  const now = new Date();
+  const flagged = await db.run.findUnique({ where: { id: runId }, select: { cancel_requested_at: true } });
+  if (control.cancel.aborted || flagged?.cancel_requested_at) {
+    const [, updated] = await db.$transaction([
+      db.variation.updateMany({
+        where: { run_id: runId, status: { notIn: TERMINAL_VARIATIONS } },
+        data: { status: "cancelled", reason: CANCELLED_REASON, finished_at: now },
+      }),
+      db.run.updateMany({ where: { id: runId, status: { notIn: TERMINAL_RUNS } }, data: { status: "cancelled", finished_at: now } }),
+    ]);
+    // Only the writer that moved the run to its end announces it (the orchestrator may have, for a queued run).
+    if (updated.count) {
+      await events.append("run", runId, { type: "run.cancelled" });
+      deps.metrics.runsFinished.inc({ status: "cancelled" });
+    }
+    return;
+  }
+  const status = finalRunStatus(statuses);
+  const updated = await db.run.updateMany({ where: { id: runId, status: { notIn: TERMINAL_RUNS } }, data: { status, finished_at: now } });
+  if (updated.count) {
+    await events.append("run", runId, { type: "run.completed", status });
+    deps.metrics.runsFinished.inc({ status });
+  }
+}
+
+async function failUnlaunched(output: RunOutput, v: VariationRow, reason: string): Promise<VariationStatus> {
+  await output.step({ type: "variation.failed", variation: v.index, reason, exit_code: null }, (db) =>
+    db.variation.update({ where: { id: v.id }, data: { status: "failed", reason, finished_at: new Date() } }),
+  );
+  return "failed";
+}
+
+type TrackInput = {
+  deps: RunDeps;
+  output: RunOutput;
+  runId: string;
+  repoUrl: string;
+  prompt: string;
+  variation: VariationRow;
+  cancelRequested: () => boolean;
+  control: RunControl;
+  logger: Logger;
+};
+
+async function launchWithRetry(input: TrackInput): Promise<{ job: string }> {
+  const { deps, variation: v } = input;
+  const { attempts, baseMs } = deps.launchRetry ?? { attempts: 4, baseMs: 1000 };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.backend.launch({
+        runId: input.runId,
+        index: v.index,
+        repoUrl: input.repoUrl,
+        prompt: input.prompt,
+        model: v.model,
+        temperature: v.temperature,
+      });
+    } catch (err) {
+      if (err instanceof LaunchRefused || attempt >= attempts || input.cancelRequested()) throw err;
+      input.logger.warn({ variation: v.index, attempt, err }, "launching the variation failed; retrying");
+      await new Promise((r) => setTimeout(r, baseMs * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+function saveResult(db: Db, v: VariationRow, result: AgentResult) {
+  return db.$transaction([
+    db.variation.update({
+      where: { id: v.id },
+      data: {
+        summary: result.summary,
+        diff: result.diff,
+        model: result.model,
+        tokens_in: result.usage.tokens_in,
+        tokens_out: result.usage.tokens_out,
+        cost_usd: result.usage.cost_usd,
+      },
+    }),
+    // Every model call of the variation, owned by it, next to the content pipeline's calls.
+    db.llmCall.createMany({
+      data: result.calls.map((c) => ({
+        id: newId(),
+        owner: v.id,
+        step: c.step,
+        provider: c.provider,
+        model: c.model,
+        tokens_in: c.tokens_in,
+        tokens_out: c.tokens_out,
+        cost_usd: c.cost_usd,
+        latency_ms: Math.round(c.latency_ms),
+        reason: c.reason,
+      })),
+    }),
+  ]);
+}
+
+async function trackVariation(input: TrackInput): Promise<VariationStatus | "detached"> {
+  const { deps, output, variation: v, control } = input;
+  const { backend, metrics } = deps;
+  if ((TERMINAL_VARIATION_STATUSES as readonly string[]).includes(v.status)) return v.status as VariationStatus;
+
+  const markCancelled = async (): Promise<VariationStatus> => {
+    await output.step(null, (db) =>
+      db.variation.updateMany({
+        where: { id: v.id, status: { notIn: TERMINAL_VARIATIONS } },
+        data: { status: "cancelled", reason: CANCELLED_REASON, finished_at: new Date() },
+      }),
+    );
+    return "cancelled";
+  };
+  const fail = async (reason: string, exitCode: number | null): Promise<VariationStatus> => {
+    await output.step({ type: "variation.failed", variation: v.index, reason, exit_code: exitCode }, (db) =>
+      db.variation.update({ where: { id: v.id }, data: { status: "failed", reason, exit_code: exitCode, finished_at: new Date() } }),
+    );
+    metrics.variationsFinished.inc({ backend: backend.name, status: "failed" });
+    return "failed";
+  };
+
+  if (input.cancelRequested()) return markCancelled();
+  let job = v.job;
+  if (v.status === "queued") {
+    try {
+      job = (await launchWithRetry(input)).job;
+    } catch (err) {
+      if (input.cancelRequested()) return markCancelled();
+      return fail(err instanceof LaunchRefused ? err.message : `could not start the variation: ${(err as Error).message}`, null);
+    }
+    const launched = job;
+    await output.step({ type: "variation.scheduled", variation: v.index, job: launched }, (db) =>
+      db.variation.update({ where: { id: v.id }, data: { status: "scheduled", job: launched } }),
+    );
+    // A cancel that arrived while the workload was being created found nothing to stop yet.
+    if (input.cancelRequested()) await backend.cancel(input.runId);
+  }
+
+  let started = v.status === "running";
+  let agentError: { code: string; message: string } | null = null;
+  let result: AgentResult | null = null;
+  const slot = output.slot(v);
+  const onStarted = async () => {
+    if (started) return;
+    started = true;
+    const at = new Date();
+    await output.step({ type: "variation.started", variation: v.index }, (db) =>
+      db.$transaction([
+        db.variation.update({ where: { id: v.id }, data: { status: "running", started_at: at } }),
+        db.run.updateMany({ where: { id: input.runId, status: "queued" }, data: { status: "running", started_at: at } }),
+      ]),
+    );
+  };
+
+  let outcome: VariationOutcome;
+  metrics.variationsActive.inc({ backend: backend.name });
+  try {
+    outcome = await backend.follow(
+      { runId: input.runId, index: v.index, job },
+      {
+        cursor: v.log_cursor,
+        onStarted,
+        onLines: (lines, cursor) => {
+          const display = lines.map((line) => toDisplayLine(line, v.index));
+          const accepted = output.lines(slot, display, cursor);
+          for (const line of display) {
+            if (line.error) agentError = line.error;
+            if (line.result) {
+              const found = line.result;
+              result = found;
+              // Queued behind the line that carried it; a failure surfaces through drain().
+              output.step(null, (db) => saveResult(db, v, found)).catch(() => {});
+            }
+          }
+          return accepted;
+        },
+        signal: control.shutdown,
+      },
+    );
+  } finally {
+    metrics.variationsActive.dec({ backend: backend.name });
+  }
+
+  switch (outcome.status) {
+    case "detached":
+      return "detached";
+    case "cancelled":
+      metrics.variationsFinished.inc({ backend: backend.name, status: "cancelled" });
+      return markCancelled();
+    case "succeeded": {
+      if (!result) return fail("the agent exited successfully but reported no result", 0);
+      await onStarted();
+      await output.step({ type: "variation.succeeded", variation: v.index, exit_code: 0 }, (db) =>
+        db.variation.update({ where: { id: v.id }, data: { status: "succeeded", exit_code: 0, reason: null, finished_at: new Date() } }),
+      );
+      metrics.variationsFinished.inc({ backend: backend.name, status: "succeeded" });
+      return "succeeded";
+    }
+    case "failed": {
+      if (input.cancelRequested()) return markCancelled();
+      // A plain non-zero exit is best explained by the agent's own error event; platform causes (OOM, deadline) by the platform.
+      const own = agentError as { message: string } | null;
+      const reason = outcome.kind === "exit" && own ? own.message : outcome.reason;
+      return fail(reason, outcome.exitCode);
+    }
+  }
+}

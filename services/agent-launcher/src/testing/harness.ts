@@ -1,0 +1,149 @@
+import { createWriteStream } from "node:fs";
+// Wiring for the launcher's integration tests: real PostgreSQL (the run's database), real Redis
+// (a unique prefix), the real launcher, and an SSE endpoint served by the same streamEvents the
+// orchestrator uses.
+import { agentRunJobOptions, newId, resolveVariations, TERMINAL_RUN_EVENTS, type VariationSettings } from "@threads-agent/contracts";
+import { createDb, type Db, type RunWithVariations } from "@threads-agent/db";
+import { EventLog, streamEvents } from "@threads-agent/events";
+import { createLogger, createMetrics } from "@threads-agent/observability";
+import { listen, testEnv } from "@threads-agent/testing";
+import Fastify from "fastify";
+import { Redis } from "ioredis";
+import type { AgentBackend } from "../backends/backend.ts";
+import { createLauncher, type Launcher, type LauncherOptions } from "../launcher.ts";
+import { createLauncherMetrics, type LauncherMetrics } from "../metrics.ts";
+import type { RunDeps } from "../run-execution.ts";
+
+export type Harness = {
+  db: Db;
+  redis: Redis;
+  events: EventLog;
+  prefix: string;
+  metrics: LauncherMetrics;
+  readonly launcher: Launcher;
+  /** A graceful launcher restart: runs are handed back, a new launcher (and backend) takes them over. */
+  restartLauncher: () => Promise<void>;
+  sseUrl: (runId: string) => string;
+  /** Inserts a run as the orchestrator would (row first, then run.queued, then the job). */
+  createRun: (input: {
+    repoUrl: string;
+    prompt?: string;
+    variations: number | VariationSettings[];
+    enqueue?: boolean;
+  }) => Promise<RunWithVariations>;
+  loadRun: (runId: string) => Promise<RunWithVariations>;
+  /** What the orchestrator's cancel does: flag the run, then tell the launcher. */
+  cancel: (runId: string) => Promise<void>;
+  close: () => Promise<void>;
+};
+
+export async function startHarness(options: {
+  backend: (deps: { logger: ReturnType<typeof createLogger>; metrics: LauncherMetrics }) => AgentBackend;
+  launcher?: Partial<LauncherOptions>;
+  run?: Partial<Pick<RunDeps, "repoPolicy" | "maxVariations" | "output" | "launchRetry">>;
+}): Promise<Harness> {
+  const env = testEnv();
+  const db = createDb(env.databaseUrl, { poolSize: 6 });
+  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 3 });
+  const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
+  // TEST_LOG_FILE=/tmp/launcher.log shows what the launcher did (vitest keeps stdout of workers).
+  const logger = createLogger({
+    service: "agent-launcher-test",
+    level: process.env.TEST_LOG_FILE ? "debug" : "silent",
+    ...(process.env.TEST_LOG_FILE ? { destination: createWriteStream(process.env.TEST_LOG_FILE, { flags: "a" }) } : {}),
+  });
+  const metrics = createLauncherMetrics(createMetrics("agent-launcher"));
+  const events = new EventLog({ redis, prefix: env.redisPrefix, isTerminal: (t) => TERMINAL_RUN_EVENTS.has(t), retentionSeconds: 300 });
+  let backend = options.backend({ logger, metrics });
+  const makeLauncher = (b: AgentBackend) =>
+    createLauncher(
+      {
+        db,
+        events,
+        backend: b,
+        logger,
+        metrics,
+        redis,
+        connection,
+        prefix: env.redisPrefix,
+        repoPolicy: { allowedHosts: ["github.com"], allowFile: true },
+        maxVariations: 10,
+        launchRetry: { attempts: 2, baseMs: 50 },
+        ...options.run,
+      },
+      {
+        concurrency: 4,
+        lockDurationMs: 5000,
+        stalledIntervalMs: 2000,
+        reconcileIntervalMs: 60_000,
+        sweepAfterMs: 500,
+        ...options.launcher,
+      },
+    );
+  let launcher = makeLauncher(backend);
+  await launcher.start();
+
+  const app = Fastify();
+  app.get<{ Params: { id: string } }>("/runs/:id/events", (request, reply) => {
+    reply.hijack();
+    return streamEvents({
+      log: events,
+      entity: "run",
+      id: request.params.id,
+      response: reply.raw,
+      lastEventId: request.headers["last-event-id"] as string | undefined,
+      heartbeatMs: 500,
+    });
+  });
+  const { url } = await listen(app);
+
+  const loadRun = async (runId: string) =>
+    (await db.run.findUnique({ where: { id: runId }, include: { variations: { orderBy: { index: "asc" } } } })) as RunWithVariations;
+
+  return {
+    db,
+    redis,
+    events,
+    prefix: env.redisPrefix,
+    metrics,
+    get launcher() {
+      return launcher;
+    },
+    async restartLauncher() {
+      await launcher.close();
+      await backend.close();
+      backend = options.backend({ logger, metrics });
+      launcher = makeLauncher(backend);
+      await launcher.start();
+    },
+    sseUrl: (runId) => `${url}/runs/${runId}/events`,
+    loadRun,
+    async createRun(input) {
+      const id = newId();
+      const variations = resolveVariations({ variations: input.variations });
+      await db.run.create({
+        data: {
+          id,
+          repo_url: input.repoUrl,
+          prompt: input.prompt ?? "document the layout for newcomers",
+          variations: { create: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })) },
+        },
+      });
+      await events.append("run", id, { type: "run.queued", variations: variations.length });
+      if (input.enqueue !== false) await launcher.queue.add("run", { run_id: id }, agentRunJobOptions(id));
+      return loadRun(id);
+    },
+    async cancel(runId) {
+      await db.run.update({ where: { id: runId }, data: { cancel_requested_at: new Date() } });
+      await redis.publish(`${env.redisPrefix}:runs:cancel`, runId);
+    },
+    async close() {
+      await launcher.close();
+      await backend.close();
+      await app.close();
+      await db.$disconnect();
+      redis.disconnect();
+      connection.disconnect();
+    },
+  };
+}
