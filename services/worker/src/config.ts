@@ -11,8 +11,11 @@ export const configSchema = z.object({
   REDIS_URL: env.redisUrl,
   /** persona-runtime base URL; the worker streams each task's generation from it. */
   PERSONA_RUNTIME_URL: env.url("http://127.0.0.1:8081"),
-  /** Upper bound for one generation (all five steps) before the attempt counts as failed. */
-  PERSONA_RUNTIME_TIMEOUT_MS: env.positiveInt(60_000),
+  /**
+   * Upper bound for one generation (all five steps) before the attempt counts as failed. Covers
+   * persona-runtime's own retries and a fallback model per step (about 2 x LLM_TIMEOUT_MS each).
+   */
+  PERSONA_RUNTIME_TIMEOUT_MS: env.positiveInt(120_000),
   /** Threads API (fake-threads in development). */
   THREADS_API_URL: env.url("http://127.0.0.1:9009"),
   /** Bearer token for the Threads API, when it requires one. */

@@ -8,9 +8,9 @@ export function createWorkerMetrics(metrics: Metrics) {
     postsGenerated: metrics.counter("posts_generated_total", "Tasks finished, by persona and final status", ["persona_id", "status"]),
     costPerPost: metrics.histogram(
       "cost_per_post_usd",
-      "Model cost of each published post in USD",
+      "Model cost of each published post in USD (a gpt-4o-mini post is about $0.0001)",
       ["persona_id"],
-      [0, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      [0, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05],
     ),
     latency: metrics.histogram("request_latency_seconds", "Latency of each phase of a content task", ["phase"]),
     retries: metrics.counter("task_retries_total", "Attempts that failed and will be retried, by error code", ["code"]),
