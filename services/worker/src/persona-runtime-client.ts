@@ -2,10 +2,14 @@ import { type GenerateFrame, GenerateFrame as GenerateFrameSchema, type Generate
 import { describeFetchError, PermanentError, TransientError } from "./errors.ts";
 
 export type PersonaRuntimeClient = {
-  /** Streams a generation; calls `onFrame` for each progress frame and resolves with the final frame. */
+  /**
+   * Streams a generation; calls `onFrames` with the progress frames of each network chunk (so a
+   * burst costs one downstream write, a token-by-token stream one call per token) and resolves
+   * with the final frame.
+   */
   generate(
     request: GenerateRequest,
-    options: { signal: AbortSignal; headers?: Record<string, string>; onFrame: (frame: GenerateFrame) => Promise<void> },
+    options: { signal: AbortSignal; headers?: Record<string, string>; onFrames: (frames: GenerateFrame[]) => Promise<void> },
   ): Promise<Extract<GenerateFrame, { type: "result" | "blocked" | "error" }>>;
 };
 
@@ -14,7 +18,7 @@ const FINAL = new Set(["result", "blocked", "error"]);
 export function createPersonaRuntimeClient(options: { baseUrl: string; timeoutMs: number }): PersonaRuntimeClient {
   const url = new URL("/v1/generate", options.baseUrl).toString();
   return {
-    async generate(request, { signal, headers, onFrame }) {
+    async generate(request, { signal, headers, onFrames }) {
       const combined = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
       let response: Response;
       try {
@@ -42,6 +46,7 @@ export function createPersonaRuntimeClient(options: { baseUrl: string; timeoutMs
       try {
         for await (const chunk of response.body) {
           buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          const progress: GenerateFrame[] = [];
           let newline: number;
           while ((newline = buffer.indexOf("\n")) >= 0) {
             const line = buffer.slice(0, newline).trim();
@@ -51,9 +56,13 @@ export function createPersonaRuntimeClient(options: { baseUrl: string; timeoutMs
             if (!parsed.success)
               throw new PermanentError("persona_runtime_protocol", `persona-runtime sent an unexpected frame: ${line.slice(0, 200)}`);
             const frame = parsed.data;
-            if (FINAL.has(frame.type)) return frame as Extract<GenerateFrame, { type: "result" | "blocked" | "error" }>;
-            await onFrame(frame);
+            if (FINAL.has(frame.type)) {
+              if (progress.length) await onFrames(progress);
+              return frame as Extract<GenerateFrame, { type: "result" | "blocked" | "error" }>;
+            }
+            progress.push(frame);
           }
+          if (progress.length) await onFrames(progress);
         }
       } catch (err) {
         if (err instanceof PermanentError || err instanceof TransientError) throw err;

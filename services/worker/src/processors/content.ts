@@ -84,11 +84,12 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
         {
           signal: controller.signal,
           headers: injectTraceContext(),
-          onFrame: async (frame: GenerateFrame) => {
-            if (cancelled || !PROGRESS.has(frame.type)) return;
+          onFrames: async (frames: GenerateFrame[]) => {
+            if (cancelled) return;
             // A cancel takes effect within CANCEL_CHECK_MS even mid-step, without a Redis round
             // trip per streamed token.
-            if (frame.type !== "step.delta" || performance.now() - lastCancelCheck > CANCEL_CHECK_MS) {
+            const boundary = frames.some((f) => f.type !== "step.delta");
+            if (boundary || performance.now() - lastCancelCheck > CANCEL_CHECK_MS) {
               lastCancelCheck = performance.now();
               if (await cancelRequested(deps, taskId)) {
                 cancelled = true;
@@ -96,7 +97,8 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
                 return;
               }
             }
-            await emit(frame as TaskEvent);
+            const progress = coalesceDeltas(frames.filter((f) => PROGRESS.has(f.type)) as TaskEvent[]);
+            if (progress.length) await events.appendMany("task", taskId, progress);
           },
         },
       )
@@ -156,6 +158,20 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     log.info({ post_id: post.id, published_id: post.published_id }, "task succeeded");
   }
   return "succeeded";
+}
+
+/** Consecutive deltas of one step become one event: same text, one stream entry instead of dozens. */
+export function coalesceDeltas(events: TaskEvent[]): TaskEvent[] {
+  const out: TaskEvent[] = [];
+  for (const event of events) {
+    const last = out.at(-1);
+    if (event.type === "step.delta" && last?.type === "step.delta" && last.step === event.step) {
+      out[out.length - 1] = { ...last, text: last.text + event.text };
+    } else {
+      out.push(event);
+    }
+  }
+  return out;
 }
 
 /** Post, its model calls and the task's usage totals in one transaction; a concurrent attempt's post wins. */
