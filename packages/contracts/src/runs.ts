@@ -13,6 +13,11 @@ export const RUN_MAX_VARIATIONS_DEFAULT = 10;
 export const RUN_MAX_VARIATIONS_LIMIT = 50;
 export const RUN_PROMPT_MAX_CHARS = 8000;
 export const REPO_URL_MAX_CHARS = 2048;
+/**
+ * Approximate cap (XADD MAXLEN ~) on a run's event stream, for every writer of it: an append with
+ * a smaller cap would trim the lines other writers put there. The database keeps every line.
+ */
+export const RUN_EVENT_STREAM_MAXLEN = 100_000;
 /** Hosts accepted when REPO_HOST_ALLOWLIST is not set. */
 export const DEFAULT_REPO_HOSTS = ["github.com", "gitlab.com", "bitbucket.org", "codeberg.org"];
 

@@ -20,6 +20,7 @@ import { registerPersonaRoutes } from "./routes/personas.ts";
 import { registerPostRoutes } from "./routes/posts.ts";
 import { registerQueueRoutes } from "./routes/queues.ts";
 import type { RouteDeps } from "./routes/route-deps.ts";
+import { registerRunRoutes } from "./routes/runs.ts";
 import { registerTaskRoutes } from "./routes/tasks.ts";
 import { SseConnections } from "./sse-connections.ts";
 import type { TaskContext } from "./tasks/task-context.ts";
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerLegacyTaskRoute(api, routeDeps);
     registerPostRoutes(api, routeDeps);
     registerQueueRoutes(api, routeDeps);
+    registerRunRoutes(api, routeDeps);
   });
   return app;
 }

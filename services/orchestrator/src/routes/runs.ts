@@ -1,0 +1,177 @@
+import { createRunSchema, ListQuery, newId, RunListQuery, SelectWinner, VariationLogQuery } from "@threads-agent/contracts";
+import { toRun, toVariationLogLine } from "@threads-agent/db";
+import { isStreamId, streamEvents } from "@threads-agent/events";
+import { NotFound, parse, ValidationFailed } from "@threads-agent/http";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { pendingHeaders } from "../http-headers.ts";
+import { idempotencyKeyOf, stillInProgress } from "../idempotency.ts";
+import { assertRedisReady } from "../redis.ts";
+import { cancelRun } from "../runs/cancel-run.ts";
+import { createRunEventLog, createRunQueue, type RunContext } from "../runs/run-context.ts";
+import { runSnapshotEvent } from "../runs/run-snapshot.ts";
+import { selectWinner } from "../runs/select-winner.ts";
+import { submitRun } from "../runs/submit-run.ts";
+import { markReplay, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
+import { EventsQuery, IdParams, NoBody, NoQuery, pageOf } from "./schemas.ts";
+
+const RunListParams = z.strictObject({
+  ...ListQuery.shape,
+  ...RunListQuery.shape,
+  cursor: z.uuid({ message: "expected the next_cursor of a previous page" }).optional(),
+});
+const VariationParams = z.strictObject({
+  id: IdParams.shape.id,
+  index: z.coerce.number().int("expected a whole number").min(0, "at least 0"),
+});
+
+/** Agent runs: create, list, read, follow (SSE), read a variation's full log, cancel, pick a winner. */
+export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { config, idempotency } = deps;
+  const { db, redis, logger } = deps.tasks;
+  const runs: RunContext = {
+    db,
+    redis,
+    logger,
+    prefix: config.REDIS_PREFIX,
+    queue: createRunQueue(redis, config.REDIS_PREFIX),
+    events: createRunEventLog(redis, { prefix: config.REDIS_PREFIX, retentionSeconds: config.EVENT_RETENTION_SECONDS }),
+    repoPolicy: { allowedHosts: config.REPO_HOST_ALLOWLIST, allowFile: config.ALLOW_FILE_REPOS },
+    maxVariations: config.RUN_MAX_VARIATIONS,
+  };
+  runs.queue.on("error", (err) => logger.warn({ err: { message: err.message } }, "agent-runs queue error"));
+  app.addHook("onClose", async () => {
+    await runs.queue.close().catch(() => {});
+  });
+  const CreateRunBody = createRunSchema(config.RUN_MAX_VARIATIONS);
+
+  const loadRun = async (id: string) => {
+    const row = await db.run.findUnique({ where: { id }, include: { variations: { orderBy: { index: "asc" } } } });
+    if (!row) throw new NotFound("Run", id);
+    return row;
+  };
+
+  app.post("/v1/runs", async (request, reply) => {
+    const body = parse(CreateRunBody, request.body, "body");
+    const id = newId();
+    const { value: run, replayed } = await idempotency.run(
+      { scope: "runs.create", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: false, body },
+      () => submitRun(runs, { ...body, id, traceHeaders: traceHeadersOf(request.headers) }),
+      async (firstId) => {
+        const row = await db.run.findUnique({ where: { id: firstId }, include: { variations: { orderBy: { index: "asc" } } } });
+        if (!row) throw stillInProgress();
+        return row;
+      },
+    );
+    markReplay(reply, replayed);
+    return reply.code(202).header("location", `/v1/runs/${run.id}`).send(toRun(run));
+  });
+
+  app.get("/v1/runs", async (request) => {
+    const query = parse(RunListParams, request.query, "query");
+    const rows = await db.run.findMany({
+      where: { ...(query.status ? { status: query.status } : {}), ...(query.cursor ? { id: { lt: query.cursor } } : {}) },
+      orderBy: { id: "desc" },
+      take: query.limit + 1,
+      include: { variations: { orderBy: { index: "asc" } } },
+    });
+    const page = pageOf(rows, query.limit);
+    return { items: page.items.map((row) => toRun(row, { withDiff: false })), next_cursor: page.next_cursor };
+  });
+
+  app.get("/v1/runs/:id", async (request) => {
+    const { id } = parse(IdParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
+    return toRun(await loadRun(id));
+  });
+
+  app.get("/v1/runs/:id/variations/:index/log", async (request) => {
+    const { id, index } = parse(VariationParams, request.params, "params");
+    const query = parse(z.strictObject(VariationLogQuery.shape), request.query, "query");
+    const variation = await db.variation.findUnique({ where: { run_id_index: { run_id: id, index } }, select: { id: true } });
+    if (!variation) {
+      await loadRun(id);
+      throw new NotFound("Variation", `${id}/${index}`);
+    }
+    const after = query.cursor === undefined ? -1 : Number(query.cursor);
+    const rows = await db.variationLine.findMany({
+      where: { variation_id: variation.id, seq: { gt: after } },
+      orderBy: { seq: "asc" },
+      take: query.limit + 1,
+    });
+    const items = rows.slice(0, query.limit).map(toVariationLogLine);
+    return { items, next_cursor: rows.length > query.limit ? String(items[items.length - 1]?.seq) : null };
+  });
+
+  app.get("/v1/runs/:id/events", { config: { acceptsQueryToken: true } }, async (request, reply) => {
+    const { id } = parse(IdParams, request.params, "params");
+    const query = parse(EventsQuery, request.query, "query");
+    const header = request.headers["last-event-id"];
+    const lastEventId = (typeof header === "string" && header) || query.last_event_id || undefined;
+    if (lastEventId !== undefined && !isStreamId(lastEventId)) {
+      throw new ValidationFailed([
+        {
+          field: header ? "Last-Event-ID" : "last_event_id",
+          message: "expected the id of an event from this stream, like 1732186800000-0",
+        },
+      ]);
+    }
+    await loadRun(id);
+    assertRedisReady(redis);
+
+    const headers = pendingHeaders(reply);
+    reply.hijack();
+    deps.sse.track(reply.raw);
+    try {
+      await streamEvents({
+        log: runs.events,
+        entity: "run",
+        id,
+        response: reply.raw,
+        lastEventId,
+        heartbeatMs: config.SSE_HEARTBEAT_MS,
+        headers,
+        snapshot: async () => {
+          const row = await db.run.findUnique({ where: { id }, include: { variations: true } });
+          return row ? runSnapshotEvent(toRun(row, { withDiff: false })) : null;
+        },
+        onOpen: () => deps.metrics.sseConnections.inc(),
+        onClose: () => deps.metrics.sseConnections.dec(),
+      });
+    } catch (err) {
+      // Headers are gone already; cutting the connection makes EventSource reconnect and resume.
+      logger.warn({ err, run_id: id }, "run event stream broke off");
+      reply.raw.destroy();
+    }
+  });
+
+  app.post("/v1/runs/:id/cancel", async (request, reply) => {
+    const { id } = parse(IdParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
+    const body = parse(NoBody, request.body, "body");
+    const { value, replayed } = await idempotency.run(
+      { scope: "runs.cancel", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body: body ?? {} },
+      () => cancelRun(runs, id),
+      async (runId) => {
+        const row = await loadRun(runId);
+        return { run: row, outcome: row.status === "cancelled" ? ("cancelled" as const) : ("cancelling" as const) };
+      },
+    );
+    markReplay(reply, replayed);
+    // 202: the launcher holding the run is still stopping its workloads; follow /events for run.cancelled.
+    return reply.code(value.outcome === "cancelled" ? 200 : 202).send(toRun(value.run));
+  });
+
+  app.post("/v1/runs/:id/winner", async (request, reply) => {
+    const { id } = parse(IdParams, request.params, "params");
+    parse(NoQuery, request.query, "query");
+    const body = parse(SelectWinner, request.body, "body");
+    const { value: run, replayed } = await idempotency.run(
+      { scope: "runs.winner", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body },
+      () => selectWinner(runs, id, body.variation),
+      loadRun,
+    );
+    markReplay(reply, replayed);
+    return toRun(run);
+  });
+}
