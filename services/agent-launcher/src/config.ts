@@ -62,8 +62,6 @@ export const configSchema = z
     REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
     /** file:// repositories: tests and local development only (the local backend). */
     ALLOW_FILE_REPOS: env.flag(false),
-    /** Approximate cap on each run's event stream (all variations' lines; the database keeps everything). */
-    EVENT_STREAM_MAXLEN: env.positiveInt(100_000),
     /** How long a finished run's event stream is kept. */
     EVENT_RETENTION_SECONDS: env.positiveInt(7 * 24 * 3600),
   })

@@ -1,5 +1,5 @@
 import { AGENT_MAIN } from "@threads-agent/agent";
-import { TERMINAL_RUN_EVENTS } from "@threads-agent/contracts";
+import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
 import { createLogger, createMetrics, onShutdown, startOpsServer, startTracing } from "@threads-agent/observability";
@@ -20,7 +20,7 @@ const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 const events = new EventLog({
   redis,
   prefix: config.REDIS_PREFIX,
-  maxLen: config.EVENT_STREAM_MAXLEN,
+  maxLen: RUN_EVENT_STREAM_MAXLEN,
   retentionSeconds: config.EVENT_RETENTION_SECONDS,
   isTerminal: (type) => TERMINAL_RUN_EVENTS.has(type),
 });

@@ -2,7 +2,14 @@ import { createWriteStream } from "node:fs";
 // Wiring for the launcher's integration tests: real PostgreSQL (the run's database), real Redis
 // (a unique prefix), the real launcher, and an SSE endpoint served by the same streamEvents the
 // orchestrator uses.
-import { agentRunJobOptions, newId, resolveVariations, TERMINAL_RUN_EVENTS, type VariationSettings } from "@threads-agent/contracts";
+import {
+  agentRunJobOptions,
+  newId,
+  RUN_EVENT_STREAM_MAXLEN,
+  resolveVariations,
+  TERMINAL_RUN_EVENTS,
+  type VariationSettings,
+} from "@threads-agent/contracts";
 import { createDb, type Db, type RunWithVariations } from "@threads-agent/db";
 import { EventLog, streamEvents } from "@threads-agent/events";
 import { createLogger, createMetrics } from "@threads-agent/observability";
@@ -53,7 +60,13 @@ export async function startHarness(options: {
     ...(process.env.TEST_LOG_FILE ? { destination: createWriteStream(process.env.TEST_LOG_FILE, { flags: "a" }) } : {}),
   });
   const metrics = createLauncherMetrics(createMetrics("agent-launcher"));
-  const events = new EventLog({ redis, prefix: env.redisPrefix, isTerminal: (t) => TERMINAL_RUN_EVENTS.has(t), retentionSeconds: 300 });
+  const events = new EventLog({
+    redis,
+    prefix: env.redisPrefix,
+    isTerminal: (t) => TERMINAL_RUN_EVENTS.has(t),
+    retentionSeconds: 300,
+    maxLen: RUN_EVENT_STREAM_MAXLEN,
+  });
   let backend = options.backend({ logger, metrics });
   const makeLauncher = (b: AgentBackend) =>
     createLauncher(
