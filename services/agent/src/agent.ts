@@ -78,7 +78,7 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
       facts.languages.length
         ? `languages: ${facts.languages
             .slice(0, 8)
-            .map((l) => `${l.language} ${l.lines} lines in ${l.files} files`)
+            .map((l) => `${l.language} ${l.lines} line${l.lines === 1 ? "" : "s"} in ${l.files} file${l.files === 1 ? "" : "s"}`)
             .join("; ")}`
         : "languages: none recognised",
     );

@@ -14,6 +14,7 @@ try {
   config = loadAgentConfig();
 } catch (err) {
   await emit.error("bad_config", (err as Error).message);
+  await emit.flush();
   process.exit(AGENT_EXIT.badInput);
 }
 
@@ -21,7 +22,10 @@ const controller = new AbortController();
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     // Cancel or deadline: say so, then leave with the conventional 128+signal code.
-    void emit.error("terminated", `stopped by ${signal}`).finally(() => process.exit(signal === "SIGTERM" ? 143 : 130));
+    void emit
+      .error("terminated", `stopped by ${signal}`)
+      .then(() => emit.flush())
+      .finally(() => process.exit(signal === "SIGTERM" ? 143 : 130));
     controller.abort();
   });
 }
