@@ -49,6 +49,8 @@ export const configSchema = z
     /** Provider keys handed to local agent processes (the local backend's stand-in for the Secret). */
     OPENAI_API_KEY: z.string().optional(),
     ANTHROPIC_API_KEY: z.string().optional(),
+    /** Delay between the output lines of local agents, so a demo can be watched; 0 in production. */
+    AGENT_PACE_MS: env.nonNegativeInt(0),
     /** Most variations one run may have; the orchestrator enforces it too. */
     RUN_MAX_VARIATIONS: z.coerce
       .number()

@@ -147,17 +147,25 @@ export class RunOutput {
     const started = performance.now();
     const last = new Map<string, LineItem>();
     for (const item of batch) last.set(item.slot.id, item);
-    await this.retry("lines", () =>
-      db.$transaction([
-        db.variationLine.createMany({
-          data: batch.map((i) => ({ variation_id: i.slot.id, seq: i.seq, ts: i.ts, kind: i.lineKind, line: i.line })),
-          // A retried batch whose first attempt committed must not fail on its own rows.
-          skipDuplicates: true,
-        }),
-        ...[...last.values()].map((i) =>
-          db.variation.update({ where: { id: i.slot.id }, data: { line_count: i.seq + 1, ...(i.cursor ? { log_cursor: i.cursor } : {}) } }),
-        ),
-      ]),
+    const slots = [...last.values()];
+    // One statement, so one round trip and atomic without BEGIN/COMMIT: the lines (a repeat of a
+    // retried batch is skipped) and each variation's line count and log cursor move together.
+    await this.retry(
+      "lines",
+      () =>
+        db.$executeRaw`
+        WITH inserted AS (
+          INSERT INTO variation_lines (variation_id, seq, ts, kind, line)
+          SELECT * FROM unnest(
+            ${batch.map((i) => i.slot.id)}::uuid[], ${batch.map((i) => i.seq)}::int[], ${batch.map((i) => i.ts)}::timestamptz[],
+            ${batch.map((i) => i.lineKind)}::text[], ${batch.map((i) => i.line)}::text[])
+          ON CONFLICT DO NOTHING
+        )
+        UPDATE variations AS v
+        SET line_count = GREATEST(v.line_count, x.line_count), log_cursor = COALESCE(x.log_cursor, v.log_cursor), updated_at = now()
+        FROM unnest(${slots.map((i) => i.slot.id)}::uuid[], ${slots.map((i) => i.seq + 1)}::int[], ${slots.map((i) => i.cursor)}::text[])
+          AS x(id, line_count, log_cursor)
+        WHERE v.id = x.id`,
     );
     await this.retry("events", () =>
       events.appendMany(
