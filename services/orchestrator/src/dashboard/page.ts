@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 import { markup } from "./markup.ts";
+import { runsMarkup } from "./runs-markup.ts";
+import { runsScript } from "./runs-script.ts";
+import { runsStyle } from "./runs-style.ts";
 import { script } from "./script.ts";
 import { style } from "./style.ts";
 
@@ -12,6 +15,7 @@ const FAVICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www
  * the CSP forbids everything else (no injected script can run, nothing loads from elsewhere).
  */
 export function dashboardPage(): { html: string; contentSecurityPolicy: string } {
+  const css = style + runsStyle;
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -19,18 +23,20 @@ export function dashboardPage(): { html: string; contentSecurityPolicy: string }
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>threads-agent · dashboard</title>
 <link rel="icon" href="${FAVICON}">
-<style>${style}</style>
+<style>${css}</style>
 </head>
 <body>
 ${markup}
+${runsMarkup}
 <script>${script}</script>
+<script>${runsScript}</script>
 </body>
 </html>
 `;
   const contentSecurityPolicy = [
     "default-src 'none'",
-    `script-src ${sha256(script)}`,
-    `style-src ${sha256(style)}`,
+    `script-src ${sha256(script)} ${sha256(runsScript)}`,
+    `style-src ${sha256(css)}`,
     "connect-src 'self'",
     "img-src 'self' data:",
     "base-uri 'none'",
