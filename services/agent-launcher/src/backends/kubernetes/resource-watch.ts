@@ -140,7 +140,8 @@ export class ResourceWatch<T extends KubernetesObject> {
           },
           (err: unknown) => {
             if (gone) return finish({ kind: "gone" });
-            if (!err) return finish({ kind: "closed" });
+            // client-node ends a watch that has been silent for 30 s: routine, resume at once without a warning.
+            if (!err || (err as { name?: string }).name === "TimeoutError") return finish({ kind: "closed" });
             const { code, message } = apiError(err);
             finish(code === 410 ? { kind: "gone" } : { kind: "error", message });
           },
