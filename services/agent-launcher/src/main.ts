@@ -1,4 +1,5 @@
 import { AGENT_MAIN } from "@threads-agent/agent";
+import { ConfigError } from "@threads-agent/config";
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
@@ -9,7 +10,14 @@ import { loadServiceConfig } from "./config.ts";
 import { createLauncher } from "./launcher.ts";
 import { createLauncherMetrics } from "./metrics.ts";
 
-const config = loadServiceConfig();
+let config: ReturnType<typeof loadServiceConfig>;
+try {
+  config = loadServiceConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(78); // EX_CONFIG
+}
 const logger = createLogger({ service: "agent-launcher", level: config.LOG_LEVEL });
 const tracing = startTracing({ service: "agent-launcher", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const metrics = createMetrics("agent-launcher");
@@ -24,7 +32,14 @@ const events = new EventLog({
   retentionSeconds: config.EVENT_RETENTION_SECONDS,
   isTerminal: (type) => TERMINAL_RUN_EVENTS.has(type),
 });
-const backend = createBackend({ config, env: process.env, logger, metrics: launcherMetrics, agentMain: AGENT_MAIN });
+let backend: ReturnType<typeof createBackend>;
+try {
+  backend = createBackend({ config, env: process.env, logger, metrics: launcherMetrics, agentMain: AGENT_MAIN });
+} catch (err) {
+  // No cluster configured, an unreadable kubeconfig: say so plainly instead of a stack trace.
+  logger.fatal({ err: { message: (err as Error).message } }, `cannot start the ${config.AGENT_BACKEND} backend`);
+  process.exit(78);
+}
 
 const launcher = createLauncher(
   {

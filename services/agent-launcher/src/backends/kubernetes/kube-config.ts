@@ -11,8 +11,11 @@ export function createKubeConfig(env: Record<string, string | undefined>): KubeC
   const kubeConfig = new KubeConfig();
   if (env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
   else kubeConfig.loadFromDefault();
-  if (!kubeConfig.getCurrentCluster()) {
-    throw new Error("AGENT_BACKEND=kubernetes but no cluster is configured: run in a pod, or set KUBECONFIG");
+  const cluster = kubeConfig.getCurrentCluster();
+  // Without any kubeconfig client-node falls back to http://localhost:8080, which is the
+  // orchestrator's port in the embedded stack: refuse rather than talk to the wrong server.
+  if (!cluster || (cluster.name === "cluster" && cluster.server === "http://localhost:8080" && !env.KUBECONFIG)) {
+    throw new Error("AGENT_BACKEND=kubernetes but no cluster is configured: run in a pod, or set KUBECONFIG (or use AGENT_BACKEND=local)");
   }
   return kubeConfig;
 }
