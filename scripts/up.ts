@@ -1,8 +1,13 @@
 // The embedded stack: every service as a local process against local Redis and PostgreSQL, agent
 // backend `local`, offline LLM unless keys are set. Started by `scripts/up` (which installs first).
-import { ensureDatabase, migrateDatabase, createDb, seedPersonas } from "@threads-agent/db";
-import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { createDb, ensureDatabase, migrateDatabase, seedPersonas } from "@threads-agent/db";
+import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +30,13 @@ const tty = process.stdout.isTTY;
 const paint = (code: number, text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
 const bold = (t: string) => paint(1, t);
 const dim = (t: string) => paint(2, t);
-const COLORS: Record<ServiceName, number> = { "fake-threads": 35, "persona-runtime": 36, worker: 33, orchestrator: 32, "agent-launcher": 34 };
+const COLORS: Record<ServiceName, number> = {
+  "fake-threads": 35,
+  "persona-runtime": 36,
+  worker: 33,
+  orchestrator: 32,
+  "agent-launcher": 34,
+};
 const say = (text: string) => console.log(`${paint(1, "[up]")} ${text}`);
 
 const env = {
@@ -38,6 +49,8 @@ const env = {
   ALLOW_FILE_REPOS: process.env.ALLOW_FILE_REPOS ?? "true",
   // Stream the offline model's words with a small delay so the dashboard shows the post being written.
   OFFLINE_STREAM_DELAY_MS: process.env.OFFLINE_STREAM_DELAY_MS ?? "15",
+  // Likewise, pace the offline agent's output lines so they visibly stream.
+  AGENT_PACE_MS: process.env.AGENT_PACE_MS ?? "10",
 };
 
 /** pino JSON → one readable line: time, level, message, the interesting fields. */
@@ -48,7 +61,8 @@ function formatLog(line: string): { text: string; level: string } {
       .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
       .join(" ");
     const lvl = String(level ?? "info");
-    const lvlText = lvl === "error" || lvl === "fatal" ? paint(31, lvl.toUpperCase()) : lvl === "warn" ? paint(33, "WARN") : dim(lvl.toUpperCase());
+    const lvlText =
+      lvl === "error" || lvl === "fatal" ? paint(31, lvl.toUpperCase()) : lvl === "warn" ? paint(33, "WARN") : dim(lvl.toUpperCase());
     return { text: `${dim(String(time ?? "").slice(11, 23))} ${lvlText} ${msg ?? ""} ${dim(fields)}`, level: lvl };
   } catch {
     return { text: line, level: "info" };
@@ -63,21 +77,13 @@ async function prepareDatabase() {
   await db.$disconnect();
 }
 
-async function followTask(api: string): Promise<boolean> {
-  const input = "Open-source AI agents can now fix real bugs in real repositories";
-  say(`demo task: ${bold("ai-elon")} on ${JSON.stringify(input)}`);
-  const res = await fetch(`${api}/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ persona_id: "ai-elon", input }) });
-  const task = (await res.json()) as { id: string };
-  if (res.status !== 202) {
-    say(paint(31, `POST /v1/tasks answered ${res.status}: ${JSON.stringify(task)}`));
-    return false;
-  }
-  say(`task ${task.id} queued; following ${api}/v1/tasks/${task.id}/events`);
-  const stream = await fetch(`${api}/v1/tasks/${task.id}/events`, { headers: { accept: "text/event-stream" } });
+/** Reads an SSE endpoint until the server ends the stream, handing each event to `onEvent`. */
+async function followEvents(url: string, onEvent: (event: Record<string, unknown>) => void): Promise<Record<string, unknown> | undefined> {
+  const stream = await fetch(url, { headers: { accept: "text/event-stream" } });
+  if (!stream.ok || !stream.body) throw new Error(`GET ${url} answered ${stream.status}`);
   const decoder = new TextDecoder();
   let buffer = "";
   let last: Record<string, unknown> | undefined;
-  let deltaStep = "";
   for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
     buffer += decoder.decode(chunk, { stream: true });
     let i: number;
@@ -86,24 +92,104 @@ async function followTask(api: string): Promise<boolean> {
       buffer = buffer.slice(i + 2);
       const data = frame.split("\n").find((l) => l.startsWith("data:"));
       if (!data) continue;
-      const event = JSON.parse(data.slice(5)) as Record<string, unknown>;
-      last = event;
-      if (event.type === "step.delta") {
-        if (deltaStep !== event.step) process.stdout.write(`       ${dim(`${event.step}:`)} `);
-        deltaStep = String(event.step);
-        process.stdout.write(String(event.text));
-        continue;
-      }
-      if (deltaStep) process.stdout.write("\n");
-      deltaStep = "";
-      const extra = event.type === "step.completed" ? dim(` ${event.ms} ms, ${event.tokens} tokens`) : event.reason ? ` ${event.reason}` : event.error ? ` ${JSON.stringify(event.error)}` : "";
-      console.log(`  ${paint(36, "sse")} ${String(event.type)}${event.step && event.type !== "step.completed" ? ` ${event.step}` : event.type === "step.completed" ? ` ${event.step}` : ""}${extra}`);
+      last = JSON.parse(data.slice(5)) as Record<string, unknown>;
+      onEvent(last);
     }
   }
+  return last;
+}
+
+async function post(api: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${api}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+async function followTask(api: string): Promise<boolean> {
+  const input = "Open-source AI agents can now fix real bugs in real repositories";
+  say(`demo task: ${bold("ai-elon")} on ${JSON.stringify(input)}`);
+  const created = await post(api, "/v1/tasks", { persona_id: "ai-elon", input });
+  if (created.status !== 202) {
+    say(paint(31, `POST /v1/tasks answered ${created.status}: ${JSON.stringify(created.json)}`));
+    return false;
+  }
+  const id = String(created.json.id);
+  say(`task ${id} queued; following ${api}/v1/tasks/${id}/events`);
+  let deltaStep = "";
+  const last = await followEvents(`${api}/v1/tasks/${id}/events`, (event) => {
+    if (event.type === "step.delta") {
+      if (deltaStep !== event.step) process.stdout.write(`       ${dim(`${event.step}:`)} `);
+      deltaStep = String(event.step);
+      process.stdout.write(String(event.text));
+      return;
+    }
+    if (deltaStep) process.stdout.write("\n");
+    deltaStep = "";
+    const step = event.step ? ` ${event.step}` : "";
+    const extra =
+      event.type === "step.completed"
+        ? dim(` ${event.ms} ms, ${event.tokens} tokens`)
+        : event.reason
+          ? ` ${event.reason}`
+          : event.error
+            ? ` ${JSON.stringify(event.error)}`
+            : "";
+    console.log(`  ${paint(36, "sse")} ${String(event.type)}${step}${extra}`);
+  });
   if (last?.type !== "task.succeeded") return false;
-  const post = last.post as { text: string; published_id: string };
-  console.log(`\n${bold("Published to fake-threads")} ${dim(`(id ${post.published_id})`)}:\n\n${post.text.replace(/^/gm, "    ")}\n`);
+  const published = last.post as { text: string; published_id: string };
+  console.log(
+    `\n${bold("Published to fake-threads")} ${dim(`(id ${published.published_id})`)}:\n\n${published.text.replace(/^/gm, "    ")}\n`,
+  );
   return true;
+}
+
+/** This checkout when it is a git repository (the usual case), else a small one made for the demo. */
+function demoRepository(): string {
+  const root = path.resolve(import.meta.dirname, "..");
+  if (spawnSync("git", ["-C", root, "rev-parse", "--verify", "HEAD"], { stdio: "ignore" }).status === 0) return `file://${root}`;
+  const dir = mkdtempSync(path.join(tmpdir(), "threads-agent-demo-repo-"));
+  writeFileSync(path.join(dir, "README.md"), "# demo\n\nA tiny repository for the agent-run demo.\n");
+  writeFileSync(path.join(dir, "index.js"), "// TODO: handle errors\nconsole.log('hello');\n");
+  for (const args of [
+    ["init", "-q"],
+    ["add", "."],
+    ["-c", "user.name=demo", "-c", "user.email=demo@localhost", "commit", "-qm", "demo"],
+  ]) {
+    spawnSync("git", ["-C", dir, ...args], { stdio: "ignore" });
+  }
+  return `file://${dir}`;
+}
+
+async function followRun(api: string): Promise<boolean> {
+  const repo = demoRepository();
+  const prompt = "Find the most useful small improvement for a newcomer and propose it as a patch";
+  say(`demo agent run: 3 variations on ${repo}`);
+  const created = await post(api, "/v1/runs", { repo_url: repo, prompt, variations: 3 });
+  if (created.status !== 202) {
+    say(paint(31, `POST /v1/runs answered ${created.status}: ${JSON.stringify(created.json)}`));
+    return false;
+  }
+  const id = String(created.json.id);
+  say(`run ${id} queued; following ${api}/v1/runs/${id}/events (every variation's output, live)`);
+  const VARIATION_COLORS = [33, 36, 35, 32, 34];
+  const last = await followEvents(`${api}/v1/runs/${id}/events`, (event) => {
+    const v = typeof event.variation === "number" ? event.variation : undefined;
+    const tag = v === undefined ? paint(36, "run") : paint(VARIATION_COLORS[v % VARIATION_COLORS.length] ?? 37, `v${v}`);
+    if (event.type === "variation.log") console.log(`  ${tag}  ${String(event.line)}`);
+    else {
+      const extra = event.reason
+        ? ` ${event.reason}`
+        : event.status
+          ? ` ${event.status}`
+          : event.exit_code !== undefined
+            ? ` exit ${event.exit_code}`
+            : "";
+      console.log(`  ${tag}  ${bold(String(event.type))}${extra}`);
+    }
+  });
+  const ok = last?.type === "run.completed" && last.status === "succeeded";
+  say(`run ${String(last?.status ?? last?.type)}: compare the variations and pick a winner at ${api}/#run=${id}`);
+  return ok;
 }
 
 let stack: Stack | undefined;
@@ -120,7 +206,9 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  say(`database ${new URL(env.DATABASE_URL).host}${new URL(env.DATABASE_URL).pathname}, redis ${new URL(env.REDIS_URL).host} (prefix ${env.REDIS_PREFIX})`);
+  say(
+    `database ${new URL(env.DATABASE_URL).host}${new URL(env.DATABASE_URL).pathname}, redis ${new URL(env.REDIS_URL).host} (prefix ${env.REDIS_PREFIX})`,
+  );
   await prepareDatabase();
   const keys = [process.env.OPENAI_API_KEY && "OpenAI", process.env.ANTHROPIC_API_KEY && "Anthropic"].filter(Boolean);
   say(`LLM: ${keys.length ? keys.join(" + ") : "offline provider (set OPENAI_API_KEY or ANTHROPIC_API_KEY for real models)"}`);
@@ -138,10 +226,17 @@ try {
     },
   });
   const api = stack.urls.orchestrator;
-  say(`all services up: ${Object.entries(stack.urls).map(([n, u]) => `${n} ${u}`).join(", ")}`);
+  say(
+    `all services up: ${Object.entries(stack.urls)
+      .map(([n, u]) => `${n} ${u}`)
+      .join(", ")}`,
+  );
 
   let ok = true;
-  if (!args["no-demo"]) ok = (await followTask(api)) && ok;
+  if (!args["no-demo"]) {
+    ok = (await followTask(api)) && ok;
+    if (stack.urls["agent-launcher"]) ok = (await followRun(api)) && ok;
+  }
 
   console.log(`
 ${bold("threads-agent is running")}
