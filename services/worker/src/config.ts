@@ -20,6 +20,7 @@ export const configSchema = z.object({
   THREADS_API_URL: env.url("http://127.0.0.1:9009"),
   /** Bearer token for the Threads API, when it requires one. */
   THREADS_ACCESS_TOKEN: z.string().optional(),
+  /** Deadline of one publish call; a timeout is retried like any transient fault. */
   THREADS_TIMEOUT_MS: env.positiveInt(10_000),
   /** Content jobs processed at once by this process (each mostly waits on the network). */
   WORKER_CONCURRENCY: env.positiveInt(8),
