@@ -43,13 +43,23 @@ async function baseline() {
   const queue = new Queue("baseline", { connection, prefix });
   const t0 = performance.now();
   for (let i = 0; i < BASELINE_JOBS; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, BASELINE_JOBS - i) }, (_, j) => ({ name: "noop", data: { i: i + j }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, BASELINE_JOBS - i) }, (_, j) => ({
+        name: "noop",
+        data: { i: i + j },
+        opts: { removeOnComplete: true },
+      })),
+    );
   }
   const addSeconds = (performance.now() - t0) / 1000;
   let done = 0;
   const t1 = performance.now();
   const finished = new Promise<void>((resolve) => {
-    const worker = new Worker("baseline", async () => {}, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: 50 });
+    const worker = new Worker("baseline", async () => {}, {
+      connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+      prefix,
+      concurrency: 50,
+    });
     worker.on("completed", () => {
       if (++done === BASELINE_JOBS) void worker.close().then(resolve);
     });
@@ -71,7 +81,15 @@ async function pipeline() {
   await seedPersonas(db);
 
   const stack = await startStack({
-    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: "warn", WORKER_CONCURRENCY: String(CONCURRENCY), OFFLINE_STREAM_DELAY_MS: "0" },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: "warn",
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      OFFLINE_STREAM_DELAY_MS: "0",
+    },
     services: ["fake-threads", "persona-runtime", "worker", "orchestrator"],
     onLine: (service, line) => {
       if (/"level":"(error|fatal)"/.test(line)) console.error(`[${service}] ${line}`);
@@ -86,7 +104,11 @@ async function pipeline() {
   const t0 = performance.now();
   await pool(inputs, 32, async (body) => {
     const start = performance.now();
-    const res = await fetch(`${api}/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${api}/v1/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     await res.arrayBuffer();
     if (res.status !== 202) throw new Error(`POST /v1/tasks answered ${res.status}`);
     createMs.push(performance.now() - start);
@@ -117,7 +139,9 @@ async function pipeline() {
 }
 
 try {
-  console.log(`threads-agent pipeline benchmark: ${TASKS} tasks, worker concurrency ${CONCURRENCY}, offline provider; baseline ${BASELINE_JOBS} raw BullMQ no-op jobs`);
+  console.log(
+    `threads-agent pipeline benchmark: ${TASKS} tasks, worker concurrency ${CONCURRENCY}, offline provider; baseline ${BASELINE_JOBS} raw BullMQ no-op jobs`,
+  );
   const base = await baseline();
   const run = await pipeline();
   const tasksPerSecond = TASKS / run.totalSeconds;
@@ -132,7 +156,9 @@ content pipeline (orchestrator -> BullMQ -> worker -> persona-runtime -> fake-th
   ${summary("POST /v1/tasks latency", run.createMs)}
   ${summary("task latency (created -> finished)", run.endToEndMs)}
   final status:            ${run.byStatus.map((s) => `${s.status} ${s._count}`).join(", ")}
-  resident memory (MiB):   ${Object.entries(run.memory).map(([n, m]) => `${n} ${fmt(m, 0)}`).join(", ")}
+  resident memory (MiB):   ${Object.entries(run.memory)
+    .map(([n, m]) => `${n} ${fmt(m, 0)}`)
+    .join(", ")}
   pipeline / raw BullMQ:   ${fmt((100 * tasksPerSecond) / base.processPerSecond, 2)} % of the no-op ceiling`);
 } finally {
   await cleanRedis();

@@ -33,9 +33,9 @@ describe.skipIf(!CHROMIUM)("dashboard in headless Chromium (needs /usr/bin/chrom
 
     const post = page.locator("article.post");
     await post.waitFor({ state: "visible", timeout: 30_000 });
-    const text = await post.locator(".post-text").innerText();
+    const text = await post.locator(".post-text").textContent();
     expect(text.startsWith("🙏 ")).toBe(true);
-    expect(await post.innerText()).toContain("Published");
+    expect(await post.textContent()).toContain("Published");
     // The task list shows it, and the API agrees with what the page rendered.
     const tasks = (await f.json<{ items: { status: string; post: { text: string } | null }[] }>("/v1/tasks?limit=5")).body.items;
     expect(tasks[0]?.status).toBe("succeeded");

@@ -22,7 +22,10 @@ const compareStreamIds = (a: string, b: string) => {
 };
 const STEP_EVENTS = ["ingest", "hook", "body", "guardrail", "format"].flatMap((step) => [`step.started:${step}`, `step.completed:${step}`]);
 const shape = (messages: { json: Record<string, unknown> }[]) =>
-  messages.map((m) => m.json).filter((e) => e.type !== "step.delta").map((e) => (e.step ? `${e.type}:${e.step}` : String(e.type)));
+  messages
+    .map((m) => m.json)
+    .filter((e) => e.type !== "step.delta")
+    .map((e) => (e.step ? `${e.type}:${e.step}` : String(e.type)));
 
 describe("content pipeline", () => {
   it.each([
@@ -49,7 +52,10 @@ describe("content pipeline", () => {
     expect(text.length).toBeLessThanOrEqual(500);
     expect(hook.length).toBeGreaterThan(10);
     // The hook the hook step generated (streamed as deltas) is the one in the post.
-    const hookDeltas = messages.filter((m) => m.json.type === "step.delta" && m.json.step === "hook").map((m) => m.json.text).join("");
+    const hookDeltas = messages
+      .filter((m) => m.json.type === "step.delta" && m.json.step === "hook")
+      .map((m) => m.json.text)
+      .join("");
     expect(hookDeltas.trim()).toBe(hook);
     expect(task.usage.tokens_in).toBeGreaterThan(0);
     expect(task.usage.tokens_out).toBeGreaterThan(0);
@@ -105,7 +111,12 @@ describe("content pipeline", () => {
     expect(String(terminal?.reason)).toMatch(/bomb/i);
     expect(messages.some((m) => m.json.type === "task.retrying")).toBe(false);
 
-    const task = (await f.json(`/v1/tasks/${created.id}`)).body as { status: string; attempts: number; post: unknown; error: { message: string } };
+    const task = (await f.json(`/v1/tasks/${created.id}`)).body as {
+      status: string;
+      attempts: number;
+      post: unknown;
+      error: { message: string };
+    };
     expect(task).toMatchObject({ status: "blocked", attempts: 1, post: null });
     expect(task.error.message).toMatch(/bomb/i);
     expect(await f.published(created.id)).toHaveLength(0);
@@ -131,7 +142,10 @@ describe("faults", () => {
     await f.stack.kill("persona-runtime", "SIGKILL");
     try {
       const created = await f.createTask({ persona_id: "ai-jesus", input: "Grief during the holidays" });
-      const failed = (await f.waitForStatus(created.id, "failed", 30_000)) as { attempts: number; error: { code: string; message: string } };
+      const failed = (await f.waitForStatus(created.id, "failed", 30_000)) as {
+        attempts: number;
+        error: { code: string; message: string };
+      };
       expect(failed.attempts).toBe(3);
       expect(failed.error.code).toBe("persona_runtime_unavailable");
       expect(failed.error.message).toMatch(/persona-runtime unreachable/);

@@ -1,6 +1,7 @@
 // /ready reflects the dependencies: 503 naming Redis while Redis is unreachable, 200 again after.
-import { afterAll, beforeAll, expect, it } from "vitest";
+
 import { waitFor } from "@threads-agent/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Fixture, startPipeline } from "./stack-fixture.ts";
 import { startTcpProxy } from "./tcp-proxy.ts";
 
@@ -20,10 +21,14 @@ afterAll(async () => {
 it("answers 503 naming redis while Redis is unreachable, and recovers", async () => {
   expect((await f.json("/ready")).status).toBe(200);
   proxy.cut();
-  const down = await waitFor("/ready to fail", async () => {
-    const res = await f.json<{ checks: Record<string, string> }>("/ready");
-    return res.status === 503 ? res : null;
-  }, 10_000);
+  const down = await waitFor(
+    "/ready to fail",
+    async () => {
+      const res = await f.json<{ checks: Record<string, string> }>("/ready");
+      return res.status === 503 ? res : null;
+    },
+    10_000,
+  );
   expect(down.body.checks.redis).not.toBe("ok");
   expect(down.body.checks.database).toBe("ok");
   expect((await f.json("/health")).status).toBe(200);

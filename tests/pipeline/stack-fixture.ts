@@ -1,12 +1,15 @@
 import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
-import { type TestEnv, readSse, testEnv, waitFor } from "@threads-agent/testing";
+import { readSse, type TestEnv, testEnv, waitFor } from "@threads-agent/testing";
 
 export type Fixture = {
   env: TestEnv;
   stack: Stack;
   api: string;
   logs: string[];
-  json: <T = Record<string, unknown>>(path: string, init?: Omit<RequestInit, "body"> & { body?: unknown }) => Promise<{ status: number; body: T; headers: Headers }>;
+  json: <T = Record<string, unknown>>(
+    path: string,
+    init?: Omit<RequestInit, "body"> & { body?: unknown },
+  ) => Promise<{ status: number; body: T; headers: Headers }>;
   createTask: (body: Record<string, unknown>, headers?: Record<string, string>) => Promise<Record<string, unknown> & { id: string }>;
   events: (taskId: string, headers?: Record<string, string>, query?: string) => ReturnType<typeof readSse>;
   waitForStatus: (taskId: string, status: string, timeoutMs?: number) => Promise<Record<string, unknown>>;
@@ -60,11 +63,16 @@ export async function startPipeline(extraEnv: Record<string, string> = {}, servi
     logs,
     json,
     async createTask(body, headers) {
-      const res = await json<Record<string, unknown> & { id: string }>("/v1/tasks", { method: "POST", body, ...(headers ? { headers } : {}) });
+      const res = await json<Record<string, unknown> & { id: string }>("/v1/tasks", {
+        method: "POST",
+        body,
+        ...(headers ? { headers } : {}),
+      });
       if (res.status !== 202) throw new Error(`POST /v1/tasks answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     },
-    events: (taskId, headers, query) => readSse(`${api}/v1/tasks/${taskId}/events${query ? `?${query}` : ""}`, { ...(headers ? { headers } : {}), timeoutMs: 45_000 }),
+    events: (taskId, headers, query) =>
+      readSse(`${api}/v1/tasks/${taskId}/events${query ? `?${query}` : ""}`, { ...(headers ? { headers } : {}), timeoutMs: 45_000 }),
     waitForStatus: (taskId, status, timeoutMs = 30_000) =>
       waitFor(
         `task ${taskId} to be ${status}`,
@@ -76,9 +84,11 @@ export async function startPipeline(extraEnv: Record<string, string> = {}, servi
         100,
       ),
     async published(taskId) {
-      const res = await json<{ items: { id: string; text: string; idempotency_key: string | null }[] }>(`${stack.urls["fake-threads"]}/published?limit=1000`);
+      const res = await json<{ items: { id: string; text: string; idempotency_key: string | null }[] }>(
+        `${stack.urls["fake-threads"]}/published?limit=1000`,
+      );
       const body = res.body as unknown;
-      const items = (Array.isArray(body) ? body : (body as { items: { id: string; text: string; idempotency_key: string | null }[] }).items);
+      const items = Array.isArray(body) ? body : (body as { items: { id: string; text: string; idempotency_key: string | null }[] }).items;
       return items.filter((p) => p.idempotency_key === taskId);
     },
   };
