@@ -33,7 +33,7 @@ describe.skipIf(!CHROMIUM)("dashboard in headless Chromium (needs /usr/bin/chrom
 
     const post = page.locator("article.post");
     await post.waitFor({ state: "visible", timeout: 30_000 });
-    const text = await post.locator(".post-text").textContent();
+    const text = (await post.locator(".post-text").textContent()) ?? "";
     expect(text.startsWith("🙏 ")).toBe(true);
     expect(await post.textContent()).toContain("Published");
     // The task list shows it, and the API agrees with what the page rendered.
