@@ -172,7 +172,12 @@ export const VariationLogQuery = z.object({
     .string()
     .regex(/^\d{1,9}$/, "expected a line number")
     .optional(),
-  limit: z.coerce.number().int().min(1, "at least 1").max(5000, "at most 5000").default(1000),
+  limit: z.coerce
+    .number({ message: "expected a whole number" })
+    .int("expected a whole number")
+    .min(1, "at least 1")
+    .max(5000, "at most 5000")
+    .default(1000),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tasks,
     sse,
     idempotency: new IdempotencyKeys({ redis: deps.redis, prefix: config.REDIS_PREFIX, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS }),
-    metrics: createOrchestratorMetrics(deps.metrics, { queue: deps.queue, logger }),
+    metrics: createOrchestratorMetrics(deps.metrics, { queue: deps.queue, logger, prefix: config.REDIS_PREFIX }),
   };
 
   await registerDocs(app, packageJson.version);

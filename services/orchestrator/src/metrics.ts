@@ -1,6 +1,7 @@
 import { QUEUES } from "@threads-agent/contracts";
 import type { Logger, Metrics } from "@threads-agent/observability";
-import type { JobType } from "bullmq";
+import type { JobType, Queue } from "bullmq";
+import { createRunQueue } from "./runs/run-context.ts";
 import { type ContentQueue, connectionOf } from "./tasks/task-queue.ts";
 
 /** Job states reported per queue; the same names BullMQ's getJobCounts uses. */
@@ -9,7 +10,8 @@ export const JOB_STATES: readonly JobType[] = ["waiting", "active", "delayed", "
 export type OrchestratorMetrics = ReturnType<typeof createOrchestratorMetrics>;
 
 /** The orchestrator's own metrics, on the service registry next to registerCommon's RED metrics. */
-export function createOrchestratorMetrics(metrics: Metrics, deps: { queue: ContentQueue; logger: Logger }) {
+export function createOrchestratorMetrics(metrics: Metrics, deps: { queue: ContentQueue; logger: Logger; prefix: string }) {
+  const runQueue = createRunQueue(connectionOf(deps.queue), deps.prefix);
   return {
     tasksCreated: metrics.counter("tasks_created_total", "Tasks accepted through the API, by persona", ["persona_id"]),
     sseConnections: metrics.gauge("sse_connections", "Open Server-Sent Events streams"),
@@ -18,8 +20,13 @@ export function createOrchestratorMetrics(metrics: Metrics, deps: { queue: Conte
       this.reset();
       if (connectionOf(deps.queue).status !== "ready") return;
       try {
-        const counts = await deps.queue.getJobCounts(...JOB_STATES);
-        for (const state of JOB_STATES) this.set({ queue: QUEUES.content, state }, counts[state] ?? 0);
+        for (const { name, queue } of [
+          { name: QUEUES.content, queue: deps.queue as Queue },
+          { name: QUEUES.agentRuns, queue: runQueue as Queue },
+        ]) {
+          const counts = await queue.getJobCounts(...JOB_STATES);
+          for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+        }
       } catch (err) {
         deps.logger.warn({ err }, "could not read queue counts for metrics");
       }

@@ -96,6 +96,17 @@ describe("GET /v1/queues", () => {
     ]);
     expect(content.counts.waiting).toBeGreaterThanOrEqual(1);
   });
+
+  it("also counts the agent-runs queue", async () => {
+    const res = await o.app.inject({ url: "/v1/queues" });
+    expect(res.json().queues.map((q: { name: string }) => q.name)).toEqual(["content", "agent-runs"]);
+  });
+
+  it("names the field when limit is not a number", async () => {
+    const res = await o.app.inject({ url: "/v1/tasks?limit=abc" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ field: "limit", message: "expected a whole number" }]);
+  });
 });
 
 describe("POST /task (original threads-agent API)", () => {

@@ -22,7 +22,7 @@ const RunListParams = z.strictObject({
 });
 const VariationParams = z.strictObject({
   id: IdParams.shape.id,
-  index: z.coerce.number().int("expected a whole number").min(0, "at least 0"),
+  index: z.coerce.number({ message: "expected a whole number" }).int("expected a whole number").min(0, "at least 0"),
 });
 
 /** Agent runs: create, list, read, follow (SSE), read a variation's full log, cancel, pick a winner. */
