@@ -384,7 +384,7 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: op.tags,
-      operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[/-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      operationId: operationId(op.method, op.path),
       ...(params.length ? { parameters: params } : {}),
       ...(op.body
         ? { requestBody: { required: true, content: { "application/json": { schema: strip(toSchema(op.body, "input")) } } } }
@@ -408,6 +408,13 @@ export function buildOpenApiDocument(info: { version: string; serverUrl?: string
     security: [{ apiKey: [] }, {}],
     paths,
   };
+}
+
+/** `GET /v1/tasks/{id}/events` -> `getV1TasksIdEvents`; `/` -> `getRoot`; punctuation dropped. */
+export function operationId(method: string, path: string): string {
+  const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const tail = words.length ? words.map((w) => w[0]?.toUpperCase() + w.slice(1)).join("") : "Root";
+  return `${method}${tail}`;
 }
 
 function strip(schema: JsonSchema): JsonSchema {
