@@ -155,6 +155,13 @@ seccompProfile:
 {{- end -}}
 {{- end -}}
 
+{{/* The TCP port of an http(s) URL: the explicit one, else 443 for https and 80 for http. */}}
+{{- define "threads-agent.urlPort" -}}
+{{- $u := urlParse . -}}
+{{- $hostPort := splitList ":" (regexReplaceAll "^\\[[^\\]]*\\]" $u.host "h") -}}
+{{- if gt (len $hostPort) 1 -}}{{- last $hostPort -}}{{- else if eq $u.scheme "http" -}}80{{- else -}}443{{- end -}}
+{{- end -}}
+
 {{- define "threads-agent.threadsApiUrl" -}}
 {{- if .Values.fakeThreads.enabled -}}
 {{- printf "http://%s:%v" (include "threads-agent.componentName" (dict "ctx" . "component" "fake-threads")) .Values.fakeThreads.service.port -}}
@@ -173,6 +180,27 @@ SHUTDOWN_GRACE_MS: {{ .Values.config.shutdownGraceMs | quote }}
 {{- with include "threads-agent.otlpEndpoint" . }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
+{{- end -}}
+
+{{/* Agent-run policy (values: runs.*), the same lines in the orchestrator's and the launcher's ConfigMap. */}}
+{{- define "threads-agent.runPolicyConfig" -}}
+RUN_MAX_VARIATIONS: {{ .Values.runs.maxVariations | quote }}
+{{- with .Values.runs.repoHostAllowlist }}
+REPO_HOST_ALLOWLIST: {{ join "," . | quote }}
+{{- end }}
+ALLOW_FILE_REPOS: {{ .Values.runs.allowFileRepos | toString | quote }}
+{{- end -}}
+
+{{/*
+Labels the agent-launcher puts on every agent Job and its pod (AGENT_LABELS in
+services/agent-launcher/src/backends/kubernetes/job-spec.ts; tests/delivery/policy.test.ts builds a
+Job and compares). Fixed by the launcher, so they do not follow nameOverride.
+*/}}
+{{- define "threads-agent.agentPodLabels" -}}
+app.kubernetes.io/name: threads-agent
+app.kubernetes.io/component: agent
+app.kubernetes.io/part-of: threads-agent
+app.kubernetes.io/managed-by: agent-launcher
 {{- end -}}
 
 {{- define "threads-agent.databaseEnv" -}}

@@ -200,8 +200,31 @@ describe("chart behaviour", () => {
     [["orchestrator.image.tag=latest"], /latest/],
     [["redis.image.tag=latest"], /latest/],
     [["agentLauncher.backend=local"], /backend/],
+    [["runs.allowFileRepos=true"], /runs.allowFileRepos: file:\/\/ repositories work only with the agent-launcher's local backend/],
+    [["agent.repoHostAllowlist={github.com}"], /agent.repoHostAllowlist moved to runs.repoHostAllowlist/],
+    [["agent.namespace=agents", "secrets.openaiApiKey=sk-x"], /agent Jobs in "agents" cannot read the model keys/],
   ])("fails with a clear message for inconsistent values: %s", (set, message) => {
     const result = helmTemplate({ set });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it.each(VALUES_FILES)("refuses file:// repositories with the kubernetes backend, whatever the values file (%s)", (valuesFile) => {
+    const result = helmTemplate({ valuesFile, set: ["runs.allowFileRepos=true"] });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/runs.allowFileRepos/);
+  });
+
+  it.each([
+    ["runs.maxVariations=51", /maxVariations/],
+    ["runs.maxVariations=0", /maxVariations/],
+    ["runs.repoHostAllowlist={https://github.com}", /repoHostAllowlist/],
+    ["personaRuntime.openaiBaseUrl=ftp://proxy", /openaiBaseUrl/],
+    ["personaRuntime.llmMaxRetries=-1", /llmMaxRetries/],
+    ["personaRuntime.llmTimeoutMs=0", /llmTimeoutMs/],
+    ["agent.imagePullPolicy=Sometimes", /imagePullPolicy/],
+  ])("rejects a value the services would refuse at start-up: %s", (set, message) => {
+    const result = helmTemplate({ set: [set] });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(message);
   });

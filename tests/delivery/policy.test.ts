@@ -4,7 +4,18 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { componentName, componentOf, ensureTools, find, type K8sObject, ROOT, render, VALUES_FILES, workloads } from "./chart-helpers.ts";
+import {
+  componentName,
+  componentOf,
+  ensureTools,
+  find,
+  type K8sObject,
+  type RenderOptions,
+  ROOT,
+  render,
+  VALUES_FILES,
+  workloads,
+} from "./chart-helpers.ts";
 
 beforeAll(() => ensureTools());
 
@@ -153,8 +164,9 @@ describe.each(VALUES_FILES)("policy with %s", (valuesFile) => {
 });
 
 // ---------------------------------------------------------------- the agent Job the launcher builds
-// The launcher's pure Job builder (issue 4) must produce a Job that passes the same policy. It is
-// found by its export name in services/agent-launcher/src; until it exists the test says so.
+// The launcher's pure Job builder must produce a Job that passes the same policy, is selected by the
+// chart's agent NetworkPolicy and reads its keys from the chart's Secret. It is found by its export
+// name in services/agent-launcher/src; until it exists the test says so.
 const launcherSrc = path.join(ROOT, "services", "agent-launcher", "src");
 function findJobBuilder(): { file: string; exportName: string } | null {
   if (!existsSync(launcherSrc)) return null;
@@ -167,41 +179,54 @@ function findJobBuilder(): { file: string; exportName: string } | null {
   return null;
 }
 const builder = findJobBuilder();
+const NO_BUILDER = "skipped: services/agent-launcher/src exports no buildAgentJob/buildVariationJob/buildJob yet";
+
+const SPEC = {
+  runId: "0190c0de-0000-7000-8000-000000000001",
+  index: 2,
+  repoUrl: "https://github.com/octocat/Hello-World.git",
+  prompt: "Summarise the repository; $(OPENAI_API_KEY)",
+  model: null,
+  temperature: 0.7,
+};
+
+/**
+ * The Job the launcher would create with this render: its ConfigMap parsed by the launcher's own
+ * configSchema, mapped to the builder's settings as services/agent-launcher/src/backends/create-backend.ts does.
+ */
+async function agentJobFor(objects: K8sObject[], spec = SPEC) {
+  const { configSchema } = await import(path.join(launcherSrc, "config.ts"));
+  const configMap = objects.find((o) => o.kind === "ConfigMap" && componentOf(o) === "agent-launcher")!;
+  const config = configSchema.parse(Object.fromEntries(Object.entries<string>(configMap.data).filter(([, v]) => v !== "")));
+  const settings = {
+    namespace: config.AGENT_NAMESPACE,
+    image: config.AGENT_IMAGE,
+    imagePullPolicy: config.AGENT_IMAGE_PULL_POLICY,
+    resources: {
+      cpuRequest: config.AGENT_CPU_REQUEST,
+      cpuLimit: config.AGENT_CPU_LIMIT,
+      memoryRequest: config.AGENT_MEMORY_REQUEST,
+      memoryLimit: config.AGENT_MEMORY_LIMIT,
+    },
+    activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
+    ttlSecondsAfterFinished: config.AGENT_TTL_SECONDS_AFTER_FINISHED,
+    apiKeySecret: config.AGENT_API_KEY_SECRET ?? null,
+    repoHostAllowlist: config.REPO_HOST_ALLOWLIST,
+  };
+  const mod = await import(builder!.file);
+  return { job: (await mod[builder!.exportName](spec, settings)) as K8sObject, settings };
+}
+
+const agentPolicyOf = (objects: K8sObject[]) => objects.find((o) => o.kind === "NetworkPolicy" && componentOf(o) === "agent")!;
 
 describe("the agent Job built by the agent-launcher", () => {
   it.skipIf(!builder)(
-    builder
-      ? `passes the workload policy (${path.relative(ROOT, builder.file)})`
-      : "passes the workload policy — skipped: services/agent-launcher/src exports no buildAgentJob/buildVariationJob/buildJob yet",
+    builder ? `passes the workload policy (${path.relative(ROOT, builder.file)})` : `passes the workload policy — ${NO_BUILDER}`,
     async () => {
-      const mod = await import(builder!.file);
       // Settings exactly as the chart hands them to the launcher (its ConfigMap), for every values file.
       for (const valuesFile of VALUES_FILES) {
-        const env = find(render({ valuesFile }), "ConfigMap", componentName("agent-launcher")).data as Record<string, string>;
-        const settings = {
-          namespace: env.AGENT_NAMESPACE,
-          image: env.AGENT_IMAGE,
-          imagePullPolicy: env.AGENT_IMAGE_PULL_POLICY,
-          resources: {
-            cpuRequest: env.AGENT_CPU_REQUEST,
-            cpuLimit: env.AGENT_CPU_LIMIT,
-            memoryRequest: env.AGENT_MEMORY_REQUEST,
-            memoryLimit: env.AGENT_MEMORY_LIMIT,
-          },
-          activeDeadlineSeconds: Number(env.AGENT_ACTIVE_DEADLINE_SECONDS),
-          ttlSecondsAfterFinished: Number(env.AGENT_TTL_SECONDS_AFTER_FINISHED),
-          apiKeySecret: env.AGENT_API_KEY_SECRET,
-          repoHostAllowlist: (env.REPO_HOST_ALLOWLIST ?? "").split(",").filter(Boolean),
-        };
-        const spec = {
-          runId: "0190c0de-0000-7000-8000-000000000001",
-          index: 2,
-          repoUrl: "https://github.com/octocat/Hello-World.git",
-          prompt: "Summarise the repository; $(OPENAI_API_KEY)",
-          model: null,
-          temperature: 0.7,
-        };
-        const job = (await mod[builder!.exportName](spec, settings)) as K8sObject;
+        const objects = render({ valuesFile });
+        const { job, settings } = await agentJobFor(objects);
         const where = `agent Job (${valuesFile})`;
         const podSpec = job.spec.template.spec;
         expect(podProblems(podSpec, where, { probes: false })).toEqual([]);
@@ -212,17 +237,95 @@ describe("the agent Job built by the agent-launcher", () => {
         expect(podSpec.automountServiceAccountToken).toBe(false);
         expect(job.metadata.namespace).toBe(settings.namespace);
         expect(podSpec.containers[0].image).toBe(settings.image);
-        // The chart's agent NetworkPolicy selects on these labels.
-        const policy = find(render({ valuesFile }), "NetworkPolicy", componentName("agent"));
-        expect(job.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
-        // API keys only by reference to the chart's Secret.
-        const keyRefs = podSpec.containers[0].env.filter((e: Container) => /API_KEY$/.test(e.name));
-        expect(keyRefs.length).toBeGreaterThan(0);
-        for (const e of keyRefs) expect(e.valueFrom.secretKeyRef.name).toBe(settings.apiKeySecret);
+        // The image (deploy/Dockerfile, target agent) writes only to /workspace (AGENT_WORKDIR) and
+        // /tmp (HOME): both are size-limited emptyDirs, everything else is read-only.
+        const container = podSpec.containers[0];
+        const envValue = (n: string) => container.env.find((e: Container) => e.name === n)?.value;
+        const mounts = new Map(container.volumeMounts.map((m: Container) => [m.mountPath, m.name]));
+        for (const dir of [envValue("AGENT_WORKDIR") ?? "/workspace", envValue("HOME") ?? "/tmp"]) {
+          const volume = podSpec.volumes.find((v: Container) => v.name === mounts.get(dir));
+          expect(volume?.emptyDir?.sizeLimit, `${where}: ${dir} is a size-limited emptyDir`).toBeTruthy();
+        }
+        expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+        expect(podSpec.securityContext.runAsUser ?? container.securityContext.runAsUser).toBe(1000);
         // And the Job is a valid Kubernetes object.
         const { Job } = await import("kubernetes-models/batch/v1/Job");
         new Job(job as never).validate();
       }
+    },
+  );
+
+  it.skipIf(!builder)(
+    builder
+      ? "is selected by the agent NetworkPolicy, whose selector is exactly the labels the builder sets (nameOverride and fullnameOverride too)"
+      : `is selected by the agent NetworkPolicy — ${NO_BUILDER}`,
+    async () => {
+      const cases: RenderOptions[] = [
+        ...VALUES_FILES.map((valuesFile) => ({ valuesFile })),
+        { set: ["nameOverride=content-agents"] },
+        { set: ["fullnameOverride=platform"] },
+        { valuesFile: "values-prod.yaml", set: ["nameOverride=ta2", "fullnameOverride=ta2"] },
+      ];
+      for (const options of cases) {
+        const where = JSON.stringify(options);
+        const objects = render(options);
+        const policy = agentPolicyOf(objects);
+        expect(policy, where).toBeDefined();
+        const { job } = await agentJobFor(objects);
+        const { job: other } = await agentJobFor(objects, { ...SPEC, runId: "0190c0de-0000-7000-8000-0000000000ff", index: 0 });
+        const podLabels = job.spec.template.metadata.labels as Record<string, string>;
+        // What every agent pod carries, whatever its run and variation.
+        const fixed = Object.fromEntries(Object.entries(podLabels).filter(([k, v]) => other.spec.template.metadata.labels[k] === v));
+        expect(policy.spec.podSelector, where).toEqual({ matchLabels: fixed });
+        expect(podLabels, where).toMatchObject(policy.spec.podSelector.matchLabels);
+        // The policy is in the Jobs' namespace and isolates them on its own (no ingress, egress listed).
+        expect(policy.metadata.namespace, where).toBe(job.metadata.namespace);
+        expect(policy.spec.policyTypes, where).toEqual(["Ingress", "Egress"]);
+        expect(policy.spec.ingress, where).toEqual([]);
+      }
+    },
+  );
+
+  it.skipIf(!builder)(
+    builder
+      ? "reads its provider keys from the chart's Secret, by reference only"
+      : `reads its provider keys from the chart's Secret — ${NO_BUILDER}`,
+    async () => {
+      const keys = ["secrets.openaiApiKey=sk-test-openai-0123456789", "secrets.anthropicApiKey=sk-ant-test-0123456789"];
+      for (const [options, secretName] of [
+        [{ set: keys }, "ta-threads-agent"],
+        [{ set: [...keys, "fullnameOverride=platform"] }, "platform"],
+        [{ valuesFile: "values-prod.yaml" }, "threads-agent-secrets"],
+        [{ set: ["secrets.existingSecret=model-keys"] }, "model-keys"],
+      ] as const) {
+        const where = JSON.stringify(options);
+        const objects = render(options as RenderOptions);
+        const { job } = await agentJobFor(objects);
+        const env = job.spec.template.spec.containers[0].env as Container[];
+        const refs = env.filter((e) => /API_KEY$/.test(e.name));
+        expect(refs.map((e) => e.name).sort(), where).toEqual(["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]);
+        for (const e of refs) {
+          expect(e.value, `${where}: ${e.name} is a literal`).toBeUndefined();
+          expect(e.valueFrom.secretKeyRef, where).toMatchObject({ name: secretName, key: e.name });
+        }
+        // The same Secret persona-runtime reads its keys from...
+        const pr = objects.find((o) => o.kind === "Deployment" && componentOf(o) === "persona-runtime")!;
+        const prRef = pr.spec.template.spec.containers[0].env.find((e: Container) => e.name === "OPENAI_API_KEY").valueFrom.secretKeyRef;
+        expect(prRef.name, where).toBe(secretName);
+        // ...and, when the chart creates it, it is in the Jobs' namespace and holds those keys.
+        const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === secretName);
+        if (secret) {
+          expect(secret.metadata.namespace, where).toBe(job.metadata.namespace);
+          for (const e of refs) expect(Object.keys(secret.data), where).toContain(e.name);
+        }
+      }
+      // No Secret-name variable but the one the launcher reads (AGENT_API_KEY_SECRET).
+      const { configSchema } = await import(path.join(launcherSrc, "config.ts"));
+      const launcherKeys = Object.keys(configSchema.shape ?? configSchema.in?.shape ?? configSchema._def?.schema?.shape ?? {});
+      const data = find(render(), "ConfigMap", componentName("agent-launcher")).data as Record<string, string>;
+      const secretNameVars = Object.keys(data).filter((k) => /SECRET/.test(k));
+      expect(secretNameVars).toEqual(["AGENT_API_KEY_SECRET"]);
+      expect(launcherKeys).toContain("AGENT_API_KEY_SECRET");
     },
   );
 });
