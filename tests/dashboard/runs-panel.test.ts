@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import path from "node:path";
 // The Runs panel as a person uses it: headless Chromium against the orchestrator and the
 // agent-launcher running as processes (local backend, the real agent), on a git repository made
 // here. Skipped with the reason when Chromium is absent.
@@ -52,6 +54,9 @@ describe.skipIf(!CHROMIUM)("Runs panel in headless Chromium (needs /usr/bin/chro
     const runId = /#run=([0-9a-f-]{36})/.exec(page.url())?.[1];
     const run = (await f.json<{ winner: number | null; status: string }>(`/v1/runs/${runId}`)).body;
     expect(run).toMatchObject({ winner: 1, status: "succeeded" });
+    const shot = path.join(tmpdir(), "threads-agent-runs-panel.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`runs panel screenshot: ${shot}`);
     expect(problems).toEqual([]);
   });
 });
