@@ -140,6 +140,11 @@ print(json.dumps({"bad": bad, "calls": calls, "data": data}))
     }
     // Tilt's live updates need a writable root filesystem; hooks are off in Tilt.
     expect(objects.some((o) => o.kind === "Pod")).toBe(false);
+    // The agent image Tilt pushes under a moving tag: the launcher's Jobs use it and always pull it.
+    const agentImage = text.match(/^AGENT_IMAGE = "([^"]+)"/m)?.[1];
+    const launcher = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "threads-agent-agent-launcher");
+    expect(launcher?.data.AGENT_IMAGE).toBe(`${agentImage}:tilt`);
+    expect(launcher?.data.AGENT_IMAGE_PULL_POLICY).toBe("Always");
   });
 });
 
@@ -173,6 +178,26 @@ describe("deploy/", () => {
     ]) {
       expect(readFileSync(path.join(ROOT, script), "utf8").length, script).toBeGreaterThan(0);
     }
+  });
+
+  it("Dockerfile: the agent image has Node 24, git >= 2.37 (checked at build), ssh, uid 1000, and writes only to /workspace and /tmp", () => {
+    const text = dockerfile();
+    const agent = text.slice(text.indexOf(" AS agent\n")).split(/^FROM /m)[0]!;
+    // Node 24: the stage is built FROM the pinned node image (checked above), not a stage with another runtime.
+    expect(text).toMatch(/^FROM node:\$\{NODE_VERSION\}-bookworm-slim AS agent$/m);
+    expect(agent).toMatch(/apt-get install -y --no-install-recommends [^\n]*\bgit\b/);
+    expect(agent).toMatch(/apt-get install -y --no-install-recommends [^\n]*\bopenssh-client\b/);
+    expect(agent).toMatch(/apt-get install -y --no-install-recommends [^\n]*\bca-certificates\b/);
+    // http.curloptResolve (the agent's DNS pinning) needs git 2.37: an older git fails the build.
+    expect(agent).toMatch(/dpkg --compare-versions "\$git_version" ge 2\.37/);
+    expect(agent).toMatch(/^USER 1000:1000$/m);
+    // HOME on /tmp (git and node caches), the checkout in /workspace: the Job's two emptyDirs.
+    expect(agent).toMatch(/^ENV [^\n]*\bHOME=\/tmp\b/m);
+    expect(agent).toMatch(/^ENV [^\n]*\bAGENT_WORKDIR=\/workspace\b/m);
+    expect(agent).toMatch(/mkdir -p \/workspace && chown 1000:1000 \/workspace/);
+    // Runs the compiled agent through its entrypoint: the launcher's Jobs set no command or args.
+    expect(agent).toContain('CMD ["node", "--enable-source-maps", "dist/main.js"]');
+    expect(text).toContain('deploy-package.sh "@threads-agent/agent" /out');
   });
 
   it("the image build's compile step emits JavaScript for every service entry point", () => {
