@@ -16,6 +16,8 @@ const FAVICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www
  */
 export function dashboardPage(): { html: string; contentSecurityPolicy: string } {
   const css = style + runsStyle;
+  // One <script> per panel, each allowed by its own hash.
+  const scripts = [script, runsScript];
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -28,14 +30,13 @@ export function dashboardPage(): { html: string; contentSecurityPolicy: string }
 <body>
 ${markup}
 ${runsMarkup}
-<script>${script}</script>
-<script>${runsScript}</script>
+${scripts.map((code) => `<script>${code}</script>`).join("\n")}
 </body>
 </html>
 `;
   const contentSecurityPolicy = [
     "default-src 'none'",
-    `script-src ${sha256(script)} ${sha256(runsScript)}`,
+    `script-src ${scripts.map(sha256).join(" ")}`,
     `style-src ${sha256(css)}`,
     "connect-src 'self'",
     "img-src 'self' data:",

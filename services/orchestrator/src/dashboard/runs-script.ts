@@ -1,9 +1,11 @@
 // The Runs panel's client, next to script.ts (same conventions: plain DOM, textContent only, no
 // template literals inside since it lives in one). It shares the API key the page stores.
+import { clientCommon } from "./client-common.ts";
+
 export const runsScript = `
 (function () {
   "use strict";
-  var KEY_STORAGE = "threads-agent.api-key";
+${clientCommon}
   var TERMINAL = { "run.completed": true, "run.cancelled": true };
   var FINISHED = { succeeded: true, partially_failed: true, failed: true, cancelled: true };
   var MAX_DOM_LINES = 3000;
@@ -11,73 +13,18 @@ export const runsScript = `
   var runs = [];
   var view = null; // { run, source, lastEventId, ended, cards: {index: card}, pending: [], frame }
 
-  function $(id) { return document.getElementById(id); }
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (k) {
-        var v = attrs[k];
-        if (v === null || v === undefined || v === false) return;
-        if (k === "class") el.className = v;
-        else if (k === "text") el.textContent = v;
-        else if (k.indexOf("on") === 0) el.addEventListener(k.slice(2), v);
-        else el.setAttribute(k, v === true ? "" : String(v));
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) add(el, arguments[i]);
-    return el;
-  }
-  function add(el, child) {
-    if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) { child.forEach(function (c) { add(el, c); }); return; }
-    el.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
-  }
-  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
-  function ago(iso) {
-    var s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-    if (s < 5) return "just now";
-    if (s < 60) return s + "s ago";
-    if (s < 3600) return Math.floor(s / 60) + "m ago";
-    if (s < 86400) return Math.floor(s / 3600) + "h ago";
-    return new Date(iso).toLocaleDateString();
-  }
   function duration(a, b) {
     if (!a) return "";
     var s = Math.round(((b ? new Date(b) : new Date()).getTime() - new Date(a).getTime()) / 100) / 10;
     return s < 60 ? s + " s" : Math.floor(s / 60) + " min " + Math.round(s % 60) + " s";
-  }
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
   }
   function repoName(url) {
     var parts = String(url).replace(/[.]git$/, "").split(/[/:]/).filter(Boolean);
     return parts.slice(-2).join("/") || url;
   }
 
-  // ---- API access (the page's key dialog asks for a key on 401) -----------------------------
-  function apiKey() { try { return localStorage.getItem(KEY_STORAGE) || ""; } catch (e) { return ""; } }
-  function api(method, path, body, headers) {
-    var init = { method: method, headers: { accept: "application/json" } };
-    Object.keys(headers || {}).forEach(function (k) { init.headers[k] = headers[k]; });
-    var key = apiKey();
-    if (key) init.headers.authorization = "Bearer " + key;
-    if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
-    return fetch(path, init).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: text }; }
-        if (res.status === 401 && $("key-button")) $("key-button").click();
-        return { ok: res.ok, status: res.status, data: data };
-      });
-    }, function (err) {
-      return { ok: false, status: 0, data: { title: "Network error", detail: "Could not reach the API: " + err.message } };
-    });
-  }
-  function problemText(res) {
-    var d = res.data || {};
-    return d.detail || d.title || ("Request failed with status " + res.status);
-  }
+  // The page's key dialog asks for a key on 401.
+  var api = apiClient(function () { if ($("key-button")) $("key-button").click(); });
 
   // ---- the form ----------------------------------------------------------------------------
   var submissionKey = null;
@@ -317,38 +264,17 @@ export const runsScript = `
     });
   }
 
-  function streamUrl() {
-    var params = [];
-    var key = apiKey();
-    if (key) params.push("access_token=" + encodeURIComponent(key));
-    if (view.lastEventId) params.push("last_event_id=" + encodeURIComponent(view.lastEventId));
-    return "/v1/runs/" + view.run.id + "/events" + (params.length ? "?" + params.join("&") : "");
-  }
   function openStream() {
-    if (!window.EventSource) { view.els.streamState.textContent = "live updates unsupported"; return; }
     var current = view;
-    var source = new EventSource(streamUrl());
-    current.source = source;
-    current.els.streamState.textContent = "connecting…";
-    source.onopen = function () { if (view === current) current.els.streamState.textContent = "live"; };
-    source.onmessage = function (message) {
-      if (view !== current) return;
-      var event;
-      try { event = JSON.parse(message.data); } catch (e) { return; }
-      if (message.lastEventId) current.lastEventId = message.lastEventId;
-      apply(current, event);
-      if (TERMINAL[event.type]) {
-        current.ended = true;
-        source.close();
-        current.els.streamState.textContent = "";
+    followEvents(current, "/v1/runs/" + current.run.id + "/events", {
+      isCurrent: function () { return view === current; },
+      terminal: TERMINAL,
+      event: function (event) { apply(current, event); },
+      end: function (event) {
         if (event.snapshot) loadStoredLogs(current);
         refreshRun(current);
-      }
-    };
-    source.onerror = function () {
-      if (view !== current || current.ended) return;
-      current.els.streamState.textContent = source.readyState === EventSource.CLOSED ? "disconnected" : "reconnecting…";
-    };
+      },
+    });
   }
   function closeStream() {
     if (view && view.source) view.source.close();

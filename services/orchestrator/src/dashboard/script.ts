@@ -1,13 +1,15 @@
 // The dashboard's client: plain DOM, no framework, no third-party code. Everything from the API is
 // rendered with textContent. Written without template literals: it lives inside one.
+import { clientCommon } from "./client-common.ts";
+
 export const script = `
 (function () {
   "use strict";
+${clientCommon}
   var STEPS = ["ingest", "hook", "body", "guardrail", "format"];
   var STEP_TITLES = { ingest: "Ingest", hook: "Hook", body: "Body", guardrail: "Guardrail", format: "Format" };
   var STEP_DOING = { ingest: "Reading the input", hook: "Writing the hook", body: "Writing the body", guardrail: "Checking the guardrail", format: "Formatting the post" };
   var TERMINAL = { "task.succeeded": "succeeded", "task.failed": "failed", "task.blocked": "blocked", "task.cancelled": "cancelled" };
-  var KEY_STORAGE = "threads-agent.api-key";
   var MAX_INPUT = 2000;
 
   var personas = {};
@@ -15,70 +17,12 @@ export const script = `
   var tasks = [];
   var view = null; // the selected task: { task, steps, live, events, lastEventId, source, els }
 
-  function $(id) { return document.getElementById(id); }
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (k) {
-        var v = attrs[k];
-        if (v === null || v === undefined || v === false) return;
-        if (k === "class") el.className = v;
-        else if (k === "text") el.textContent = v;
-        else if (k.indexOf("on") === 0) el.addEventListener(k.slice(2), v);
-        else el.setAttribute(k, v === true ? "" : String(v));
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) add(el, arguments[i]);
-    return el;
-  }
-  function add(el, child) {
-    if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) { child.forEach(function (c) { add(el, c); }); return; }
-    el.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
-  }
-  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
-
-  function ago(iso) {
-    var s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-    if (s < 5) return "just now";
-    if (s < 60) return s + "s ago";
-    if (s < 3600) return Math.floor(s / 60) + "m ago";
-    if (s < 86400) return Math.floor(s / 3600) + "h ago";
-    return new Date(iso).toLocaleDateString();
-  }
   function clock(iso) {
     var d = new Date(iso);
     function pad(n, w) { n = String(n); while (n.length < (w || 2)) n = "0" + n; return n; }
     return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." + pad(d.getMilliseconds(), 3);
   }
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
-  }
-
-  // ---- API access -------------------------------------------------------------------------
-  function apiKey() { try { return localStorage.getItem(KEY_STORAGE) || ""; } catch (e) { return ""; } }
-  function api(method, path, body, headers) {
-    var init = { method: method, headers: { accept: "application/json" } };
-    Object.keys(headers || {}).forEach(function (k) { init.headers[k] = headers[k]; });
-    var key = apiKey();
-    if (key) init.headers.authorization = "Bearer " + key;
-    if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
-    return fetch(path, init).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: text }; }
-        if (res.status === 401) askForKey(data && data.detail);
-        return { ok: res.ok, status: res.status, data: data };
-      });
-    }, function (err) {
-      return { ok: false, status: 0, data: { title: "Network error", detail: "Could not reach the API: " + err.message } };
-    });
-  }
-  function problemText(res) {
-    var d = res.data || {};
-    return d.detail || d.title || ("Request failed with status " + res.status);
-  }
+  var api = apiClient(function (problem) { askForKey(problem && problem.detail); });
 
   // ---- API key dialog ----------------------------------------------------------------------
   var keyDialog = $("key-dialog");
@@ -341,44 +285,16 @@ export const script = `
       h("footer", { text: post.text.length + " / 500 characters" }));
   }
 
-  function streamUrl() {
-    var params = [];
-    var key = apiKey();
-    if (key) params.push("access_token=" + encodeURIComponent(key));
-    // After a retry the old stream ended; continue after the last event instead of replaying it all.
-    if (view.lastEventId) params.push("last_event_id=" + encodeURIComponent(view.lastEventId));
-    return "/v1/tasks/" + view.task.id + "/events" + (params.length ? "?" + params.join("&") : "");
-  }
   function openStream() {
-    if (!window.EventSource) { view.els.streamState.textContent = "live updates unsupported"; return; }
     var current = view;
-    var source = new EventSource(streamUrl());
-    current.source = source;
-    current.ended = false;
-    current.els.streamState.textContent = "connecting…";
-    source.onopen = function () { if (view === current) current.els.streamState.textContent = "live"; };
-    source.onmessage = function (message) {
-      if (view !== current) return;
-      var event;
-      try { event = JSON.parse(message.data); } catch (e) { return; }
-      if (message.lastEventId) current.lastEventId = message.lastEventId;
-      apply(event);
-      if (TERMINAL[event.type]) {
-        // The server ends the stream after a terminal event; stop EventSource from reconnecting.
-        current.ended = true;
-        source.close();
-        current.els.streamState.textContent = "";
-        refreshTask();
-      }
-    };
-    source.onerror = function () {
-      if (view !== current || current.ended) return;
-      if (source.readyState === EventSource.CLOSED) {
-        current.els.streamState.textContent = "disconnected";
-        // A rejected stream (bad key, deleted task) closes for good: say why.
-        api("GET", "/v1/tasks/" + current.task.id);
-      } else current.els.streamState.textContent = "reconnecting…";
-    };
+    followEvents(current, "/v1/tasks/" + current.task.id + "/events", {
+      isCurrent: function () { return view === current; },
+      terminal: TERMINAL,
+      event: apply,
+      end: refreshTask,
+      // A rejected stream (bad key, deleted task) closes for good: say why.
+      closed: function () { api("GET", "/v1/tasks/" + current.task.id); },
+    });
   }
   function closeStream() {
     if (view && view.source) view.source.close();
