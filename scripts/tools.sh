@@ -6,9 +6,13 @@
 #
 #   scripts/tools.sh              install (or verify) helm, kubectl, just
 #   scripts/tools.sh --promtool   also install Debian's `prometheus` package for promtool (root + apt)
+#   scripts/tools.sh --chromium   also install Debian's `chromium` for the headless dashboard tests (root + apt)
 #   scripts/tools.sh --print-path print the directory to put first on PATH
 #
-# Safe to run concurrently (test workers do): installs are serialised by a lock directory.
+# Debian packages are installed only when missing, in one apt-get call, with at most one
+# `apt-get update` (when the current package lists cannot serve them). Without root or apt-get a
+# hint is printed instead. Safe to run concurrently (test workers do): the npm installs are
+# serialised by a lock directory.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,11 +27,13 @@ log() { printf '\033[1;34m[tools]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[tools] %s\033[0m\n' "$*" >&2; exit 1; }
 
 want_promtool=0
+want_chromium=0
 for arg in "$@"; do
   case "$arg" in
     --print-path) echo "$BIN"; exit 0 ;;
     --promtool) want_promtool=1 ;;
-    -h | --help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --chromium) want_chromium=1 ;;
+    -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $arg (see --help)" ;;
   esac
 done
@@ -111,13 +117,35 @@ if ! installed; then
   trap - EXIT
 fi
 
+# ---------------------------------------------------------------- optional Debian packages
+# tests/dashboard looks for $CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser.
+have_chromium() { { [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; } || command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
+
+packages=()
+hints=()
 if [ "$want_promtool" = 1 ] && ! command -v promtool >/dev/null; then
+  packages+=(prometheus)
+  hints+=("promtool: 'sudo apt-get install prometheus' (Debian/Ubuntu) or 'brew install prometheus'")
+fi
+if [ "$want_chromium" = 1 ] && ! have_chromium; then
+  packages+=(chromium)
+  hints+=("headless Chromium: 'sudo apt-get install chromium' (Debian), or set CHROMIUM_PATH")
+fi
+
+if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing promtool (Debian package prometheus)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 ||
-      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/dev/null; } ||
-      die "apt-get install prometheus failed"
+    log "installing ${packages[*]} (Debian packages)"
+    out=$(mktemp)
+    trap 'rm -f "$out"' EXIT
+    apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >"$out" 2>&1; }
+    # The package lists may be missing (fresh containers) or stale: then one update and one retry.
+    if ! apt_install; then
+      apt-get update -q >"$out" 2>&1 || { tail -n 5 "$out" >&2; die "apt-get update failed"; }
+      apt_install || { tail -n 5 "$out" >&2; die "apt-get install ${packages[*]} failed"; }
+    fi
+    rm -f "$out"
+    trap - EXIT
   else
-    log "promtool not installed: run 'sudo apt-get install prometheus' (Debian/Ubuntu) or 'brew install prometheus'"
+    for hint in "${hints[@]}"; do log "not installed (needs root and apt-get): $hint"; done
   fi
 fi

@@ -3,7 +3,7 @@
 // (Starlark is Python syntax) and wires resources that the chart really renders, the Dockerfile
 // pins Node and runs as non-root, the k3d config has a registry the values files use, and
 // scripts/tools.sh is idempotent.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -236,6 +236,44 @@ describe("deploy/", () => {
   });
 });
 
+/**
+ * A sandbox PATH for scripts/tools.sh's Debian-package step: a fake apt-get that records its calls,
+ * fails `install` until `update` has run (like a fresh container without package lists) and then
+ * "installs" promtool and chromium; a fake `id`; and only the few real commands the script needs.
+ */
+function aptSandbox(options: { uid: number; have: string[] }) {
+  const dir = mkdtempSync(path.join(tmpdir(), "ta-apt-"));
+  const bin = path.join(dir, "bin");
+  const calls = path.join(dir, "calls");
+  run("mkdir", ["-p", bin]);
+  for (const command of ["cat", "dirname", "mktemp", "rm", "tail", "mkdir", "sed"]) {
+    const real = run("sh", ["-c", `command -v ${command}`]).stdout.trim();
+    symlinkSync(real, path.join(bin, command));
+  }
+  const script = (name: string, body: string) => {
+    writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`);
+    chmodSync(path.join(bin, name), 0o755);
+  };
+  script("id", `echo ${options.uid}`);
+  for (const tool of options.have) script(tool, "exit 0");
+  script(
+    "apt-get",
+    [
+      `echo "$*" >> ${calls}`,
+      `case " $* " in`,
+      `  *" update "*) : > ${dir}/updated ;;`,
+      `  *" install "*)`,
+      `    [ -e ${dir}/updated ] || { echo "E: Unable to locate package" >&2; exit 100; }`,
+      `    for p in "$@"; do case "$p" in prometheus) n=promtool ;; chromium) n=chromium ;; *) continue ;; esac`,
+      `      printf '#!/bin/bash\\nexit 0\\n' > ${bin}/$n; /bin/chmod +x ${bin}/$n; done ;;`,
+      `esac`,
+    ].join("\n"),
+  );
+  const runTools = (...args: string[]) => run("/bin/bash", [path.join(ROOT, "scripts", "tools.sh"), ...args], { env: { PATH: bin } });
+  const aptCalls = () => (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : []);
+  return { runTools, aptCalls, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 describe("scripts/tools.sh", () => {
   it("is idempotent: a second run installs nothing and prints nothing", () => {
     const result = run("bash", [path.join(ROOT, "scripts", "tools.sh")]);
@@ -244,5 +282,77 @@ describe("scripts/tools.sh", () => {
     expect(run(tool("helm"), ["version", "--short"]).stdout).toMatch(/^v4\./);
     expect(run(tool("kubectl"), ["version", "--client"]).stdout).toMatch(/Client Version: v1\.35\./);
     expect(run(tool("just"), ["--version"]).stdout).toMatch(/^just \d/);
+  });
+
+  it("--promtool --chromium: nothing to do is silent and never calls apt-get", () => {
+    const box = aptSandbox({ uid: 0, have: ["promtool", "chromium"] });
+    try {
+      const result = box.runTools("--promtool", "--chromium");
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toBe("");
+      expect(box.aptCalls()).toEqual([]);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("--promtool --chromium as root: one apt-get install of what is missing, one update only when needed, then quiet", () => {
+    const box = aptSandbox({ uid: 0, have: [] });
+    try {
+      const first = box.runTools("--promtool", "--chromium");
+      expect(first.status, first.stderr).toBe(0);
+      const calls = box.aptCalls();
+      expect(calls.filter((c) => /(^| )update( |$)/.test(c))).toHaveLength(1);
+      expect(calls.map((c) => c.replace(/^.*\binstall\b.*?((?: [a-z][a-z0-9.+-]*)+)$/, "install$1"))).toEqual([
+        "install prometheus chromium",
+        "update -q",
+        "install prometheus chromium",
+      ]);
+      // Installed now: a second run does nothing and prints nothing.
+      const second = box.runTools("--promtool", "--chromium");
+      expect(second.status, second.stderr).toBe(0);
+      expect(second.stderr).toBe("");
+      expect(box.aptCalls()).toHaveLength(3);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("installs only what is missing", () => {
+    const box = aptSandbox({ uid: 0, have: ["promtool"] });
+    try {
+      expect(box.runTools("--promtool", "--chromium").status).toBe(0);
+      const installs = box.aptCalls().filter((c) => c.startsWith("install "));
+      expect(installs.length).toBeGreaterThan(0);
+      for (const c of installs) expect(c).toMatch(/ --no-install-recommends chromium$/);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("without root: never calls apt-get, says what to install, and succeeds", () => {
+    const box = aptSandbox({ uid: 1000, have: [] });
+    try {
+      const result = box.runTools("--promtool", "--chromium");
+      expect(result.status, result.stderr).toBe(0);
+      expect(box.aptCalls()).toEqual([]);
+      expect(result.stderr).toContain("apt-get install prometheus");
+      expect(result.stderr).toContain("apt-get install chromium");
+    } finally {
+      box.cleanup();
+    }
+  });
+});
+
+describe("scripts/test", () => {
+  it("installs promtool and chromium (root with apt-get only) before vitest, and a failure there does not stop the tests", () => {
+    const text = readFileSync(path.join(ROOT, "scripts", "test"), "utf8");
+    const install = text.search(/^\s*"\$ROOT\/scripts\/tools\.sh" --promtool --chromium \|\| /m);
+    const guard = text.search(/^if \[ "\$\(id -u\)" = 0 \] && command -v apt-get >\/dev\/null; then$/m);
+    const vitest = text.indexOf("pnpm exec vitest run");
+    expect(guard).toBeGreaterThan(-1);
+    expect(install).toBeGreaterThan(guard);
+    expect(vitest).toBeGreaterThan(install);
+    expect(run("bash", ["-n", path.join(ROOT, "scripts", "test")]).status).toBe(0);
   });
 });
