@@ -21,6 +21,12 @@ const COMPARE_AND_EXPIRE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return
 export const stillInProgress = () =>
   new Conflict("A request with this Idempotency-Key is still in progress; retry in a moment", "idempotency-in-progress");
 
+/** The entity a repeated create replays: none yet means the first request holds the key but has not committed its row. */
+export function committed<T>(row: T | null): T {
+  if (!row) throw stillInProgress();
+  return row;
+}
+
 export type IdempotencyOptions = { redis: Redis; prefix: string; ttlSeconds: number };
 
 /** The Idempotency-Key header, validated; undefined when the client sent none. */

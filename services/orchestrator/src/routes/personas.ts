@@ -3,8 +3,8 @@ import { Prisma, toPersona } from "@threads-agent/db";
 import { Conflict, NotFound, parse, ValidationFailed } from "@threads-agent/http";
 import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyInstance } from "fastify";
-import { idempotencyKeyOf, stillInProgress } from "../idempotency.ts";
-import { markReplay, type RouteDeps } from "./route-deps.ts";
+import { committed } from "../idempotency.ts";
+import { idempotently, type RouteDeps } from "./route-deps.ts";
 import { NoQuery, PersonaListParams, PersonaParams, pageOf } from "./schemas.ts";
 
 type ModelFields = { hook_model?: string | null | undefined; body_model?: string | null | undefined };
@@ -56,8 +56,9 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
   app.post("/v1/personas", async (request, reply) => {
     parse(NoQuery, request.query, "query");
     const body = canonicalModels(parse(CreatePersona, request.body, "body"));
-    const { value: persona, replayed } = await deps.idempotency.run(
-      { scope: "personas.create", key: idempotencyKeyOf(request.headers), entityId: body.id, sameEntity: false, body },
+    const persona = await idempotently(
+      { request, reply, idempotency: deps.idempotency },
+      { scope: "personas.create", entityId: body.id, sameEntity: false, body },
       async () => {
         try {
           return await db.persona.create({ data: body });
@@ -71,13 +72,8 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
           throw err;
         }
       },
-      async (firstId) => {
-        const row = await db.persona.findUnique({ where: { id: firstId } });
-        if (!row) throw stillInProgress();
-        return row;
-      },
+      async (firstId) => committed(await db.persona.findUnique({ where: { id: firstId } })),
     );
-    markReplay(reply, replayed);
     return reply.code(201).header("location", `/v1/personas/${persona.id}`).send(toPersona(persona));
   });
 
@@ -90,8 +86,9 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
       ]);
     }
     const changes = canonicalModels(parse(UpdatePersona, request.body, "body"));
-    const { value: persona, replayed } = await deps.idempotency.run(
-      { scope: "personas.update", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body: changes },
+    const persona = await idempotently(
+      { request, reply, idempotency: deps.idempotency },
+      { scope: "personas.update", entityId: id, sameEntity: true, body: changes },
       async () => {
         try {
           return await db.persona.update({ where: { id }, data: changes });
@@ -107,7 +104,6 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
         return row;
       },
     );
-    markReplay(reply, replayed);
     // Tasks already running keep the persona they loaded; the next task a worker picks up uses this one.
     return reply.send(toPersona(persona));
   });

@@ -1,6 +1,6 @@
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.ts";
-import type { IdempotencyKeys } from "../idempotency.ts";
+import { type IdempotencyKeys, type IdempotentRequest, idempotencyKeyOf } from "../idempotency.ts";
 import type { OrchestratorMetrics } from "../metrics.ts";
 import type { SseConnections } from "../sse-connections.ts";
 import type { TaskContext } from "../tasks/task-context.ts";
@@ -14,9 +14,19 @@ export type RouteDeps = {
   sse: SseConnections;
 };
 
-/** Marks a response as the stored result of an earlier request with the same Idempotency-Key. */
-export function markReplay(reply: FastifyReply, replayed: boolean): void {
-  if (replayed) reply.header("idempotent-replayed", "true");
+/**
+ * Acts at most once per the request's Idempotency-Key (see IdempotencyKeys.run): a repeat gets
+ * `replay(entity id)`, and its response is marked as the stored result of the earlier request.
+ */
+export async function idempotently<T>(
+  http: { request: FastifyRequest; reply: FastifyReply; idempotency: IdempotencyKeys },
+  claim: Omit<IdempotentRequest, "key">,
+  act: () => Promise<T>,
+  replay: (entityId: string) => Promise<T>,
+): Promise<T> {
+  const { value, replayed } = await http.idempotency.run({ ...claim, key: idempotencyKeyOf(http.request.headers) }, act, replay);
+  if (replayed) http.reply.header("idempotent-replayed", "true");
+  return value;
 }
 
 /** W3C trace headers of the request, to continue the client's trace. */

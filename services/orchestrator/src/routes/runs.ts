@@ -1,19 +1,17 @@
 import { createRunSchema, ListQuery, newId, RunListQuery, SelectWinner, VariationLogQuery } from "@threads-agent/contracts";
 import { toRun, toVariationLogLine } from "@threads-agent/db";
-import { isStreamId, streamEvents } from "@threads-agent/events";
-import { NotFound, parse, ValidationFailed } from "@threads-agent/http";
+import { NotFound, parse } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { pendingHeaders } from "../http-headers.ts";
-import { idempotencyKeyOf, stillInProgress } from "../idempotency.ts";
-import { assertRedisReady } from "../redis.ts";
+import { committed } from "../idempotency.ts";
 import { cancelRun } from "../runs/cancel-run.ts";
 import { createRunEventLog, createRunQueue, type RunContext } from "../runs/run-context.ts";
 import { runSnapshotEvent } from "../runs/run-snapshot.ts";
 import { selectWinner } from "../runs/select-winner.ts";
 import { submitRun } from "../runs/submit-run.ts";
-import { markReplay, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
-import { EventsQuery, IdParams, NoBody, NoQuery, pageOf } from "./schemas.ts";
+import { registerEventStreamRoute } from "./event-stream.ts";
+import { idempotently, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
+import { IdParams, NoBody, NoQuery, pageOf } from "./schemas.ts";
 
 const RunListParams = z.strictObject({
   ...ListQuery.shape,
@@ -54,16 +52,13 @@ export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.post("/v1/runs", async (request, reply) => {
     const body = parse(CreateRunBody, request.body, "body");
     const id = newId();
-    const { value: run, replayed } = await idempotency.run(
-      { scope: "runs.create", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: false, body },
+    const run = await idempotently(
+      { request, reply, idempotency },
+      { scope: "runs.create", entityId: id, sameEntity: false, body },
       () => submitRun(runs, { ...body, id, traceHeaders: traceHeadersOf(request.headers) }),
-      async (firstId) => {
-        const row = await db.run.findUnique({ where: { id: firstId }, include: { variations: { orderBy: { index: "asc" } } } });
-        if (!row) throw stillInProgress();
-        return row;
-      },
+      async (firstId) =>
+        committed(await db.run.findUnique({ where: { id: firstId }, include: { variations: { orderBy: { index: "asc" } } } })),
     );
-    markReplay(reply, replayed);
     return reply.code(202).header("location", `/v1/runs/${run.id}`).send(toRun(run));
   });
 
@@ -103,61 +98,30 @@ export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return { items, next_cursor: rows.length > query.limit ? String(items[items.length - 1]?.seq) : null };
   });
 
-  app.get("/v1/runs/:id/events", { config: { acceptsQueryToken: true } }, async (request, reply) => {
-    const { id } = parse(IdParams, request.params, "params");
-    const query = parse(EventsQuery, request.query, "query");
-    const header = request.headers["last-event-id"];
-    const lastEventId = (typeof header === "string" && header) || query.last_event_id || undefined;
-    if (lastEventId !== undefined && !isStreamId(lastEventId)) {
-      throw new ValidationFailed([
-        {
-          field: header ? "Last-Event-ID" : "last_event_id",
-          message: "expected the id of an event from this stream, like 1732186800000-0",
-        },
-      ]);
-    }
-    await loadRun(id);
-    assertRedisReady(redis);
-
-    const headers = pendingHeaders(reply);
-    reply.hijack();
-    deps.sse.track(reply.raw);
-    try {
-      await streamEvents({
-        log: runs.events,
-        entity: "run",
-        id,
-        response: reply.raw,
-        lastEventId,
-        heartbeatMs: config.SSE_HEARTBEAT_MS,
-        headers,
-        snapshot: async () => {
-          const row = await db.run.findUnique({ where: { id }, include: { variations: true } });
-          return row ? runSnapshotEvent(toRun(row, { withDiff: false })) : null;
-        },
-        onOpen: () => deps.metrics.sseConnections.inc(),
-        onClose: () => deps.metrics.sseConnections.dec(),
-      });
-    } catch (err) {
-      // Headers are gone already; cutting the connection makes EventSource reconnect and resume.
-      logger.warn({ err, run_id: id }, "run event stream broke off");
-      reply.raw.destroy();
-    }
+  registerEventStreamRoute(app, deps, {
+    path: "/v1/runs/:id/events",
+    entity: "run",
+    log: runs.events,
+    load: loadRun,
+    snapshot: async (id) => {
+      const row = await db.run.findUnique({ where: { id }, include: { variations: true } });
+      return row ? runSnapshotEvent(toRun(row, { withDiff: false })) : null;
+    },
   });
 
   app.post("/v1/runs/:id/cancel", async (request, reply) => {
     const { id } = parse(IdParams, request.params, "params");
     parse(NoQuery, request.query, "query");
     const body = parse(NoBody, request.body, "body");
-    const { value, replayed } = await idempotency.run(
-      { scope: "runs.cancel", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body: body ?? {} },
+    const value = await idempotently(
+      { request, reply, idempotency },
+      { scope: "runs.cancel", entityId: id, sameEntity: true, body: body ?? {} },
       () => cancelRun(runs, id),
       async (runId) => {
         const row = await loadRun(runId);
         return { run: row, outcome: row.status === "cancelled" ? ("cancelled" as const) : ("cancelling" as const) };
       },
     );
-    markReplay(reply, replayed);
     // 202: the launcher holding the run is still stopping its workloads; follow /events for run.cancelled.
     return reply.code(value.outcome === "cancelled" ? 200 : 202).send(toRun(value.run));
   });
@@ -166,12 +130,12 @@ export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const { id } = parse(IdParams, request.params, "params");
     parse(NoQuery, request.query, "query");
     const body = parse(SelectWinner, request.body, "body");
-    const { value: run, replayed } = await idempotency.run(
-      { scope: "runs.winner", key: idempotencyKeyOf(request.headers), entityId: id, sameEntity: true, body },
+    const run = await idempotently(
+      { request, reply, idempotency },
+      { scope: "runs.winner", entityId: id, sameEntity: true, body },
       () => selectWinner(runs, id, body.variation),
       loadRun,
     );
-    markReplay(reply, replayed);
     return toRun(run);
   });
 }
