@@ -1,4 +1,4 @@
-import { type Context, context, propagation, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, context, propagation, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 
@@ -32,4 +32,29 @@ export function injectTraceContext(): Record<string, string> {
 export function withExtractedContext<T>(carrier: Record<string, string> | undefined, fn: (ctx: Context) => T): T {
   const ctx = carrier ? propagation.extract(context.active(), carrier) : context.active();
   return context.with(ctx, () => fn(ctx));
+}
+
+/**
+ * Runs `fn` in a new active span of `tracerName` that continues the trace in `carrier` (W3C
+ * headers, when given). An error is recorded on the span and rethrown; the span ends either way.
+ */
+export function inSpan<T>(
+  tracerName: string,
+  name: string,
+  options: { attributes?: Attributes; carrier?: Record<string, string> | undefined },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  return withExtractedContext(options.carrier, () =>
+    tracer(tracerName).startActiveSpan(name, { attributes: options.attributes ?? {} }, async (span) => {
+      try {
+        return await fn(span);
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    }),
+  );
 }

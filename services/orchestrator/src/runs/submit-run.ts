@@ -1,8 +1,7 @@
-import { SpanStatusCode } from "@opentelemetry/api";
 import { agentRunJobOptions, type CreateRun, checkRepoUrl, newId, resolveVariations } from "@threads-agent/contracts";
 import type { RunWithVariations } from "@threads-agent/db";
 import { ValidationFailed } from "@threads-agent/http";
-import { injectTraceContext, tracer, withExtractedContext } from "@threads-agent/observability";
+import { injectTraceContext, inSpan } from "@threads-agent/observability";
 import { assertRedisReady } from "../redis.ts";
 import { announceRun, type RunContext } from "./run-context.ts";
 
@@ -24,39 +23,30 @@ export async function submitRun(ctx: RunContext, submission: RunSubmission): Pro
   assertRedisReady(ctx.redis);
   const id = submission.id ?? newId();
   const variations = resolveVariations(submission);
-  return withExtractedContext(submission.traceHeaders, () =>
-    tracer("orchestrator").startActiveSpan(
-      "run.submit",
-      { attributes: { "run.id": id, "run.variations": variations.length } },
-      async (span) => {
-        try {
-          const trace = injectTraceContext();
-          const row = await ctx.db.run.create({
-            data: {
-              id,
-              repo_url: submission.repo_url,
-              prompt: submission.prompt,
-              trace,
-              variations: { create: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })) },
-            },
-            include: { variations: { orderBy: { index: "asc" } } },
-          });
-          ctx.logger.info({ run_id: id, variations: variations.length }, "run accepted");
-          await announceRun(ctx, id, { type: "run.queued", variations: variations.length });
-          try {
-            await ctx.queue.add("run", { run_id: id, ...(Object.keys(trace).length ? { trace } : {}) }, agentRunJobOptions(id));
-          } catch (err) {
-            ctx.logger.warn({ err, run_id: id }, "run committed but not enqueued; the launcher's sweeper will enqueue it");
-          }
-          return row;
-        } catch (err) {
-          span.recordException(err as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
-    ),
+  return inSpan(
+    "orchestrator",
+    "run.submit",
+    { carrier: submission.traceHeaders, attributes: { "run.id": id, "run.variations": variations.length } },
+    async () => {
+      const trace = injectTraceContext();
+      const row = await ctx.db.run.create({
+        data: {
+          id,
+          repo_url: submission.repo_url,
+          prompt: submission.prompt,
+          trace,
+          variations: { create: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })) },
+        },
+        include: { variations: { orderBy: { index: "asc" } } },
+      });
+      ctx.logger.info({ run_id: id, variations: variations.length }, "run accepted");
+      await announceRun(ctx, id, { type: "run.queued", variations: variations.length });
+      try {
+        await ctx.queue.add("run", { run_id: id, ...(Object.keys(trace).length ? { trace } : {}) }, agentRunJobOptions(id));
+      } catch (err) {
+        ctx.logger.warn({ err, run_id: id }, "run committed but not enqueued; the launcher's sweeper will enqueue it");
+      }
+      return row;
+    },
   );
 }

@@ -1,8 +1,7 @@
-import { SpanStatusCode } from "@opentelemetry/api";
 import { type CreateTask, newId } from "@threads-agent/contracts";
 import { Prisma, type TaskWithPost } from "@threads-agent/db";
 import { Unprocessable } from "@threads-agent/http";
-import { injectTraceContext, tracer, withExtractedContext } from "@threads-agent/observability";
+import { injectTraceContext, inSpan } from "@threads-agent/observability";
 import { assertRedisReady } from "../redis.ts";
 import { announce, type TaskContext } from "./task-context.ts";
 import { enqueueTask } from "./task-queue.ts";
@@ -26,41 +25,32 @@ export async function submitTask(ctx: TaskContext, submission: Submission): Prom
   const persona = await ctx.db.persona.findUnique({ where: { id: submission.persona_id }, select: { id: true } });
   if (!persona) throw unknownPersona(submission.persona_id);
 
-  return withExtractedContext(submission.traceHeaders, () =>
-    tracer("orchestrator").startActiveSpan(
-      "task.submit",
-      { attributes: { "task.id": id, "persona.id": submission.persona_id } },
-      async (span) => {
-        try {
-          // This span is the root of the task's trace: the worker and persona-runtime continue it from here.
-          const trace = injectTraceContext();
-          const row = await ctx.db.task
-            .create({
-              data: { id, persona_id: submission.persona_id, task_type: submission.task_type, input: submission.input, trace },
-              include: { post: true },
-            })
-            .catch((err: unknown) => {
-              // The persona was deleted between the check and the insert.
-              if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003") throw unknownPersona(submission.persona_id);
-              throw err;
-            });
-          ctx.logger.info({ task_id: id, persona_id: row.persona_id, task_type: row.task_type }, "task accepted");
-          await announce(ctx, id, { type: "task.queued" });
-          try {
-            await enqueueTask(ctx.queue, row, ctx.jobs);
-          } catch (err) {
-            ctx.logger.warn({ err, task_id: id }, "task committed but not enqueued; the sweeper will enqueue it");
-          }
-          return row;
-        } catch (err) {
-          span.recordException(err as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR });
+  return inSpan(
+    "orchestrator",
+    "task.submit",
+    { carrier: submission.traceHeaders, attributes: { "task.id": id, "persona.id": submission.persona_id } },
+    async () => {
+      // This span is the root of the task's trace: the worker and persona-runtime continue it from here.
+      const trace = injectTraceContext();
+      const row = await ctx.db.task
+        .create({
+          data: { id, persona_id: submission.persona_id, task_type: submission.task_type, input: submission.input, trace },
+          include: { post: true },
+        })
+        .catch((err: unknown) => {
+          // The persona was deleted between the check and the insert.
+          if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003") throw unknownPersona(submission.persona_id);
           throw err;
-        } finally {
-          span.end();
-        }
-      },
-    ),
+        });
+      ctx.logger.info({ task_id: id, persona_id: row.persona_id, task_type: row.task_type }, "task accepted");
+      await announce(ctx, id, { type: "task.queued" });
+      try {
+        await enqueueTask(ctx.queue, row, ctx.jobs);
+      } catch (err) {
+        ctx.logger.warn({ err, task_id: id }, "task committed but not enqueued; the sweeper will enqueue it");
+      }
+      return row;
+    },
   );
 }
 
