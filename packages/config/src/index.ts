@@ -1,2 +1,2 @@
 export * as env from "./env.ts";
-export { ConfigError, loadConfig } from "./load-config.ts";
+export { ConfigError, configOrExit, loadConfig } from "./load-config.ts";

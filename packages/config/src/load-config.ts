@@ -36,3 +36,17 @@ export function loadConfig<S extends z.ZodType>(
   }
   return result.data;
 }
+
+/**
+ * For a service's main: the config `load` returns or, when the environment does not satisfy the
+ * schema, every problem on stderr and exit code 78 (EX_CONFIG) rather than a stack trace.
+ */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(78); // EX_CONFIG
+  }
+}

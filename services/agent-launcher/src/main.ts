@@ -1,26 +1,17 @@
 import { AGENT_MAIN } from "@threads-agent/agent";
-import { ConfigError } from "@threads-agent/config";
+import { configOrExit } from "@threads-agent/config";
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
-import { createLogger, createMetrics, onShutdown, startOpsServer, startTracing } from "@threads-agent/observability";
+import { onShutdown, startOpsServer, startTelemetry } from "@threads-agent/observability";
 import { Redis } from "ioredis";
 import { createBackend } from "./backends/create-backend.ts";
 import { loadServiceConfig } from "./config.ts";
 import { createLauncher } from "./launcher.ts";
 import { createLauncherMetrics } from "./metrics.ts";
 
-let config: ReturnType<typeof loadServiceConfig>;
-try {
-  config = loadServiceConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  process.exit(78); // EX_CONFIG
-}
-const logger = createLogger({ service: "agent-launcher", level: config.LOG_LEVEL });
-const tracing = startTracing({ service: "agent-launcher", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const metrics = createMetrics("agent-launcher");
+const config = configOrExit(loadServiceConfig);
+const { logger, tracing, metrics } = startTelemetry("agent-launcher", config);
 const launcherMetrics = createLauncherMetrics(metrics);
 const db = createDb(config.DATABASE_URL, { poolSize: Math.min(config.RUN_CONCURRENCY + 4, 30) });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });

@@ -1,11 +1,9 @@
-import { createLogger, createMetrics, onShutdown, startTracing } from "@threads-agent/observability";
+import { onShutdown, startTelemetry } from "@threads-agent/observability";
 import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
 
 const config = loadServiceConfig();
-const logger = createLogger({ service: "fake-threads", level: config.LOG_LEVEL });
-const tracing = startTracing({ service: "fake-threads", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const metrics = createMetrics("fake-threads");
+const { logger, tracing, metrics } = startTelemetry("fake-threads", config);
 
 let accepting = true;
 const app = buildApp({ config, logger, metrics, accepting: () => accepting });

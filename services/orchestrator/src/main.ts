@@ -1,6 +1,6 @@
-import { ConfigError } from "@threads-agent/config";
+import { configOrExit } from "@threads-agent/config";
 import { createDb } from "@threads-agent/db";
-import { createLogger, createMetrics, onShutdown, startTracing } from "@threads-agent/observability";
+import { onShutdown, startTelemetry } from "@threads-agent/observability";
 import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
@@ -8,18 +8,8 @@ import { createSweeper } from "./tasks/sweeper.ts";
 import { createTaskEventLog } from "./tasks/task-context.ts";
 import { createContentQueue } from "./tasks/task-queue.ts";
 
-let config: ReturnType<typeof loadServiceConfig>;
-try {
-  config = loadServiceConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  process.exit(78); // EX_CONFIG
-}
-
-const logger = createLogger({ service: "orchestrator", level: config.LOG_LEVEL });
-const tracing = startTracing({ service: "orchestrator", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const metrics = createMetrics("orchestrator");
+const config = configOrExit(loadServiceConfig);
+const { logger, tracing, metrics } = startTelemetry("orchestrator", config);
 const db = createDb(config.DATABASE_URL);
 const redis = createRedis(config.REDIS_URL, logger);
 try {

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { scrubSecrets } from "@threads-agent/llm";
-import { createLogger, createMetrics, onShutdown, startTracing } from "@threads-agent/observability";
+import { onShutdown, startTelemetry } from "@threads-agent/observability";
 import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
 import { buildLlm } from "./llm.ts";
@@ -18,9 +18,7 @@ const destination = secrets.length
     })
   : process.stdout;
 
-const logger = createLogger({ service: "persona-runtime", level: config.LOG_LEVEL, destination });
-const tracing = startTracing({ service: "persona-runtime", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const metrics = createMetrics("persona-runtime");
+const { logger, tracing, metrics } = startTelemetry("persona-runtime", config, { destination });
 const llm = buildLlm(config, { logger, metrics });
 
 let accepting = true;

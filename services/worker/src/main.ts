@@ -1,7 +1,7 @@
 import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
-import { createLogger, createMetrics, onShutdown, startOpsServer, startTracing } from "@threads-agent/observability";
+import { onShutdown, startOpsServer, startTelemetry } from "@threads-agent/observability";
 import { Redis } from "ioredis";
 import { loadServiceConfig } from "./config.ts";
 import { createWorkerMetrics } from "./metrics.ts";
@@ -10,9 +10,7 @@ import { createThreadsClient } from "./threads-client.ts";
 import { createContentWorker } from "./worker.ts";
 
 const config = loadServiceConfig();
-const logger = createLogger({ service: "worker", level: config.LOG_LEVEL });
-const tracing = startTracing({ service: "worker", endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const metrics = createMetrics("worker");
+const { logger, tracing, metrics } = startTelemetry("worker", config);
 const db = createDb(config.DATABASE_URL, { poolSize: config.WORKER_CONCURRENCY + 2 });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 const blocking = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
