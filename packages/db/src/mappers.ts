@@ -1,5 +1,5 @@
-import type { Persona as PersonaRow, Post as PostRow, Task as TaskRow } from "@prisma/client";
-import type { Persona, Post, Task } from "@threads-agent/contracts";
+import type { Persona as PersonaRow, Post as PostRow, Prisma, Task as TaskRow } from "@prisma/client";
+import { type LlmCallRecord, newId, type Persona, type Post, type Task } from "@threads-agent/contracts";
 
 export type TaskWithPost = TaskRow & { post: PostRow | null };
 
@@ -48,5 +48,24 @@ export function toTask(row: TaskWithPost): Task {
     post: row.post ? toPost(row.post) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     usage: { tokens_in: row.tokens_in, tokens_out: row.tokens_out, cost_usd: Number(row.cost_usd) },
+  };
+}
+
+/**
+ * A model call as a new llm_calls row. Content tasks own theirs through `task_id`; an agent run's
+ * variation through `owner` (its id), so both kinds of work are priced from one table.
+ */
+export function toLlmCallRow(call: LlmCallRecord, owner: { task_id: string } | { owner: string }): Prisma.LlmCallCreateManyInput {
+  return {
+    id: newId(),
+    ...owner,
+    step: call.step,
+    provider: call.provider,
+    model: call.model,
+    tokens_in: call.tokens_in,
+    tokens_out: call.tokens_out,
+    cost_usd: call.cost_usd,
+    latency_ms: Math.round(call.latency_ms),
+    reason: call.reason,
   };
 }

@@ -1,13 +1,12 @@
 import {
   checkRepoUrl,
   finalRunStatus,
-  newId,
   type RepoUrlPolicy,
   TERMINAL_RUN_STATUSES,
   TERMINAL_VARIATION_STATUSES,
   type VariationStatus,
 } from "@threads-agent/contracts";
-import type { Db, RunWithVariations, VariationRow } from "@threads-agent/db";
+import { type Db, type RunWithVariations, toLlmCallRow, type VariationRow } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
 import type { Logger } from "@threads-agent/observability";
 import { type AgentResult, toDisplayLine } from "./agent-output.ts";
@@ -202,18 +201,7 @@ function saveResult(db: Db, v: VariationRow, result: AgentResult) {
     }),
     // Every model call of the variation, owned by it, next to the content pipeline's calls.
     db.llmCall.createMany({
-      data: result.calls.map((c) => ({
-        id: newId(),
-        owner: v.id,
-        step: c.step,
-        provider: c.provider,
-        model: c.model,
-        tokens_in: c.tokens_in,
-        tokens_out: c.tokens_out,
-        cost_usd: c.cost_usd,
-        latency_ms: Math.round(c.latency_ms),
-        reason: c.reason,
-      })),
+      data: result.calls.map((c) => toLlmCallRow(c, { owner: v.id })),
     }),
   ]);
 }

@@ -1,5 +1,5 @@
 import { type GenerateFrame, type LlmCallRecord, newId, type Post, redisKeys, type TaskEvent } from "@threads-agent/contracts";
-import { type Db, type PostRow, Prisma, toPost } from "@threads-agent/db";
+import { type Db, type PostRow, Prisma, toLlmCallRow, toPost } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
 import { injectTraceContext, type Logger } from "@threads-agent/observability";
 import type { Redis } from "ioredis";
@@ -213,18 +213,7 @@ function callWrites(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]) {
   for (const c of calls) deps.metrics.llmCost.inc({ provider: c.provider, model: c.model }, c.cost_usd);
   return [
     deps.db.llmCall.createMany({
-      data: calls.map((c) => ({
-        id: newId(),
-        task_id: taskId,
-        step: c.step,
-        provider: c.provider,
-        model: c.model,
-        tokens_in: c.tokens_in,
-        tokens_out: c.tokens_out,
-        cost_usd: c.cost_usd,
-        latency_ms: Math.round(c.latency_ms),
-        reason: c.reason,
-      })),
+      data: calls.map((c) => toLlmCallRow(c, { task_id: taskId })),
     }),
     deps.db.task.update({
       where: { id: taskId },
