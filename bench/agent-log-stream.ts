@@ -8,7 +8,6 @@
 // Each is printed next to a baseline measured in the same run: the same agents read straight
 // from their pipes (the ceiling of any launcher). Own database and Redis prefix, removed afterwards.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,13 +22,13 @@ import {
   TERMINAL_RUN_EVENTS,
   TERMINAL_TASK_EVENTS,
 } from "@threads-agent/contracts";
-import { createDb, ensureDatabase, migrateDatabase } from "@threads-agent/db";
+import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { buildApp, configSchema } from "@threads-agent/orchestrator";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import pg from "pg";
+import { createScratchDatabase, databaseUrl, deleteScratchKeys, dropScratchDatabase, prefix, redisUrl } from "./scratch.ts";
 import { fmt, percentile, summary } from "./stats.ts";
 
 const SELF = import.meta.filename;
@@ -74,17 +73,6 @@ const LINES = Number(values.lines);
 const VARIATIONS = Number(values.variations);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
-
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const runTag = randomBytes(3).toString("hex");
-const prefix = `ta-bench-${runTag}`;
-const dbName = `ta_bench_${runTag}`;
-const databaseUrl = (() => {
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
 
 /** Baseline: the same fake agents, read straight from their pipes. */
 async function pipeBaseline(args: string[][]): Promise<{ lines: number; seconds: number; latencies: number[] }> {
@@ -152,8 +140,7 @@ async function readRun(url: string): Promise<Measured> {
 }
 
 async function main() {
-  await ensureDatabase(databaseUrl);
-  await migrateDatabase(databaseUrl);
+  await createScratchDatabase();
   const db = createDb(databaseUrl, { poolSize: 20 });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -261,20 +248,12 @@ async function main() {
     await backend.close();
     await contentQueue.close();
     await db.$disconnect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== "0");
+    await deleteScratchKeys();
     redis.disconnect();
     connection.disconnect();
     apiRedis.disconnect();
     rmSync(workRoot, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
+    await dropScratchDatabase();
   }
 }
 

@@ -2,13 +2,12 @@
 // measured in the same run on the same Redis:
 //   node bench/pipeline-throughput.ts [--tasks 1000] [--concurrency 16]
 // Starts its own stack on free ports with its own database and Redis prefix, and removes both.
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import { createDb, ensureDatabase, migrateDatabase, seedPersonas } from "@threads-agent/db";
+import { createDb, seedPersonas } from "@threads-agent/db";
 import { startStack } from "@threads-agent/stack";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import pg from "pg";
+import { createScratchDatabase, databaseUrl, deleteScratchKeys, dropScratchDatabase, prefix, redisUrl } from "./scratch.ts";
 import { fmt, pool, summary } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -21,21 +20,6 @@ const { values } = parseArgs({
 const TASKS = Number(values.tasks);
 const CONCURRENCY = Number(values.concurrency);
 const BASELINE_JOBS = Number(values["baseline-jobs"]);
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const runId = randomBytes(3).toString("hex");
-const prefix = `ta-bench-${runId}`;
-
-async function cleanRedis() {
-  const redis = new Redis(redisUrl);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
-}
 
 /** Raw BullMQ: addBulk then a no-op worker at concurrency 50. The ceiling for any queue-driven pipeline. */
 async function baseline() {
@@ -72,11 +56,7 @@ async function baseline() {
 }
 
 async function pipeline() {
-  const url = new URL(adminUrl);
-  url.pathname = `/ta_bench_${runId}`;
-  const databaseUrl = url.toString();
-  await ensureDatabase(databaseUrl);
-  await migrateDatabase(databaseUrl);
+  await createScratchDatabase();
   const db = createDb(databaseUrl);
   await seedPersonas(db);
 
@@ -131,10 +111,7 @@ async function pipeline() {
   }
   await stack.stop();
   await db.$disconnect();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "ta_bench_${runId}" WITH (FORCE)`);
-  await admin.end();
+  await dropScratchDatabase();
   return { acceptedSeconds, totalSeconds, createMs, endToEndMs, byStatus, memory };
 }
 
@@ -161,5 +138,5 @@ content pipeline (orchestrator -> BullMQ -> worker -> persona-runtime -> fake-th
     .join(", ")}
   pipeline / raw BullMQ:   ${fmt((100 * tasksPerSecond) / base.processPerSecond, 2)} % of the no-op ceiling`);
 } finally {
-  await cleanRedis();
+  await deleteScratchKeys();
 }

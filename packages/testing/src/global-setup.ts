@@ -7,6 +7,7 @@ import { createDb, ensureDatabase, migrateDatabase, seedPersonas } from "@thread
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { deleteKeysWithPrefix } from "./redis-prefix.ts";
 
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -37,12 +38,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     const redis = new Redis(redisUrl);
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${redisPrefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== "0");
+    await deleteKeysWithPrefix(redis, redisPrefix);
     redis.disconnect();
     if (process.env.KEEP_TEST_DB) return;
     const admin = new pg.Client({ connectionString: adminUrl });
