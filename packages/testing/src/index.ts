@@ -8,6 +8,6 @@ export {
   standInUsage,
   startLlmStandIn,
 } from "./llm-stand-in.ts";
-export { readSse, type SseMessage } from "./sse-client.ts";
+export { followSse, readSse, type SseMessage } from "./sse-client.ts";
 export { type TestEnv, testEnv, uniquePrefix } from "./test-env.ts";
 export { waitFor } from "./wait-for.ts";

@@ -52,3 +52,22 @@ export async function readSse(
     clearTimeout(timer);
   }
 }
+
+/**
+ * Starts reading an SSE endpoint to its end (see readSse) for a test that acts mid-stream: `seen`
+ * fills with the messages as they arrive, `done` settles like readSse once the stream ends.
+ */
+export function followSse(
+  url: string,
+  options: { headers?: Record<string, string>; timeoutMs?: number } = {},
+): { seen: SseMessage[]; done: ReturnType<typeof readSse> } {
+  const seen: SseMessage[] = [];
+  const done = readSse(url, {
+    ...options,
+    until: (m) => {
+      seen.push(m);
+      return false;
+    },
+  });
+  return { seen, done };
+}

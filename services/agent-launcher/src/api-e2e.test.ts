@@ -1,19 +1,16 @@
 // Agent runs through the public API, end to end in one process: the orchestrator's real app, the
 // real launcher on the local backend, the real agent cloning a git repository created here.
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { AGENT_MAIN, createTestRepository, type TestRepository } from "@threads-agent/agent";
+import { createTestRepository, type TestRepository } from "@threads-agent/agent";
 import { QUEUES, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { EventLog } from "@threads-agent/events";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { buildApp, configSchema } from "@threads-agent/orchestrator";
-import { listen, readSse, type SseMessage, testEnv, waitFor } from "@threads-agent/testing";
+import { followSse, listen, readSse, type SseMessage, testEnv, waitFor } from "@threads-agent/testing";
 import { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalBackend } from "./backends/local/local-backend.ts";
-import { type Harness, startHarness } from "./testing/harness.ts";
+import { type Harness, localAgentBackend, startHarness } from "./testing/harness.ts";
 
 let repo: TestRepository;
 let harness: Harness;
@@ -25,19 +22,12 @@ let contentQueue: Queue;
 beforeAll(async () => {
   repo = createTestRepository();
   harness = await startHarness({
-    backend: ({ logger }) =>
-      new LocalBackend({
-        // Variation 1 of a "[fail-1]" prompt fails the way a broken agent does.
-        command: (spec) =>
-          spec.index === 1 && spec.prompt.includes("[fail-1]")
-            ? [process.execPath, "-e", "console.error('fatal: cannot read the repository'); process.exit(4)"]
-            : [process.execPath, AGENT_MAIN],
-        env: { PATH: process.env.PATH ?? "", REPO_HOST_ALLOWLIST: "github.com", ALLOW_FILE_REPOS: "true", AGENT_PACE_MS: "10" },
-        workRoot: path.join(tmpdir(), "ta-api-e2e"),
-        activeDeadlineSeconds: 60,
-        killGraceMs: 1000,
-        logger,
-      }),
+    backend: localAgentBackend({
+      workDir: "ta-api-e2e",
+      paceMs: 10,
+      // Variation 1 of a "[fail-1]" prompt fails the way a broken agent does.
+      failing: ["-e", "console.error('fatal: cannot read the repository'); process.exit(4)"],
+    }),
   });
   const env = testEnv();
   const config = configSchema.parse({
@@ -121,14 +111,7 @@ describe("agent runs through the API (local backend)", () => {
 
   it("cancel stops the running agent processes; the run ends cancelled", async () => {
     const created = await post("/v1/runs", { repo_url: repo.url, prompt: "index the TODO markers", variations: 2 });
-    const seen: SseMessage[] = [];
-    const reading = readSse(`${api}/v1/runs/${created.body.id}/events`, {
-      timeoutMs: 60_000,
-      until: (m) => {
-        seen.push(m);
-        return false;
-      },
-    });
+    const { seen, done: reading } = followSse(`${api}/v1/runs/${created.body.id}/events`, { timeoutMs: 60_000 });
     await waitFor("both variations printing", () => logsOf(seen, 0).length > 3 && logsOf(seen, 1).length > 3);
     const jobs = (await get(`/v1/runs/${created.body.id}`)).variations.map((v) => Number(v.job.slice("local:".length)));
 

@@ -1,40 +1,24 @@
 // The local backend end to end: the real agent program cloning a real git repository created
 // here, the real launcher, real PostgreSQL and Redis, and an SSE client reading the run's stream.
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { AGENT_MAIN, createTestRepository, type TestRepository } from "@threads-agent/agent";
-import { readSse, type SseMessage, waitFor } from "@threads-agent/testing";
+import { createTestRepository, type TestRepository } from "@threads-agent/agent";
+import { followSse, readSse, type SseMessage, waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalBackend } from "./backends/local/local-backend.ts";
-import { type Harness, startHarness } from "./testing/harness.ts";
+import { type Harness, localAgentBackend, startHarness } from "./testing/harness.ts";
 
 let repo: TestRepository;
 let harness: Harness;
 
-// Variation 1 of prompts containing "[fail-1]" runs a program that fails the way a broken agent
-// would: some raw output, then a non-zero exit.
-const FAILING = ["-e", "console.log('starting up'); console.error('boom: cannot continue'); process.exit(3)"];
-
 beforeAll(async () => {
   repo = createTestRepository();
   harness = await startHarness({
-    backend: ({ logger }) =>
-      new LocalBackend({
-        command: (spec) =>
-          spec.index === 1 && spec.prompt.includes("[fail-1]") ? [process.execPath, ...FAILING] : [process.execPath, AGENT_MAIN],
-        env: {
-          PATH: process.env.PATH ?? "",
-          REPO_HOST_ALLOWLIST: "github.com",
-          ALLOW_FILE_REPOS: "true",
-          // Slow enough that cancel lands mid-run; fast enough for the other tests.
-          AGENT_PACE_MS: "15",
-        },
-        workRoot: path.join(tmpdir(), "ta-launcher-test"),
-        activeDeadlineSeconds: 60,
-        killGraceMs: 1000,
-        logger,
-      }),
+    backend: localAgentBackend({
+      workDir: "ta-launcher-test",
+      // Slow enough that cancel lands mid-run; fast enough for the other tests.
+      paceMs: 15,
+      // Variation 1 of "[fail-1]" prompts: some raw output, then a non-zero exit.
+      failing: ["-e", "console.log('starting up'); console.error('boom: cannot continue'); process.exit(3)"],
+    }),
   });
 });
 
@@ -111,14 +95,7 @@ describe("agent runs on the local backend", () => {
 
   it("cancel kills the running agent processes and ends the run cancelled", async () => {
     const run = await harness.createRun({ repoUrl: repo.url, variations: 3 });
-    const seen: SseMessage[] = [];
-    const reading = readSse(harness.sseUrl(run.id), {
-      timeoutMs: 60_000,
-      until: (m) => {
-        seen.push(m);
-        return false;
-      },
-    });
+    const { seen, done: reading } = followSse(harness.sseUrl(run.id), { timeoutMs: 60_000 });
     // Wait until every variation is running and printing.
     await waitFor("three variations printing", () =>
       [0, 1, 2].every((i) => seen.some((m) => m.json.type === "variation.log" && m.json.variation === i && (m.json.seq as number) > 3)),

@@ -1,7 +1,10 @@
-import { createWriteStream } from "node:fs";
 // Wiring for the launcher's integration tests: real PostgreSQL (the run's database), real Redis
 // (a unique prefix), the real launcher, and an SSE endpoint served by the same streamEvents the
 // orchestrator uses.
+import { createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { AGENT_MAIN } from "@threads-agent/agent";
 import {
   agentRunJobOptions,
   newId,
@@ -17,6 +20,7 @@ import { listen, testEnv } from "@threads-agent/testing";
 import Fastify from "fastify";
 import { Redis } from "ioredis";
 import type { AgentBackend } from "../backends/backend.ts";
+import { LocalBackend } from "../backends/local/local-backend.ts";
 import { createLauncher, type Launcher, type LauncherOptions } from "../launcher.ts";
 import { createLauncherMetrics, type LauncherMetrics } from "../metrics.ts";
 import type { RunDeps } from "../run-execution.ts";
@@ -44,8 +48,33 @@ export type Harness = {
   close: () => Promise<void>;
 };
 
+type BackendFactory = (deps: { logger: ReturnType<typeof createLogger>; metrics: LauncherMetrics }) => AgentBackend;
+
+/**
+ * The local backend running the real agent program, for startHarness. Variation 1 of a prompt
+ * containing "[fail-1]" runs `node <failing...>` instead: a program that fails the way a broken
+ * agent would.
+ */
+export function localAgentBackend(options: { workDir: string; paceMs: number; failing: string[] }): BackendFactory {
+  return ({ logger }) =>
+    new LocalBackend({
+      command: (spec) =>
+        spec.index === 1 && spec.prompt.includes("[fail-1]") ? [process.execPath, ...options.failing] : [process.execPath, AGENT_MAIN],
+      env: {
+        PATH: process.env.PATH ?? "",
+        REPO_HOST_ALLOWLIST: "github.com",
+        ALLOW_FILE_REPOS: "true",
+        AGENT_PACE_MS: String(options.paceMs),
+      },
+      workRoot: path.join(tmpdir(), options.workDir),
+      activeDeadlineSeconds: 60,
+      killGraceMs: 1000,
+      logger,
+    });
+}
+
 export async function startHarness(options: {
-  backend: (deps: { logger: ReturnType<typeof createLogger>; metrics: LauncherMetrics }) => AgentBackend;
+  backend: BackendFactory;
   launcher?: Partial<LauncherOptions>;
   run?: Partial<Pick<RunDeps, "repoPolicy" | "maxVariations" | "output" | "launchRetry">>;
 }): Promise<Harness> {

@@ -3,7 +3,7 @@
 // resumed), failure reasons, cancel, and a launcher restart mid-run.
 import type { V1Job } from "@kubernetes/client-node";
 import { createEmitter } from "@threads-agent/agent";
-import { readSse, type SseMessage, waitFor } from "@threads-agent/testing";
+import { followSse, readSse, type SseMessage, waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../testing/harness.ts";
 import { type KubeApiStandIn, type PodScript, startKubeApiStandIn } from "../../testing/kube-api-stand-in.ts";
@@ -133,14 +133,7 @@ describe("agent runs on the kubernetes backend (API stand-in, real client)", () 
   it("survives watches that close and expire (410 Gone, as an event and as a status)", async () => {
     const goneBefore = await metric("watchRestarts", { reason: "gone" });
     const run = await harness.createRun({ repoUrl: REPO, variations: 2, prompt: "slow" });
-    const seen: SseMessage[] = [];
-    const reading = readSse(harness.sseUrl(run.id), {
-      timeoutMs: 30_000,
-      until: (m) => {
-        seen.push(m);
-        return false;
-      },
-    });
+    const { seen, done: reading } = followSse(harness.sseUrl(run.id), { timeoutMs: 30_000 });
     await waitFor("lines flowing", () => logLines(seen, 0).length > 10);
     kube.closeWatches();
     await new Promise((r) => setTimeout(r, 100));
@@ -180,14 +173,7 @@ describe("agent runs on the kubernetes backend (API stand-in, real client)", () 
 
   it("cancel deletes the run's Jobs with propagation and ends the run cancelled", async () => {
     const run = await harness.createRun({ repoUrl: REPO, variations: 2, prompt: "forever" });
-    const seen: SseMessage[] = [];
-    const reading = readSse(harness.sseUrl(run.id), {
-      timeoutMs: 30_000,
-      until: (m) => {
-        seen.push(m);
-        return false;
-      },
-    });
+    const { seen, done: reading } = followSse(harness.sseUrl(run.id), { timeoutMs: 30_000 });
     await waitFor("both variations printing", () => logLines(seen, 0).length === 5 && logLines(seen, 1).length === 5);
     await harness.cancel(run.id);
     const { messages } = await reading;
@@ -207,14 +193,7 @@ describe("agent runs on the kubernetes backend (API stand-in, real client)", () 
 
   it("a launcher restart mid-run resumes the Jobs by label and the logs from the stored cursor", async () => {
     const run = await harness.createRun({ repoUrl: REPO, variations: 1, prompt: "slow" });
-    const seen: SseMessage[] = [];
-    const reading = readSse(harness.sseUrl(run.id), {
-      timeoutMs: 30_000,
-      until: (m) => {
-        seen.push(m);
-        return false;
-      },
-    });
+    const { seen, done: reading } = followSse(harness.sseUrl(run.id), { timeoutMs: 30_000 });
     await waitFor("some lines", () => logLines(seen, 0).length > 30);
     const logRequestsBefore = kube.requests.filter((r) => r.path.endsWith("/log")).length;
     const createsBefore = kube.requests.filter((r) => r.method === "POST").length;
