@@ -26,21 +26,26 @@ const listOf = (id: string): JsonSchema => ({
   required: ["items", "next_cursor"],
   properties: { items: { type: "array", items: ref(id) }, next_cursor: { type: ["string", "null"] } },
 });
-const problems = {
-  "400": { description: "Invalid request (field-level `errors`)", schema: ref("Problem"), contentType: "application/problem+json" },
-  "401": { description: "Missing or invalid API key", schema: ref("Problem"), contentType: "application/problem+json" },
-};
-const notFound = { "404": { description: "Not found", schema: ref("Problem"), contentType: "application/problem+json" } };
-const conflict = {
-  "409": { description: "Not allowed in the current state", schema: ref("Problem"), contentType: "application/problem+json" },
-};
+// Problem responses. problemJson: documented as application/problem+json. problem: documented
+// under the default application/json, as these entries always have been.
+const problemJson = (description: string) => ({ description, schema: ref("Problem"), contentType: "application/problem+json" });
+const problem = (description: string) => ({ description, schema: ref("Problem") });
+const problems = { "400": problemJson("Invalid request (field-level `errors`)"), "401": problemJson("Missing or invalid API key") };
+const notFound = { "404": problemJson("Not found") };
+const conflict = { "409": problemJson("Not allowed in the current state") };
+const bodyTooLarge = { "413": problem("Body too large") };
+const notJson = { "415": problem("Not JSON") };
+const keyInProgress = { "409": problem("A request with the same Idempotency-Key is still in progress") };
+const keyReused = { "422": problem("Idempotency-Key reused with a different body") };
 const sse = {
   description: "Server-Sent Events; each `data:` is one flat JSON event, `id:` resumes with Last-Event-ID",
   contentType: "text/event-stream",
   schema: { type: "string" },
 };
+const htmlPage = { description: "HTML page", contentType: "text/html", schema: { type: "string" } };
 
 const idParam = z.object({ id: Uuid });
+const eventsQuery = z.object({ last_event_id: z.string().optional(), access_token: z.string().optional() });
 
 /** Extra operations (agent runs, ...) register here from their own modules before the document is built. */
 export const operations: Operation[] = [
@@ -85,13 +90,10 @@ export const operations: Operation[] = [
     responses: {
       "201": { description: "Created; Location names it", schema: Persona },
       ...problems,
-      "409": {
-        description: "A persona with this id exists, or a request with the same Idempotency-Key is still in progress",
-        schema: ref("Problem"),
-      },
-      "413": { description: "Body too large", schema: ref("Problem") },
-      "415": { description: "Not JSON", schema: ref("Problem") },
-      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+      "409": problem("A persona with this id exists, or a request with the same Idempotency-Key is still in progress"),
+      ...bodyTooLarge,
+      ...notJson,
+      ...keyReused,
     },
   },
   {
@@ -106,9 +108,9 @@ export const operations: Operation[] = [
       "200": { description: "The persona as changed; tasks picked up from now on use it", schema: Persona },
       ...problems,
       ...notFound,
-      "409": { description: "A request with the same Idempotency-Key is still in progress", schema: ref("Problem") },
-      "415": { description: "Not JSON", schema: ref("Problem") },
-      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+      ...keyInProgress,
+      ...notJson,
+      ...keyReused,
     },
   },
   {
@@ -121,11 +123,11 @@ export const operations: Operation[] = [
     responses: {
       "202": { description: "Accepted and queued", schema: Task },
       ...problems,
-      "409": { description: "A request with the same Idempotency-Key is still in progress", schema: ref("Problem") },
-      "413": { description: "Body too large", schema: ref("Problem") },
-      "415": { description: "Not JSON", schema: ref("Problem") },
-      "422": { description: "Unknown persona (`persona_id`), or Idempotency-Key reused with a different body", schema: ref("Problem") },
-      "503": { description: "Redis or the database is unreachable; retry later", schema: ref("Problem") },
+      ...keyInProgress,
+      ...bodyTooLarge,
+      ...notJson,
+      "422": problem("Unknown persona (`persona_id`), or Idempotency-Key reused with a different body"),
+      "503": problem("Redis or the database is unreachable; retry later"),
     },
   },
   {
@@ -150,7 +152,7 @@ export const operations: Operation[] = [
     summary: "Follow a task's events (SSE)",
     tags: ["tasks"],
     params: idParam,
-    query: z.object({ last_event_id: z.string().optional(), access_token: z.string().optional() }),
+    query: eventsQuery,
     responses: { "200": sse, ...problems, ...notFound },
   },
   {
@@ -190,7 +192,7 @@ export const operations: Operation[] = [
         schema: { type: "object", properties: { status: { const: "queued" }, task_id: { type: "string" } } },
       },
       ...problems,
-      "422": { description: "Unknown persona (`persona_id`), or Idempotency-Key reused with a different body", schema: ref("Problem") },
+      "422": problem("Unknown persona (`persona_id`), or Idempotency-Key reused with a different body"),
     },
   },
   {
@@ -219,9 +221,9 @@ export const operations: Operation[] = [
     responses: {
       "202": { description: "Accepted and queued, with its variations", schema: Run },
       ...problems,
-      "413": { description: "Body too large", schema: ref("Problem") },
-      "415": { description: "Not JSON", schema: ref("Problem") },
-      "422": { description: "Idempotency-Key reused with a different body", schema: ref("Problem") },
+      ...bodyTooLarge,
+      ...notJson,
+      ...keyReused,
     },
   },
   {
@@ -246,7 +248,7 @@ export const operations: Operation[] = [
     summary: "Follow a run's events, all variations multiplexed (SSE)",
     tags: ["runs"],
     params: idParam,
-    query: z.object({ last_event_id: z.string().optional(), access_token: z.string().optional() }),
+    query: eventsQuery,
     responses: { "200": sse, ...notFound },
   },
   {
@@ -320,14 +322,14 @@ export const operations: Operation[] = [
     path: "/docs",
     summary: "Interactive API documentation (Swagger UI)",
     tags: ["docs"],
-    responses: { "200": { description: "HTML page", contentType: "text/html", schema: { type: "string" } } },
+    responses: { "200": htmlPage },
   },
   {
     method: "get",
     path: "/",
     summary: "Browser dashboard: submit tasks and watch them run",
     tags: ["docs"],
-    responses: { "200": { description: "HTML page", contentType: "text/html", schema: { type: "string" } } },
+    responses: { "200": htmlPage },
   },
 ];
 
