@@ -409,6 +409,17 @@ export function checkRepoUrl(raw: string, policy: RepoUrlPolicy): RepoUrlCheck {
     return { ok: true, repo: { kind: "ssh", host: host.toLowerCase(), port: null, path, url: `${user}@${host.toLowerCase()}:${path}` } };
   }
 
+  // An https:// or ssh:// URL whose user part has passed its scheme's own rules.
+  const networkRepo = (kind: "https" | "ssh", url: URL): RepoUrlCheck => {
+    const hostProblem = checkHost(url.hostname, policy);
+    if (hostProblem) return fail(hostProblem);
+    const path = decodeURIComponent(url.pathname);
+    const pathProblem = checkPath(path.replace(/^\//, ""));
+    if (pathProblem) return fail(pathProblem);
+    const port = url.port ? Number(url.port) : null;
+    return { ok: true, repo: { kind, host: url.hostname.toLowerCase(), port, path, url: url.toString() } };
+  };
+
   let url: URL;
   try {
     url = new URL(value);
@@ -418,27 +429,13 @@ export function checkRepoUrl(raw: string, policy: RepoUrlPolicy): RepoUrlCheck {
   if (url.search || url.hash || value.includes("?") || value.includes("#")) return fail("must not have a query string or fragment");
 
   switch (url.protocol) {
-    case "https:": {
+    case "https:":
       if (url.username || url.password) return fail("must not contain credentials; private repositories need a deploy key or token Secret");
-      const hostProblem = checkHost(url.hostname, policy);
-      if (hostProblem) return fail(hostProblem);
-      const path = decodeURIComponent(url.pathname);
-      const pathProblem = checkPath(path.replace(/^\//, ""));
-      if (pathProblem) return fail(pathProblem);
-      const port = url.port ? Number(url.port) : null;
-      return { ok: true, repo: { kind: "https", host: url.hostname.toLowerCase(), port, path, url: url.toString() } };
-    }
-    case "ssh:": {
+      return networkRepo("https", url);
+    case "ssh:":
       if (url.password) return fail("must not contain a password");
       if (url.username && !SSH_USER.test(url.username)) return fail("the ssh user name may contain only letters, digits and . _ -");
-      const hostProblem = checkHost(url.hostname, policy);
-      if (hostProblem) return fail(hostProblem);
-      const path = decodeURIComponent(url.pathname);
-      const pathProblem = checkPath(path.replace(/^\//, ""));
-      if (pathProblem) return fail(pathProblem);
-      const port = url.port ? Number(url.port) : null;
-      return { ok: true, repo: { kind: "ssh", host: url.hostname.toLowerCase(), port, path, url: url.toString() } };
-    }
+      return networkRepo("ssh", url);
     case "file:": {
       if (!policy.allowFile) return fail("file:// repositories are not allowed on this deployment");
       if (url.host) return fail("file:// URLs must have no host (file:///absolute/path)");
