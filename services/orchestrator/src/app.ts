@@ -23,7 +23,7 @@ import type { RouteDeps } from "./routes/route-deps.ts";
 import { registerRunRoutes } from "./routes/runs.ts";
 import { registerTaskRoutes } from "./routes/tasks.ts";
 import { SseConnections } from "./sse-connections.ts";
-import type { TaskContext } from "./tasks/task-context.ts";
+import { createTaskContext } from "./tasks/task-context.ts";
 import type { ContentQueue } from "./tasks/task-queue.ts";
 
 export type AppDeps = {
@@ -67,15 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before the server waits for open connections to finish: SSE streams never would.
   app.addHook("preClose", async () => sse.closeAll());
 
-  const tasks: TaskContext = {
-    db: deps.db,
-    redis: deps.redis,
-    queue: deps.queue,
-    events: deps.events,
-    logger,
-    prefix: config.REDIS_PREFIX,
-    jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
-  };
+  const tasks = createTaskContext(config, { db: deps.db, redis: deps.redis, queue: deps.queue, events: deps.events, logger });
   const routeDeps: RouteDeps = {
     config,
     tasks,

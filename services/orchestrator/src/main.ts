@@ -5,7 +5,7 @@ import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
 import { createSweeper } from "./tasks/sweeper.ts";
-import { createTaskEventLog } from "./tasks/task-context.ts";
+import { createTaskContext, createTaskEventLog } from "./tasks/task-context.ts";
 import { createContentQueue } from "./tasks/task-queue.ts";
 
 const config = configOrExit(loadServiceConfig);
@@ -29,19 +29,10 @@ const events = createTaskEventLog(redis, {
 
 let accepting = true;
 const app = await buildApp({ config, logger, metrics, db, redis, queue, events, accepting: () => accepting });
-const sweeper = createSweeper(
-  {
-    db,
-    redis,
-    queue,
-    events,
-    logger,
-    prefix: config.REDIS_PREFIX,
-    jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
-  },
-  metrics,
-  { intervalMs: config.SWEEP_INTERVAL_MS, afterMs: config.SWEEP_AFTER_MS },
-);
+const sweeper = createSweeper(createTaskContext(config, { db, redis, queue, events, logger }), metrics, {
+  intervalMs: config.SWEEP_INTERVAL_MS,
+  afterMs: config.SWEEP_AFTER_MS,
+});
 
 try {
   await app.listen({ host: config.HOST, port: config.PORT });

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { buildApp } from "./app.ts";
 import { type Config, configSchema } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
-import { createTaskEventLog, type TaskContext } from "./tasks/task-context.ts";
+import { createTaskContext, createTaskEventLog, type TaskContext } from "./tasks/task-context.ts";
 import { type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
 
 export type Orchestrator = {
@@ -49,15 +49,7 @@ export async function startOrchestrator(env: Record<string, string> = {}): Promi
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
   });
   const app = await buildApp({ config, logger, metrics, db, redis, queue, events });
-  const ctx: TaskContext = {
-    db,
-    redis,
-    queue,
-    events,
-    logger,
-    prefix: config.REDIS_PREFIX,
-    jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
-  };
+  const ctx = createTaskContext(config, { db, redis, queue, events, logger });
   return {
     app,
     config,

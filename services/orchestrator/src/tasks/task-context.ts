@@ -3,6 +3,7 @@ import type { Db } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
 import type { Logger } from "@threads-agent/observability";
 import type { Redis } from "ioredis";
+import type { Config } from "../config.ts";
 import type { ContentQueue, JobSettings } from "./task-queue.ts";
 
 /** What the task operations need; built once in app.ts (and main.ts for the sweeper). */
@@ -16,6 +17,18 @@ export type TaskContext = {
   prefix: string;
   jobs: JobSettings;
 };
+
+/** The context over the given connections, with the prefix and the job settings from the config. */
+export function createTaskContext(
+  config: Pick<Config, "REDIS_PREFIX" | "TASK_MAX_ATTEMPTS" | "TASK_BACKOFF_MS">,
+  connections: Omit<TaskContext, "prefix" | "jobs">,
+): TaskContext {
+  return {
+    ...connections,
+    prefix: config.REDIS_PREFIX,
+    jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
+  };
+}
 
 export function createTaskEventLog(redis: Redis, options: { prefix: string; maxLen: number; retentionSeconds: number }): EventLog {
   return new EventLog({
