@@ -42,6 +42,16 @@ function terminatedOutcome(status: V1ContainerStatus | undefined, settings: Stat
   };
 }
 
+function evicted(pod: V1Pod): WorkloadState {
+  return {
+    phase: "failed",
+    kind: "platform",
+    reason: `the pod was evicted: ${pod.status?.message ?? "node pressure"}`,
+    exitCode: null,
+    deleteJob: false,
+  };
+}
+
 export function workloadState(job: V1Job | undefined, pod: V1Pod | undefined, settings: StateSettings): WorkloadState {
   const container = agentContainer(pod);
   const conditions = job?.status?.conditions ?? [];
@@ -60,15 +70,7 @@ export function workloadState(job: V1Job | undefined, pod: V1Pod | undefined, se
     }
     const fromPod = terminatedOutcome(container, settings);
     if (fromPod && fromPod.phase === "failed") return fromPod;
-    if (pod?.status?.reason === "Evicted") {
-      return {
-        phase: "failed",
-        kind: "platform",
-        reason: `the pod was evicted: ${pod.status.message ?? "node pressure"}`,
-        exitCode: null,
-        deleteJob: false,
-      };
-    }
+    if (pod?.status?.reason === "Evicted") return evicted(pod);
     return {
       phase: "failed",
       kind: "platform",
@@ -98,15 +100,7 @@ export function workloadState(job: V1Job | undefined, pod: V1Pod | undefined, se
       deleteJob: true,
     };
   }
-  if (pod?.status?.phase === "Failed" && pod.status.reason === "Evicted") {
-    return {
-      phase: "failed",
-      kind: "platform",
-      reason: `the pod was evicted: ${pod.status.message ?? "node pressure"}`,
-      exitCode: null,
-      deleteJob: false,
-    };
-  }
+  if (pod?.status?.phase === "Failed" && pod.status.reason === "Evicted") return evicted(pod);
   const terminated = container?.state?.terminated;
   if (terminated) return { phase: "exited", exitCode: terminated.exitCode, reason: terminated.reason };
   if (container?.state?.running) return { phase: "running" };
