@@ -11,6 +11,13 @@ import { Usage } from "./tasks.ts";
 export const RUN_MAX_VARIATIONS_DEFAULT = 10;
 /** Never more than this, whatever the configuration says: each variation is a pod. */
 export const RUN_MAX_VARIATIONS_LIMIT = 50;
+/** RUN_MAX_VARIATIONS as the orchestrator and the agent-launcher both read it (they enforce the same cap). */
+export const RunMaxVariationsSetting = z.coerce
+  .number()
+  .int()
+  .min(1, "at least 1")
+  .max(RUN_MAX_VARIATIONS_LIMIT, `at most ${RUN_MAX_VARIATIONS_LIMIT}`)
+  .default(RUN_MAX_VARIATIONS_DEFAULT);
 export const RUN_PROMPT_MAX_CHARS = 8000;
 export const REPO_URL_MAX_CHARS = 2048;
 /**

@@ -1,5 +1,5 @@
 import { env, loadConfig } from "@threads-agent/config";
-import { DEFAULT_REPO_HOSTS, RUN_MAX_VARIATIONS_DEFAULT, RUN_MAX_VARIATIONS_LIMIT } from "@threads-agent/contracts";
+import { DEFAULT_REPO_HOSTS, RunMaxVariationsSetting } from "@threads-agent/contracts";
 import { z } from "zod";
 import { parseQuantity } from "./backends/kubernetes/quantity.ts";
 
@@ -52,12 +52,7 @@ export const configSchema = z
     /** Delay between the output lines of local agents, so a demo can be watched; 0 in production. */
     AGENT_PACE_MS: env.nonNegativeInt(0),
     /** Most variations one run may have; the orchestrator enforces it too. */
-    RUN_MAX_VARIATIONS: z.coerce
-      .number()
-      .int()
-      .min(1, "at least 1")
-      .max(RUN_MAX_VARIATIONS_LIMIT, `at most ${RUN_MAX_VARIATIONS_LIMIT}`)
-      .default(RUN_MAX_VARIATIONS_DEFAULT),
+    RUN_MAX_VARIATIONS: RunMaxVariationsSetting,
     /** Runs this launcher drives at once (each waits on its workloads, so this can be generous). */
     RUN_CONCURRENCY: env.positiveInt(20),
     /** Hosts repositories may come from (`*.example.com` for subdomains, `*` for any public host). */

@@ -1,5 +1,5 @@
 import { env, loadConfig } from "@threads-agent/config";
-import { DEFAULT_REPO_HOSTS, RUN_MAX_VARIATIONS_DEFAULT, RUN_MAX_VARIATIONS_LIMIT } from "@threads-agent/contracts";
+import { DEFAULT_REPO_HOSTS, RunMaxVariationsSetting } from "@threads-agent/contracts";
 import { z } from "zod";
 
 // Every key is an environment variable; the Helm chart sets them and its tests read this schema.
@@ -37,12 +37,7 @@ export const configSchema = z.object({
   /** First retry delay of a content job; doubles on each further attempt. */
   TASK_BACKOFF_MS: env.positiveInt(2_000),
   /** Most variations one agent run may have (each is a Job; the agent-launcher enforces the same limit). */
-  RUN_MAX_VARIATIONS: z.coerce
-    .number()
-    .int()
-    .min(1, "at least 1")
-    .max(RUN_MAX_VARIATIONS_LIMIT, `at most ${RUN_MAX_VARIATIONS_LIMIT}`)
-    .default(RUN_MAX_VARIATIONS_DEFAULT),
+  RUN_MAX_VARIATIONS: RunMaxVariationsSetting,
   /** Hosts agent-run repositories may come from (`*.example.com` for subdomains, `*` for any public host). */
   REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
   /** Accept file:// repositories for agent runs: tests and local development only. */
