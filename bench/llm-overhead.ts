@@ -56,20 +56,15 @@ const router = createLlmRouter({
   retry: { maxRetries: 0 },
 });
 
+/** The hook call through the LLM layer: the same request for every provider, only the model differs. */
+const throughLayer = (model: string) => () =>
+  router.complete({ model, system, prompt, maxTokens: 60, temperature: 0.9, timeoutMs: 20_000, onDelta: () => {} });
+
 type Target = { label: string; layer: () => Promise<unknown>; raw: () => Promise<unknown> };
 const targets: Target[] = [
   {
     label: "OpenAI chat completions (stream)",
-    layer: () =>
-      router.complete({
-        model: "openai/gpt-4o-mini",
-        system,
-        prompt,
-        maxTokens: 60,
-        temperature: 0.9,
-        timeoutMs: 20_000,
-        onDelta: () => {},
-      }),
+    layer: throughLayer("openai/gpt-4o-mini"),
     raw: async () => {
       const res = await fetch(`${base.openai}/chat/completions`, {
         method: "POST",
@@ -91,16 +86,7 @@ const targets: Target[] = [
   },
   {
     label: "Anthropic messages (stream)",
-    layer: () =>
-      router.complete({
-        model: "anthropic/claude-haiku-4-5",
-        system,
-        prompt,
-        maxTokens: 60,
-        temperature: 0.9,
-        timeoutMs: 20_000,
-        onDelta: () => {},
-      }),
+    layer: throughLayer("anthropic/claude-haiku-4-5"),
     raw: async () => {
       const res = await fetch(`${base.anthropic}/v1/messages`, {
         method: "POST",
