@@ -2,11 +2,13 @@
 // with the Helm chart, which sets them.
 import { z } from "zod";
 
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const wholeNumber = () => z.coerce.number({ message: "expected a whole number" }).int("expected a whole number");
 
-export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+export const port = (fallback: number) => wholeNumber().min(0, "a port: 0-65535").max(65535, "a port: 0-65535").default(fallback);
 
-export const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+export const positiveInt = (fallback: number) => wholeNumber().positive("must be at least 1").default(fallback);
+
+export const nonNegativeInt = (fallback: number) => wholeNumber().min(0, "must be 0 or more").default(fallback);
 
 /** "true"/"false"/"1"/"0"/"yes"/"no"; z.coerce.boolean() would read "false" as true. */
 export const flag = (fallback: boolean) =>

@@ -1,8 +1,10 @@
+import { configOrExit } from "@threads-agent/config";
 import { onShutdown, startTelemetry } from "@threads-agent/observability";
 import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
 
-const config = loadServiceConfig();
+// A bad environment prints every problem and exits 78 (EX_CONFIG) rather than a stack trace.
+const config = configOrExit(() => loadServiceConfig());
 const { logger, tracing, metrics } = startTelemetry("fake-threads", config);
 
 let accepting = true;

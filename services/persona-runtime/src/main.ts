@@ -1,11 +1,13 @@
 import { Writable } from "node:stream";
+import { configOrExit } from "@threads-agent/config";
 import { scrubSecrets } from "@threads-agent/llm";
 import { onShutdown, startTelemetry } from "@threads-agent/observability";
 import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
 import { buildLlm } from "./llm.ts";
 
-const config = loadServiceConfig();
+// A bad environment prints every problem and exits 78 (EX_CONFIG) rather than a stack trace.
+const config = configOrExit(() => loadServiceConfig());
 
 // The shared logger masks key-shaped text (sk-…, Bearer …); keys of other shapes (proxies,
 // gateways) are masked here by value, as a last line of defence for every line this process writes.

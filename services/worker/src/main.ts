@@ -1,3 +1,4 @@
+import { configOrExit } from "@threads-agent/config";
 import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { EventLog } from "@threads-agent/events";
@@ -9,7 +10,8 @@ import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
 import { createThreadsClient } from "./threads-client.ts";
 import { createContentWorker } from "./worker.ts";
 
-const config = loadServiceConfig();
+// A bad environment prints every problem and exits 78 (EX_CONFIG) rather than a stack trace.
+const config = configOrExit(() => loadServiceConfig());
 const { logger, tracing, metrics } = startTelemetry("worker", config);
 const db = createDb(config.DATABASE_URL, { poolSize: config.WORKER_CONCURRENCY + 2 });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
