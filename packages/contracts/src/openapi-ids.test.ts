@@ -16,3 +16,19 @@ describe("operationId", () => {
     for (const id of ids) expect(id).toMatch(/^[a-z]+[A-Za-z0-9]*$/);
   });
 });
+
+describe("error responses", () => {
+  it("are documented as application/problem+json everywhere", () => {
+    const doc = buildOpenApiDocument({ version: "test" }) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400 || !response.content) continue;
+          expect(Object.keys(response.content), `${method} ${path} ${status}`).toEqual(["application/problem+json"]);
+        }
+      }
+    }
+  });
+});

@@ -28,15 +28,15 @@ const listOf = (id: string): JsonSchema => ({
 });
 // Problem responses. problemJson: documented as application/problem+json. problem: documented
 // under the default application/json, as these entries always have been.
+// Every error answer is RFC 9457 problem+json.
 const problemJson = (description: string) => ({ description, schema: ref("Problem"), contentType: "application/problem+json" });
-const problem = (description: string) => ({ description, schema: ref("Problem") });
 const problems = { "400": problemJson("Invalid request (field-level `errors`)"), "401": problemJson("Missing or invalid API key") };
 const notFound = { "404": problemJson("Not found") };
 const conflict = { "409": problemJson("Not allowed in the current state") };
-const bodyTooLarge = { "413": problem("Body too large") };
-const notJson = { "415": problem("Not JSON") };
-const keyInProgress = { "409": problem("A request with the same Idempotency-Key is still in progress") };
-const keyReused = { "422": problem("Idempotency-Key reused with a different body") };
+const bodyTooLarge = { "413": problemJson("Body too large") };
+const notJson = { "415": problemJson("Not JSON") };
+const keyInProgress = { "409": problemJson("A request with the same Idempotency-Key is still in progress") };
+const keyReused = { "422": problemJson("Idempotency-Key reused with a different body") };
 const sse = {
   description: "Server-Sent Events; each `data:` is one flat JSON event, `id:` resumes with Last-Event-ID",
   contentType: "text/event-stream",
@@ -90,7 +90,7 @@ export const operations: Operation[] = [
     responses: {
       "201": { description: "Created; Location names it", schema: Persona },
       ...problems,
-      "409": problem("A persona with this id exists, or a request with the same Idempotency-Key is still in progress"),
+      "409": problemJson("A persona with this id exists, or a request with the same Idempotency-Key is still in progress"),
       ...bodyTooLarge,
       ...notJson,
       ...keyReused,
@@ -126,8 +126,8 @@ export const operations: Operation[] = [
       ...keyInProgress,
       ...bodyTooLarge,
       ...notJson,
-      "422": problem("Unknown persona (`persona_id`), or Idempotency-Key reused with a different body"),
-      "503": problem("Redis or the database is unreachable; retry later"),
+      "422": problemJson("Unknown persona (`persona_id`), or Idempotency-Key reused with a different body"),
+      "503": problemJson("Redis or the database is unreachable; retry later"),
     },
   },
   {
@@ -192,7 +192,7 @@ export const operations: Operation[] = [
         schema: { type: "object", properties: { status: { const: "queued" }, task_id: { type: "string" } } },
       },
       ...problems,
-      "422": problem("Unknown persona (`persona_id`), or Idempotency-Key reused with a different body"),
+      "422": problemJson("Unknown persona (`persona_id`), or Idempotency-Key reused with a different body"),
     },
   },
   {
