@@ -10,7 +10,7 @@ import { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, localAgentBackend, startHarness } from "./testing/harness.ts";
+import { type Harness, isProcessAlive, localAgentBackend, startHarness } from "./testing/harness.ts";
 
 let repo: TestRepository;
 let harness: Harness;
@@ -110,25 +110,18 @@ describe("agent runs through the API (local backend)", () => {
   });
 
   it("cancel stops the running agent processes; the run ends cancelled", async () => {
-    const created = await post("/v1/runs", { repo_url: repo.url, prompt: "index the TODO markers", variations: 2 });
+    // "[hold]": agents that print until killed, so both are still running when the cancel lands.
+    const created = await post("/v1/runs", { repo_url: repo.url, prompt: "index the TODO markers [hold]", variations: 2 });
     const { seen, done: reading } = followSse(`${api}/v1/runs/${created.body.id}/events`, { timeoutMs: 60_000 });
-    await waitFor("both variations printing", () => logsOf(seen, 0).length > 3 && logsOf(seen, 1).length > 3);
+    await waitFor("both variations printing", () => logsOf(seen, 0).length > 3 && logsOf(seen, 1).length > 3, 60_000);
     const jobs = (await get(`/v1/runs/${created.body.id}`)).variations.map((v) => Number(v.job.slice("local:".length)));
+    expect(jobs.every(isProcessAlive)).toBe(true);
 
     const cancelled = await post(`/v1/runs/${created.body.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: "cancelled" });
     expect((await reading).messages.at(-1)?.json.type).toBe("run.cancelled");
-    await waitFor("agent processes gone", () =>
-      jobs.every((pid) => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      }),
-    );
+    await waitFor("agent processes gone", () => jobs.every((pid) => !isProcessAlive(pid)), 30_000);
     const again = await post(`/v1/runs/${created.body.id}/cancel`);
     expect(again.status).toBe(409);
   });

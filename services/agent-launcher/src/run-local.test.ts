@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { createTestRepository, type TestRepository } from "@threads-agent/agent";
 import { followSse, readSse, type SseMessage, waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, localAgentBackend, startHarness } from "./testing/harness.ts";
+import { type Harness, isProcessAlive, localAgentBackend, startHarness } from "./testing/harness.ts";
 
 let repo: TestRepository;
 let harness: Harness;
@@ -14,7 +14,7 @@ beforeAll(async () => {
   harness = await startHarness({
     backend: localAgentBackend({
       workDir: "ta-launcher-test",
-      // Slow enough that cancel lands mid-run; fast enough for the other tests.
+      // Lines spaced out a little, as in a demo; the cancel test uses agents that never finish.
       paceMs: 15,
       // Variation 1 of "[fail-1]" prompts: some raw output, then a non-zero exit.
       failing: ["-e", "console.log('starting up'); console.error('boom: cannot continue'); process.exit(3)"],
@@ -94,26 +94,30 @@ describe("agent runs on the local backend", () => {
   });
 
   it("cancel kills the running agent processes and ends the run cancelled", async () => {
-    const run = await harness.createRun({ repoUrl: repo.url, variations: 3 });
+    // "[hold]": agents that print until killed (with a helper in their process group, as git is
+    // for the real agent), so every one is still running when the cancel lands, however busy the machine.
+    const run = await harness.createRun({ repoUrl: repo.url, variations: 3, prompt: "survey the repository [hold]" });
     const { seen, done: reading } = followSse(harness.sseUrl(run.id), { timeoutMs: 60_000 });
-    // Wait until every variation is running and printing.
-    await waitFor("three variations printing", () =>
-      [0, 1, 2].every((i) => seen.some((m) => m.json.type === "variation.log" && m.json.variation === i && (m.json.seq as number) > 3)),
-    );
+    const lines = (i: number) => byVariation(seen, i).filter((m) => m.json.type === "variation.log");
+    await waitFor("three variations printing", () => [0, 1, 2].every((i) => lines(i).length > 3), 60_000);
     const pids = (await harness.loadRun(run.id)).variations.map((v) => Number(v.job?.slice("local:".length)));
-    expect(pids.every((pid) => isAlive(pid))).toBe(true);
+    const helpers = [0, 1, 2].map((i) => Number(String(lines(i)[0]?.json.line).slice("helper ".length)));
+    expect(pids.every((pid) => pid > 0) && helpers.every((pid) => pid > 0)).toBe(true);
+    expect([...pids, ...helpers].every(isProcessAlive)).toBe(true);
 
     await harness.cancel(run.id);
     const { messages } = await reading;
     expect(messages.at(-1)?.json).toMatchObject({ type: "run.cancelled", run_id: run.id });
     expect(messages.some((m) => m.json.type === "variation.succeeded" || m.json.type === "run.completed")).toBe(false);
-    await waitFor("agent processes gone", () => pids.every((pid) => !isAlive(pid)), 5000);
+    // The agents and everything in their process groups.
+    await waitFor("agent processes gone", () => [...pids, ...helpers].every((pid) => !isProcessAlive(pid)), 30_000);
 
     const stored = await harness.loadRun(run.id);
     expect(stored.status).toBe("cancelled");
     expect(stored.variations.every((v) => v.status === "cancelled" && v.reason === "cancelled by the user")).toBe(true);
     // Lines printed before the cancel are kept, gapless.
     for (const v of stored.variations) {
+      expect(v.line_count).toBeGreaterThan(3);
       expect(await harness.db.variationLine.count({ where: { variation_id: v.id } })).toBe(v.line_count);
     }
   });
@@ -138,12 +142,3 @@ describe("agent runs on the local backend", () => {
     expect(messages.at(-1)?.json).toMatchObject({ type: "run.completed", status: "succeeded" });
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,7 +1,7 @@
 // Wiring for the launcher's integration tests: real PostgreSQL (the run's database), real Redis
 // (a unique prefix), the real launcher, and an SSE endpoint served by the same streamEvents the
 // orchestrator uses.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AGENT_MAIN } from "@threads-agent/agent";
@@ -51,15 +51,54 @@ export type Harness = {
 type BackendFactory = (deps: { logger: ReturnType<typeof createLogger>; metrics: LauncherMetrics }) => AgentBackend;
 
 /**
+ * An agent that never finishes by itself, for cancel tests: it starts a helper in its process
+ * group (as the real agent starts git), prints `helper <pid>`, then a line every 20 ms until it is
+ * killed. A real agent may finish before a cancel lands on a busy machine; this one cannot.
+ */
+export const HOLDING_AGENT = [
+  "-e",
+  [
+    "const { spawn } = require('node:child_process');",
+    "const helper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)'], { stdio: 'ignore' });",
+    "console.log('helper ' + helper.pid);",
+    "let n = 0;",
+    "setInterval(() => console.log('working ' + n++), 20);",
+  ].join("\n"),
+];
+
+/**
+ * Whether a process still runs. A zombie (exited, not yet reaped: a helper orphaned into a
+ * container whose PID 1 does not reap) answers signal 0 but runs nothing, so it counts as gone.
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
+  } catch {
+    // Gone between the two checks, or no /proc (macOS), where the signal check is all there is.
+    return !existsSync("/proc/self/stat");
+  }
+}
+
+/**
  * The local backend running the real agent program, for startHarness. Variation 1 of a prompt
  * containing "[fail-1]" runs `node <failing...>` instead: a program that fails the way a broken
- * agent would.
+ * agent would. Every variation of a prompt containing "[hold]" runs HOLDING_AGENT.
  */
 export function localAgentBackend(options: { workDir: string; paceMs: number; failing: string[] }): BackendFactory {
   return ({ logger }) =>
     new LocalBackend({
       command: (spec) =>
-        spec.index === 1 && spec.prompt.includes("[fail-1]") ? [process.execPath, ...options.failing] : [process.execPath, AGENT_MAIN],
+        spec.prompt.includes("[hold]")
+          ? [process.execPath, ...HOLDING_AGENT]
+          : spec.index === 1 && spec.prompt.includes("[fail-1]")
+            ? [process.execPath, ...options.failing]
+            : [process.execPath, AGENT_MAIN],
       env: {
         PATH: process.env.PATH ?? "",
         REPO_HOST_ALLOWLIST: "github.com",

@@ -27,6 +27,8 @@ export type PodScript = {
   runForever?: boolean;
   /** Delay before the container starts (pending time). */
   startDelayMs?: number;
+  /** Pause after this many lines until `release(jobName)`: a test acts while the pod surely still runs. */
+  holdAfter?: number;
 };
 
 type Resource = "jobs" | "pods";
@@ -47,6 +49,8 @@ export type KubeApiStandIn = {
   podLog: (jobName: string) => string[];
   /** The next follow request for this Job's pod is cut after `lines` lines, halfway through the next one. */
   dropLogAfter: (jobName: string, lines: number) => void;
+  /** Lets a pod held by `holdAfter` go on printing (and finish). */
+  release: (jobName: string) => void;
   /** Ends every open watch cleanly (as an apiserver does at its timeout). */
   closeWatches: () => void;
   /** Compacts history: open watches end, and resuming from any earlier resourceVersion answers 410 Gone. */
@@ -86,6 +90,8 @@ export async function startKubeApiStandIn(options: { script: (job: V1Job) => Pod
   const watchers = new Set<Watcher>();
   const drops = new Map<string, number>();
   const requests: RecordedRequest[] = [];
+  const released = new Set<string>();
+  const held = new Map<string, () => void>();
   let lastNanos = 0n;
 
   const now = () => {
@@ -197,6 +203,10 @@ export async function startKubeApiStandIn(options: { script: (job: V1Job) => Pod
       setJob(job);
       let i = 0;
       const print = () => {
+        if (i === script.holdAfter && !released.has(jobName)) {
+          held.set(jobName, () => later(0, print));
+          return;
+        }
         if (i < script.lines.length) {
           const previous = state.log.at(-1);
           const nanos = script.sameTimestampAs?.includes(i) && previous ? previous.nanos : now();
@@ -431,6 +441,11 @@ export async function startKubeApiStandIn(options: { script: (job: V1Job) => Pod
     pods: () => [...pods.values()].map((p) => p.pod),
     podLog: (jobName) => [...pods.values()].find((p) => p.pod.metadata?.labels?.["job-name"] === jobName)?.log.map((l) => l.text) ?? [],
     dropLogAfter: (jobName, lines) => drops.set(jobName, lines),
+    release(jobName) {
+      released.add(jobName);
+      held.get(jobName)?.();
+      held.delete(jobName);
+    },
     closeWatches: endWatches,
     expireWatches(mode = "error-event") {
       goneMode = mode;

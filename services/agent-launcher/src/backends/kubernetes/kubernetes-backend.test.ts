@@ -35,6 +35,8 @@ function script(job: V1Job): PodScript {
   const prompt = env(job, "AGENT_PROMPT");
   if (prompt === "drop") return { lines: agentOutput(variation, 60), lineDelayMs: 3, sameTimestampAs: [20, 21, 22], startDelayMs: 150 };
   if (prompt === "slow") return { lines: agentOutput(variation, 150), lineDelayMs: 8 };
+  // Stops after 40 lines until the test releases it: the pod surely runs when the test acts.
+  if (prompt === "held") return { lines: agentOutput(variation, 150), lineDelayMs: 2, holdAfter: 40 };
   if (prompt === "forever") return { lines: agentOutput(variation, 5).slice(0, 5), runForever: true };
   if (prompt === "failures") {
     switch (variation) {
@@ -192,12 +194,13 @@ describe("agent runs on the kubernetes backend (API stand-in, real client)", () 
   });
 
   it("a launcher restart mid-run resumes the Jobs by label and the logs from the stored cursor", async () => {
-    const run = await harness.createRun({ repoUrl: REPO, variations: 1, prompt: "slow" });
-    const { seen, done: reading } = followSse(harness.sseUrl(run.id), { timeoutMs: 30_000 });
-    await waitFor("some lines", () => logLines(seen, 0).length > 30);
+    const run = await harness.createRun({ repoUrl: REPO, variations: 1, prompt: "held" });
+    const { seen, done: reading } = followSse(harness.sseUrl(run.id), { timeoutMs: 60_000 });
+    await waitFor("some lines", () => logLines(seen, 0).length > 30, 60_000);
     const logRequestsBefore = kube.requests.filter((r) => r.path.endsWith("/log")).length;
     const createsBefore = kube.requests.filter((r) => r.method === "POST").length;
     await harness.restartLauncher();
+    kube.release(jobName(run.id, 0));
     const { messages } = await reading;
 
     expect(messages.at(-1)?.json).toMatchObject({ type: "run.completed", status: "succeeded" });
