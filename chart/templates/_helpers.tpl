@@ -66,6 +66,15 @@ app.kubernetes.io/part-of: threads-agent
 {{- printf "%s:%s" .image.repository $tag -}}
 {{- end -}}
 
+{{/* global.imagePullSecrets as a comma list of names (the launcher puts them on agent Jobs). */}}
+{{- define "threads-agent.imagePullSecretNames" -}}
+{{- $names := list -}}
+{{- range .Values.global.imagePullSecrets -}}
+{{- $names = append $names (kindIs "map" . | ternary (get . "name") .) -}}
+{{- end -}}
+{{- join "," $names -}}
+{{- end -}}
+
 {{- define "threads-agent.imagePullSecrets" -}}
 {{- with .Values.global.imagePullSecrets -}}
 imagePullSecrets:
@@ -201,6 +210,7 @@ app.kubernetes.io/name: threads-agent
 app.kubernetes.io/component: agent
 app.kubernetes.io/part-of: threads-agent
 app.kubernetes.io/managed-by: agent-launcher
+app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "threads-agent.databaseEnv" -}}

@@ -25,8 +25,8 @@ type Container = any;
 /** Names that hold credentials: such variables must come from a Secret, never a literal or a ConfigMap. */
 const SECRET_NAME = /(KEY|KEYS|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$|^(DATABASE_URL|REDIS_URL)$/;
 
-/** Variables that carry the *name* of a Secret (the launcher references it from agent Jobs). */
-const SECRET_REFERENCES = new Set(["AGENT_API_KEY_SECRET"]);
+/** Variables that carry *names* of Secrets (comma lists; the launcher references them from agent Jobs). */
+const SECRET_REFERENCES = new Set(["AGENT_API_KEY_SECRET", "AGENT_IMAGE_PULL_SECRETS"]);
 
 /** Problems of one container under the restricted profile; `where` names it in messages. */
 function containerProblems(c: Container, podSpec: Container, where: string, opts: { probes: boolean }): string[] {
@@ -92,8 +92,9 @@ describe.each(VALUES_FILES)("policy with %s", (valuesFile) => {
     for (const cm of objects().filter((o) => o.kind === "ConfigMap")) {
       for (const [key, value] of Object.entries<string>(cm.data ?? {})) {
         if (SECRET_REFERENCES.has(key)) {
-          // The name of a Secret, not its content: must look like a Kubernetes name.
-          if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value)) problems.push(`ConfigMap ${cm.metadata.name} ${key} is not a Secret name`);
+          // Names of Secrets, not their content: each must look like a Kubernetes name.
+          if (!value.split(",").every((name) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || (name === "" && value === "")))
+            problems.push(`ConfigMap ${cm.metadata.name} ${key} is not a list of Secret names`);
         } else if (SECRET_NAME.test(key)) problems.push(`ConfigMap ${cm.metadata.name} has ${key}`);
         if (/(postgres(ql)?|rediss?):\/\/[^/\s]*:[^@/\s]+@/.test(value))
           problems.push(`ConfigMap ${cm.metadata.name} ${key} has a URL with a password`);
@@ -198,21 +199,8 @@ async function agentJobFor(objects: K8sObject[], spec = SPEC) {
   const { configSchema } = await import(path.join(launcherSrc, "config.ts"));
   const configMap = objects.find((o) => o.kind === "ConfigMap" && componentOf(o) === "agent-launcher")!;
   const config = configSchema.parse(Object.fromEntries(Object.entries<string>(configMap.data).filter(([, v]) => v !== "")));
-  const settings = {
-    namespace: config.AGENT_NAMESPACE,
-    image: config.AGENT_IMAGE,
-    imagePullPolicy: config.AGENT_IMAGE_PULL_POLICY,
-    resources: {
-      cpuRequest: config.AGENT_CPU_REQUEST,
-      cpuLimit: config.AGENT_CPU_LIMIT,
-      memoryRequest: config.AGENT_MEMORY_REQUEST,
-      memoryLimit: config.AGENT_MEMORY_LIMIT,
-    },
-    activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
-    ttlSecondsAfterFinished: config.AGENT_TTL_SECONDS_AFTER_FINISHED,
-    apiKeySecret: config.AGENT_API_KEY_SECRET ?? null,
-    repoHostAllowlist: config.REPO_HOST_ALLOWLIST,
-  };
+  const { jobSettings } = await import(path.join(launcherSrc, "backends", "create-backend.ts"));
+  const settings = jobSettings(config, config.AGENT_NAMESPACE);
   const mod = await import(builder!.file);
   return { job: (await mod[builder!.exportName](spec, settings)) as K8sObject, settings };
 }
@@ -288,6 +276,37 @@ describe("the agent Job built by the agent-launcher", () => {
 
   it.skipIf(!builder)(
     builder
+      ? "gets the release as instance, the global pull secrets and persona-runtime's model API roots from the chart"
+      : `gets the release, pull secrets and base URLs from the chart — ${NO_BUILDER}`,
+    async () => {
+      const objects = render({
+        set: [
+          "global.imagePullSecrets[0].name=registry-creds",
+          "personaRuntime.openaiBaseUrl=https://llm-gateway.example:8443/v1",
+          "personaRuntime.anthropicBaseUrl=https://llm-gateway.example/anthropic",
+        ],
+      });
+      const { job } = await agentJobFor(objects);
+      const podSpec = job.spec.template.spec;
+      const env = Object.fromEntries(podSpec.containers[0].env.map((e: Container) => [e.name, e.value]));
+      const release = find(objects, "ConfigMap", componentName("agent-launcher")).metadata.labels?.["app.kubernetes.io/instance"];
+      expect(release).toBeTruthy();
+      expect(job.metadata.labels?.["app.kubernetes.io/instance"]).toBe(release);
+      expect(podSpec.imagePullSecrets).toEqual([{ name: "registry-creds" }]);
+      expect([env.OPENAI_BASE_URL, env.ANTHROPIC_BASE_URL]).toEqual([
+        "https://llm-gateway.example:8443/v1",
+        "https://llm-gateway.example/anthropic",
+      ]);
+      expect([env.AGENT_CLONE_TIMEOUT_SECONDS, env.AGENT_CLONE_MAX_MB]).toEqual(["120", "200"]);
+      // The gateway's own port is open to the agent pods too.
+      expect(agentPolicyOf(objects).spec.egress).toContainEqual({ ports: [{ protocol: "TCP", port: 8443 }] });
+      // Without pull secrets the pod spec has none.
+      expect((await agentJobFor(render())).job.spec.template.spec.imagePullSecrets).toBeUndefined();
+    },
+  );
+
+  it.skipIf(!builder)(
+    builder
       ? "reads its provider keys from the chart's Secret, by reference only"
       : `reads its provider keys from the chart's Secret — ${NO_BUILDER}`,
     async () => {
@@ -319,13 +338,13 @@ describe("the agent Job built by the agent-launcher", () => {
           for (const e of refs) expect(Object.keys(secret.data), where).toContain(e.name);
         }
       }
-      // No Secret-name variable but the one the launcher reads (AGENT_API_KEY_SECRET).
+      // No Secret-name variables but the ones the launcher reads (the key Secret, the image pull Secrets).
       const { configSchema } = await import(path.join(launcherSrc, "config.ts"));
       const launcherKeys = Object.keys(configSchema.shape ?? configSchema.in?.shape ?? configSchema._def?.schema?.shape ?? {});
       const data = find(render(), "ConfigMap", componentName("agent-launcher")).data as Record<string, string>;
       const secretNameVars = Object.keys(data).filter((k) => /SECRET/.test(k));
-      expect(secretNameVars).toEqual(["AGENT_API_KEY_SECRET"]);
-      expect(launcherKeys).toContain("AGENT_API_KEY_SECRET");
+      expect(secretNameVars.sort()).toEqual(["AGENT_API_KEY_SECRET", "AGENT_IMAGE_PULL_SECRETS"]);
+      expect(launcherKeys).toEqual(expect.arrayContaining(secretNameVars));
     },
   );
 });

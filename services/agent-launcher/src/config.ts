@@ -18,6 +18,12 @@ const kubeName = z
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes name: lowercase letters, digits, '-' and '.'");
 
+/** A label value (`app.kubernetes.io/instance`): at most 63 characters, alphanumeric at both ends. */
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "a Kubernetes label value: letters, digits, '-', '_' and '.', at most 63");
+
 export const configSchema = z
   .object({
     ...env.common,
@@ -31,10 +37,18 @@ export const configSchema = z
     AGENT_BACKEND: z.enum(["local", "kubernetes"], { message: "expected local or kubernetes" }).default("local"),
     /** Namespace of the agent Jobs; unset: the launcher pod's own namespace (or the kubeconfig context's). */
     AGENT_NAMESPACE: kubeName.max(63).optional(),
+    /**
+     * `app.kubernetes.io/instance` of every agent Job and pod, and part of every label selector the
+     * launcher uses (watches, cancel, resume): two releases sharing a namespace see only their own
+     * Jobs. The chart sets the release name.
+     */
+    AGENT_INSTANCE: labelValue.default("threads-agent"),
     /** Image of the agent program (kubernetes backend). */
     AGENT_IMAGE: z.string().min(1).default("threads-agent/agent:dev"),
     /** Pull policy of the agent image. */
     AGENT_IMAGE_PULL_POLICY: z.enum(["Always", "IfNotPresent", "Never"]).default("IfNotPresent"),
+    /** Secrets (comma list of names) for pulling the agent image: the Jobs' imagePullSecrets. */
+    AGENT_IMAGE_PULL_SECRETS: env.list([]).pipe(z.array(kubeName)),
     /** Resources of each agent container. */
     AGENT_CPU_REQUEST: quantity("250m", "cpu"),
     AGENT_CPU_LIMIT: quantity("1", "cpu"),
@@ -49,6 +63,12 @@ export const configSchema = z
     /** Provider keys handed to local agent processes (the local backend's stand-in for the Secret). */
     OPENAI_API_KEY: z.string().optional(),
     ANTHROPIC_API_KEY: z.string().optional(),
+    /** Model API roots handed to the agents (a proxy or gateway; plain env, not secrets); unset: the providers' own. */
+    OPENAI_BASE_URL: env.url().optional(),
+    ANTHROPIC_BASE_URL: env.url().optional(),
+    /** Clone limits handed to every agent (the agent's own defaults): git clone time and repository size. */
+    AGENT_CLONE_TIMEOUT_SECONDS: env.positiveInt(120),
+    AGENT_CLONE_MAX_MB: env.positiveInt(200),
     /** Delay between the output lines of local agents, so a demo can be watched; 0 in production. */
     AGENT_PACE_MS: env.nonNegativeInt(0),
     /** Most variations one run may have; the orchestrator enforces it too. */

@@ -4,6 +4,7 @@ import type { Logger } from "@threads-agent/observability";
 import type { LauncherConfig } from "../config.ts";
 import type { LauncherMetrics } from "../metrics.ts";
 import type { AgentBackend } from "./backend.ts";
+import type { JobSettings } from "./kubernetes/job-spec.ts";
 import { agentNamespace, createKubeConfig } from "./kubernetes/kube-config.ts";
 import { KubernetesBackend } from "./kubernetes/kubernetes-backend.ts";
 import { LocalBackend } from "./local/local-backend.ts";
@@ -30,6 +31,10 @@ export function createBackend(input: {
         AGENT_PACE_MS: String(config.AGENT_PACE_MS),
         ...(config.OPENAI_API_KEY ? { OPENAI_API_KEY: config.OPENAI_API_KEY } : {}),
         ...(config.ANTHROPIC_API_KEY ? { ANTHROPIC_API_KEY: config.ANTHROPIC_API_KEY } : {}),
+        ...(config.OPENAI_BASE_URL ? { OPENAI_BASE_URL: config.OPENAI_BASE_URL } : {}),
+        ...(config.ANTHROPIC_BASE_URL ? { ANTHROPIC_BASE_URL: config.ANTHROPIC_BASE_URL } : {}),
+        AGENT_CLONE_TIMEOUT_SECONDS: String(config.AGENT_CLONE_TIMEOUT_SECONDS),
+        AGENT_CLONE_MAX_MB: String(config.AGENT_CLONE_MAX_MB),
       },
       workRoot: path.join(tmpdir(), "threads-agent-runs"),
       activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
@@ -40,22 +45,32 @@ export function createBackend(input: {
   return new KubernetesBackend({
     kubeConfig,
     logger,
-    settings: {
-      namespace: agentNamespace(config.AGENT_NAMESPACE, kubeConfig),
-      image: config.AGENT_IMAGE,
-      imagePullPolicy: config.AGENT_IMAGE_PULL_POLICY,
-      resources: {
-        cpuRequest: config.AGENT_CPU_REQUEST,
-        cpuLimit: config.AGENT_CPU_LIMIT,
-        memoryRequest: config.AGENT_MEMORY_REQUEST,
-        memoryLimit: config.AGENT_MEMORY_LIMIT,
-      },
-      activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
-      ttlSecondsAfterFinished: config.AGENT_TTL_SECONDS_AFTER_FINISHED,
-      apiKeySecret: config.AGENT_API_KEY_SECRET ?? null,
-      repoHostAllowlist: config.REPO_HOST_ALLOWLIST,
-    },
+    settings: jobSettings(config, agentNamespace(config.AGENT_NAMESPACE, kubeConfig)),
     onWatchRestart: (resource, reason) => metrics.watchRestarts.inc({ resource, reason }),
     onLogResume: () => metrics.logResumes.inc(),
   });
+}
+
+/** The Job builder's settings from the launcher's config (also what tests/delivery checks the chart against). */
+export function jobSettings(config: LauncherConfig, namespace: string): JobSettings {
+  return {
+    namespace,
+    instance: config.AGENT_INSTANCE,
+    image: config.AGENT_IMAGE,
+    imagePullPolicy: config.AGENT_IMAGE_PULL_POLICY,
+    imagePullSecrets: config.AGENT_IMAGE_PULL_SECRETS,
+    resources: {
+      cpuRequest: config.AGENT_CPU_REQUEST,
+      cpuLimit: config.AGENT_CPU_LIMIT,
+      memoryRequest: config.AGENT_MEMORY_REQUEST,
+      memoryLimit: config.AGENT_MEMORY_LIMIT,
+    },
+    activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
+    ttlSecondsAfterFinished: config.AGENT_TTL_SECONDS_AFTER_FINISHED,
+    apiKeySecret: config.AGENT_API_KEY_SECRET ?? null,
+    repoHostAllowlist: config.REPO_HOST_ALLOWLIST,
+    openaiBaseUrl: config.OPENAI_BASE_URL ?? null,
+    anthropicBaseUrl: config.ANTHROPIC_BASE_URL ?? null,
+    clone: { timeoutSeconds: config.AGENT_CLONE_TIMEOUT_SECONDS, maxMb: config.AGENT_CLONE_MAX_MB },
+  };
 }

@@ -1,18 +1,23 @@
 import type { V1Job } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { VariationSpec } from "../backend.ts";
-import { buildAgentJob, type JobSettings, jobName, literalEnv } from "./job-spec.ts";
+import { buildAgentJob, type JobSettings, jobName, literalEnv, managedSelector, runSelector } from "./job-spec.ts";
 
 const RUN = "01a1f000-0000-7000-8000-00000000abcd";
 const settings: JobSettings = {
   namespace: "agents",
+  instance: "ta-prod",
   image: "registry.example/threads-agent/agent:1.2.3",
   imagePullPolicy: "IfNotPresent",
+  imagePullSecrets: [],
   resources: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "1Gi" },
   activeDeadlineSeconds: 900,
   ttlSecondsAfterFinished: 3600,
   apiKeySecret: "threads-agent-secrets",
   repoHostAllowlist: ["github.com", "gitlab.com"],
+  openaiBaseUrl: null,
+  anthropicBaseUrl: null,
+  clone: { timeoutSeconds: 120, maxMb: 200 },
 };
 const spec: VariationSpec = {
   runId: RUN,
@@ -40,6 +45,7 @@ describe("buildAgentJob", () => {
         "app.kubernetes.io/component": "agent",
         "app.kubernetes.io/part-of": "threads-agent",
         "app.kubernetes.io/managed-by": "agent-launcher",
+        "app.kubernetes.io/instance": "ta-prod",
         "threads-agent.dev/run-id": RUN,
         "threads-agent.dev/variation": "2",
       },
@@ -97,8 +103,12 @@ describe("buildAgentJob", () => {
         AGENT_TEMPERATURE: "0.6",
         REPO_HOST_ALLOWLIST: "github.com,gitlab.com",
         ALLOW_FILE_REPOS: "false",
+        AGENT_CLONE_TIMEOUT_SECONDS: "120",
+        AGENT_CLONE_MAX_MB: "200",
       }),
     ],
+    ["no base URLs configured: the providers' own", (j) => [envOf(j).OPENAI_BASE_URL, envOf(j).ANTHROPIC_BASE_URL], [undefined, undefined]],
+    ["no pull secrets configured: no imagePullSecrets", (j) => pod(j)?.imagePullSecrets, undefined],
     [
       "API keys only by Secret reference, optional, and last",
       (j) => container(j)?.env?.slice(-2),
@@ -124,6 +134,51 @@ describe("buildAgentJob", () => {
     ],
     ["no model: the agent picks", { model: null }, {}, (j) => envOf(j).AGENT_MODEL, undefined],
     ["index 0 is a valid name", { index: 0 }, {}, (j) => j.metadata?.name, `agent-${RUN}-0`],
+    [
+      "the instance labels Job and pod (another release's launcher does not select them)",
+      {},
+      { instance: "staging" },
+      (j) => [j.metadata?.labels?.["app.kubernetes.io/instance"], j.spec?.template.metadata?.labels?.["app.kubernetes.io/instance"]],
+      ["staging", "staging"],
+    ],
+    [
+      "image pull secrets by name",
+      {},
+      { imagePullSecrets: ["registry-creds", "mirror-creds"] },
+      (j) => pod(j)?.imagePullSecrets,
+      [{ name: "registry-creds" }, { name: "mirror-creds" }],
+    ],
+    [
+      "model API base URLs as plain env values",
+      {},
+      { openaiBaseUrl: "https://llm-gateway.example/openai/v1", anthropicBaseUrl: "https://llm-gateway.example:8443/anthropic" },
+      (j) => [envOf(j).OPENAI_BASE_URL, envOf(j).ANTHROPIC_BASE_URL],
+      ["https://llm-gateway.example/openai/v1", "https://llm-gateway.example:8443/anthropic"],
+    ],
+    [
+      "a $ in a base URL is escaped like every other value",
+      {},
+      { openaiBaseUrl: "https://gw.example/$(OPENAI_API_KEY)/v1" },
+      (j) => envOf(j).OPENAI_BASE_URL,
+      "https://gw.example/$$(OPENAI_API_KEY)/v1",
+    ],
+    [
+      "clone limits",
+      {},
+      { clone: { timeoutSeconds: 30, maxMb: 50 } },
+      (j) => [envOf(j).AGENT_CLONE_TIMEOUT_SECONDS, envOf(j).AGENT_CLONE_MAX_MB],
+      ["30", "50"],
+    ],
+    [
+      "keys stay last after the optional settings",
+      {},
+      { openaiBaseUrl: "https://gw.example/v1", anthropicBaseUrl: "https://gw.example" },
+      (j) =>
+        container(j)
+          ?.env?.slice(-2)
+          .map((e) => e.name),
+      ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"],
+    ],
   ])("%s", (_name, s, o, pick, expected) => {
     expect(pick(build(s, o))).toEqual(expected);
   });
@@ -166,6 +221,27 @@ describe("buildAgentJob", () => {
     ])("refuses %s", (_name, s) => {
       expect(() => build(s)).toThrow();
     });
+  });
+
+  it.each<[string, string, string]>([
+    [
+      "every Job/pod of the instance (watches, resume)",
+      managedSelector("ta-prod"),
+      "app.kubernetes.io/managed-by=agent-launcher,app.kubernetes.io/component=agent,app.kubernetes.io/instance=ta-prod",
+    ],
+    [
+      "one run's Jobs of the instance (cancel)",
+      runSelector("ta-prod", RUN),
+      `app.kubernetes.io/managed-by=agent-launcher,app.kubernetes.io/component=agent,app.kubernetes.io/instance=ta-prod,threads-agent.dev/run-id=${RUN}`,
+    ],
+  ])("selector: %s", (_name, selector, expected) => {
+    expect(selector).toBe(expected);
+    // Whatever a selector asks for, the builder's Job carries.
+    const labels = build().metadata?.labels ?? {};
+    for (const term of selector.split(",").filter((t) => !t.includes("run-id"))) {
+      const [k, v] = term.split("=") as [string, string];
+      expect(labels[k]).toBe(v);
+    }
   });
 
   it("jobName is a DNS-1123 label within 63 characters", () => {

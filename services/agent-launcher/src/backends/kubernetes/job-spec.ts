@@ -6,14 +6,22 @@ import type { VariationSpec } from "../backend.ts";
 
 export type JobSettings = {
   namespace: string;
+  /** `app.kubernetes.io/instance` (AGENT_INSTANCE): which launcher's Jobs these are. */
+  instance: string;
   image: string;
   imagePullPolicy: "Always" | "IfNotPresent" | "Never";
+  /** Secret names for pulling the image; empty: none. */
+  imagePullSecrets: readonly string[];
   resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
   activeDeadlineSeconds: number;
   ttlSecondsAfterFinished: number;
   /** Secret holding OPENAI_API_KEY / ANTHROPIC_API_KEY; null: the agents run offline. */
   apiKeySecret: string | null;
   repoHostAllowlist: readonly string[];
+  /** Model API roots (a proxy or gateway); null: the providers' own. */
+  openaiBaseUrl: string | null;
+  anthropicBaseUrl: string | null;
+  clone: { timeoutSeconds: number; maxMb: number };
 };
 
 export const LABELS = {
@@ -21,21 +29,29 @@ export const LABELS = {
   component: "app.kubernetes.io/component",
   partOf: "app.kubernetes.io/part-of",
   managedBy: "app.kubernetes.io/managed-by",
+  instance: "app.kubernetes.io/instance",
   runId: "threads-agent.dev/run-id",
   variation: "threads-agent.dev/variation",
 } as const;
 
-/** Labels every agent Job and pod carries; the chart's NetworkPolicy selects on name + component. */
-export const AGENT_LABELS = {
-  [LABELS.name]: "threads-agent",
-  [LABELS.component]: "agent",
-  [LABELS.partOf]: "threads-agent",
-  [LABELS.managedBy]: "agent-launcher",
-} as const;
+/**
+ * Labels every agent Job and pod of one launcher instance carries; the chart's agent NetworkPolicy
+ * selects exactly these (instance = the release name).
+ */
+export function agentLabels(instance: string): Record<string, string> {
+  return {
+    [LABELS.name]: "threads-agent",
+    [LABELS.component]: "agent",
+    [LABELS.partOf]: "threads-agent",
+    [LABELS.managedBy]: "agent-launcher",
+    [LABELS.instance]: instance,
+  };
+}
 
-/** Selects every Job/pod this launcher manages (resume after restart, watches). */
-export const MANAGED_SELECTOR = `${LABELS.managedBy}=agent-launcher,${LABELS.component}=agent`;
-export const runSelector = (runId: string) => `${MANAGED_SELECTOR},${LABELS.runId}=${runId}`;
+/** Selects every Job/pod this launcher instance manages (watches, resume after restart), not another release's. */
+export const managedSelector = (instance: string) =>
+  `${LABELS.managedBy}=agent-launcher,${LABELS.component}=agent,${LABELS.instance}=${instance}`;
+export const runSelector = (instance: string, runId: string) => `${managedSelector(instance)},${LABELS.runId}=${runId}`;
 
 export const CONTAINER = "agent";
 /** The agent image's non-root user (the `node` user of node images). */
@@ -65,7 +81,7 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
     throw new Error(`invalid temperature ${spec.temperature}`);
   }
   const name = jobName(spec.runId, spec.index);
-  const labels = { ...AGENT_LABELS, [LABELS.runId]: spec.runId, [LABELS.variation]: String(spec.index) };
+  const labels = { ...agentLabels(settings.instance), [LABELS.runId]: spec.runId, [LABELS.variation]: String(spec.index) };
 
   // User input only ever lands in env values (escaped). Keys come last, by reference only.
   const env: V1EnvVar[] = [
@@ -78,6 +94,10 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
     { name: "AGENT_WORKDIR", value: "/workspace" },
     { name: "REPO_HOST_ALLOWLIST", value: literalEnv(settings.repoHostAllowlist.join(",")) },
     { name: "ALLOW_FILE_REPOS", value: "false" },
+    { name: "AGENT_CLONE_TIMEOUT_SECONDS", value: String(settings.clone.timeoutSeconds) },
+    { name: "AGENT_CLONE_MAX_MB", value: String(settings.clone.maxMb) },
+    ...(settings.openaiBaseUrl ? [{ name: "OPENAI_BASE_URL", value: literalEnv(settings.openaiBaseUrl) }] : []),
+    ...(settings.anthropicBaseUrl ? [{ name: "ANTHROPIC_BASE_URL", value: literalEnv(settings.anthropicBaseUrl) }] : []),
     // git and node write caches under HOME; the root filesystem is read-only.
     { name: "HOME", value: "/tmp" },
     ...(settings.apiKeySecret
@@ -101,6 +121,7 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
           automountServiceAccountToken: false,
           // No service discovery variables: the agent has no business with in-cluster services.
           enableServiceLinks: false,
+          ...(settings.imagePullSecrets.length ? { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) } : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: AGENT_UID,

@@ -68,13 +68,18 @@ beforeAll(async () => {
         logger,
         settings: {
           namespace: "agents",
+          instance: "ta-test",
           image: "threads-agent/agent:test",
           imagePullPolicy: "IfNotPresent",
+          imagePullSecrets: [],
           resources: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "1Gi" },
           activeDeadlineSeconds: 900,
           ttlSecondsAfterFinished: 3600,
           apiKeySecret: "threads-agent-secrets",
           repoHostAllowlist: ["github.com"],
+          openaiBaseUrl: null,
+          anthropicBaseUrl: null,
+          clone: { timeoutSeconds: 120, maxMb: 200 },
         },
         missingGraceMs: 1000,
         onWatchRestart: (resource, reason) => metrics.watchRestarts.inc({ resource, reason }),
@@ -185,6 +190,11 @@ describe("agent runs on the kubernetes backend (API stand-in, real client)", () 
       expect(del?.query.propagationPolicy).toBe("Background");
     }
     expect(kube.jobs().filter((j) => j.metadata?.labels?.["threads-agent.dev/run-id"] === run.id)).toEqual([]);
+    // Every list and watch (Jobs, pods, the cancel's lookup) selects this launcher's instance only:
+    // another release's launcher in the same namespace neither sees nor deletes these Jobs.
+    const selections = kube.requests.filter((r) => r.method === "GET" && /\/(jobs|pods)$/.test(r.path));
+    expect(selections.length).toBeGreaterThan(2);
+    expect(selections.every((r) => r.query.labelSelector?.split(",").includes("app.kubernetes.io/instance=ta-test"))).toBe(true);
     const stored = await harness.loadRun(run.id);
     expect(stored.status).toBe("cancelled");
     expect(stored.variations.map((v) => [v.status, v.line_count])).toEqual([

@@ -10,7 +10,7 @@ import {
 } from "../backend.ts";
 import { apiError } from "./api-error.ts";
 import { Changes } from "./changes.ts";
-import { buildAgentJob, CONTAINER, type JobSettings, jobName, LABELS, MANAGED_SELECTOR, runSelector } from "./job-spec.ts";
+import { buildAgentJob, CONTAINER, type JobSettings, jobName, LABELS, managedSelector, runSelector } from "./job-spec.ts";
 import { parseCursor } from "./log-cursor.ts";
 import { followPodLog } from "./pod-log.ts";
 import { ResourceWatch } from "./resource-watch.ts";
@@ -56,7 +56,7 @@ export class KubernetesBackend implements AgentBackend {
     this.jobs = new ResourceWatch<V1Job>({
       resource: "jobs",
       path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
-      labelSelector: MANAGED_SELECTOR,
+      labelSelector: managedSelector(settings.instance),
       list: (labelSelector) => this.batch.listNamespacedJob({ namespace, labelSelector }),
       watch,
       logger,
@@ -66,7 +66,7 @@ export class KubernetesBackend implements AgentBackend {
     this.pods = new ResourceWatch<V1Pod>({
       resource: "pods",
       path: `/api/v1/namespaces/${namespace}/pods`,
-      labelSelector: MANAGED_SELECTOR,
+      labelSelector: managedSelector(settings.instance),
       list: (labelSelector) => core.listNamespacedPod({ namespace, labelSelector }),
       watch,
       logger,
@@ -224,7 +224,10 @@ export class KubernetesBackend implements AgentBackend {
     // Followers only need the marker until they have seen their Job go.
     setTimeout(() => this.cancelled.delete(runId), 10 * 60_000).unref();
     // `delete` on each Job rather than `deletecollection`: the launcher's Role grants only the verbs it needs.
-    const { items } = await this.batch.listNamespacedJob({ namespace: this.options.settings.namespace, labelSelector: runSelector(runId) });
+    const { items } = await this.batch.listNamespacedJob({
+      namespace: this.options.settings.namespace,
+      labelSelector: runSelector(this.options.settings.instance, runId),
+    });
     await Promise.all(items.map((job) => this.deleteJob(job.metadata?.name as string)));
     this.changes.notify();
   }
