@@ -170,7 +170,7 @@ describe("faults", () => {
   it("completes a task exactly once when its worker is SIGKILLed mid-task", async () => {
     // Slow the model down so the kill lands mid-generation.
     await f.stack.kill("persona-runtime");
-    await f.stack.start("persona-runtime", { OFFLINE_STREAM_DELAY_MS: "40" });
+    await f.stack.start("persona-runtime", { OFFLINE_STREAM_DELAY_MS: "80" });
     try {
       const created = await f.createTask({ persona_id: "ai-elon", input: "Humanoid robots entering car factories next year" });
       await waitFor("generation to be under way", async () => {
