@@ -41,9 +41,18 @@ export async function enqueueTask(
     });
     outcome = "replaced";
   }
+  await addJob(queue, task, settings);
+  return outcome;
+}
+
+/**
+ * Adds the job of a task created a moment ago. No job can exist yet for a freshly minted id, so
+ * the leftover check of enqueueTask (a round trip on every POST) is skipped.
+ */
+export async function addJob(queue: ContentQueue, task: { id: string; trace?: unknown }, settings: JobSettings): Promise<void> {
+  assertRedisReady(connectionOf(queue));
   const data: ContentJob = { task_id: task.id, ...(isTraceCarrier(task.trace) ? { trace: task.trace } : {}) };
   await queue.add("content", data, contentJobOptions(task.id, settings.attempts, settings.backoffMs));
-  return outcome;
 }
 
 function isTraceCarrier(value: unknown): value is Record<string, string> {
