@@ -9,5 +9,3 @@ export const ListQuery = z.object({
     .default(50),
   cursor: z.string().max(200).optional(),
 });
-
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });

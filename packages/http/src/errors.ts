@@ -23,12 +23,6 @@ export class ValidationFailed extends AppError {
   }
 }
 
-export class BadRequest extends AppError {
-  constructor(detail: string, errors?: FieldError[]) {
-    super(400, "bad-request", "Bad request", detail, errors);
-  }
-}
-
 export class Unauthorized extends AppError {
   constructor(detail = "A valid API key is required: send 'Authorization: Bearer <key>'") {
     super(401, "unauthorized", "Unauthorized", detail);
