@@ -13,21 +13,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createEmitter } from "@threads-agent/agent";
-import { createLauncher, createLauncherMetrics, LocalBackend } from "@threads-agent/agent-launcher";
 import {
-  agentRunJobOptions,
-  newId,
-  QUEUES,
-  RUN_EVENT_STREAM_MAXLEN,
-  TERMINAL_RUN_EVENTS,
-  TERMINAL_TASK_EVENTS,
-} from "@threads-agent/contracts";
-import { createDb } from "@threads-agent/db";
-import { EventLog } from "@threads-agent/events";
-import { createLogger, createMetrics } from "@threads-agent/observability";
-import { buildApp, configSchema } from "@threads-agent/orchestrator";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
+  createLauncher,
+  createDeps as createLauncherDeps,
+  LocalBackend,
+  configSchema as launcherConfig,
+} from "@threads-agent/agent-launcher";
+import { agentRunJobOptions, newId, TERMINAL_RUN_EVENTS } from "@threads-agent/contracts";
+import { insertRun } from "@threads-agent/db";
+import { createLogger } from "@threads-agent/observability";
+import { buildApp, configSchema, createDeps as createOrchestratorDeps } from "@threads-agent/orchestrator";
 import { createScratchDatabase, databaseUrl, deleteScratchKeys, dropScratchDatabase, prefix, redisUrl } from "./scratch.ts";
 import { fmt, percentile, summary } from "./stats.ts";
 
@@ -141,54 +136,27 @@ async function readRun(url: string): Promise<Measured> {
 
 async function main() {
   await createScratchDatabase();
-  const db = createDb(databaseUrl, { poolSize: 20 });
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const logger = createLogger({ service: "bench", level: "warn" });
   const workRoot = mkdtempSync(path.join(tmpdir(), "ta-bench-agents-"));
   const scripts = new Map<string, string[]>();
-  const backend = new LocalBackend({
-    command: (spec) => [process.execPath, SELF, "--fake-agent", ...(scripts.get(spec.runId) ?? [])],
-    env: { PATH: process.env.PATH ?? "" },
-    workRoot,
-    activeDeadlineSeconds: 600,
+  const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: "warn", RUN_MAX_VARIATIONS: "50" };
+  const launcherDeps = createLauncherDeps(launcherConfig.parse(env), {
     logger,
+    dbPoolSize: 20,
+    backend: () =>
+      new LocalBackend({
+        command: (spec) => [process.execPath, SELF, "--fake-agent", ...(scripts.get(spec.runId) ?? [])],
+        env: { PATH: process.env.PATH ?? "" },
+        workRoot,
+        activeDeadlineSeconds: 600,
+        logger,
+      }),
   });
-  const events = new EventLog({ redis, prefix, maxLen: RUN_EVENT_STREAM_MAXLEN, isTerminal: (t) => TERMINAL_RUN_EVENTS.has(t) });
-  const launcher = createLauncher(
-    {
-      db,
-      events,
-      backend,
-      logger,
-      metrics: createLauncherMetrics(createMetrics("agent-launcher")),
-      redis,
-      connection,
-      prefix,
-      repoPolicy: { allowedHosts: ["github.com"], allowFile: true },
-      maxVariations: 50,
-    },
-    { concurrency: 4 },
-  );
+  const { db } = launcherDeps;
+  const launcher = createLauncher(launcherDeps, { concurrency: 4 });
   await launcher.start();
-  const apiRedis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  await new Promise((r) => apiRedis.once("ready", r));
-  const contentQueue = new Queue(QUEUES.content, { connection: apiRedis, prefix });
-  const app = await buildApp({
-    config: configSchema.parse({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: prefix,
-      LOG_LEVEL: "warn",
-      SSE_HEARTBEAT_MS: "5000",
-    }),
-    logger,
-    metrics: createMetrics("orchestrator"),
-    db,
-    redis: apiRedis,
-    queue: contentQueue as never,
-    events: new EventLog({ redis: apiRedis, prefix, isTerminal: (t) => TERMINAL_TASK_EVENTS.has(t) }),
-  });
+  const orchestrator = await createOrchestratorDeps(configSchema.parse({ ...env, SSE_HEARTBEAT_MS: "5000" }), { logger });
+  const app = await buildApp(orchestrator);
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const api = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -197,15 +165,14 @@ async function main() {
   const startRun = async (variations: number, argv: string[]) => {
     const id = newId();
     scripts.set(id, argv);
-    await db.run.create({
-      data: {
-        id,
-        repo_url: "https://github.com/bench/agent-log-stream",
-        prompt: "bench",
-        variations: { create: Array.from({ length: variations }, (_, index) => ({ id: newId(), index, temperature: 0.5 })) },
-      },
+    const created = await insertRun(db, {
+      id,
+      repo_url: "https://github.com/bench/agent-log-stream",
+      prompt: "bench",
+      trace: {},
+      variations: Array.from({ length: variations }, (_, index) => ({ id: newId(), index, model: null, temperature: 0.5 })),
     });
-    await events.append("run", id, { type: "run.queued", variations });
+    await launcherDeps.relay.announce([created.announcement]);
     const reading = readRun(`${api}/v1/runs/${id}/events`);
     const started = now();
     await launcher.queue.add("run", { run_id: id }, agentRunJobOptions(id));
@@ -245,13 +212,9 @@ async function main() {
   } finally {
     await app.close();
     await launcher.close();
-    await backend.close();
-    await contentQueue.close();
-    await db.$disconnect();
+    await launcherDeps.close();
+    await orchestrator.close();
     await deleteScratchKeys();
-    redis.disconnect();
-    connection.disconnect();
-    apiRedis.disconnect();
     rmSync(workRoot, { recursive: true, force: true });
     await dropScratchDatabase();
   }

@@ -17,7 +17,11 @@ export type Fixture = {
 };
 
 /** Starts the content pipeline's services as processes against this run's database and a fresh Redis prefix. */
-export async function startPipeline(extraEnv: Record<string, string> = {}, services?: ServiceName[]): Promise<Fixture> {
+export async function startPipeline(
+  extraEnv: Record<string, string> = {},
+  services?: ServiceName[],
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>,
+): Promise<Fixture> {
   const env = testEnv();
   const logs: string[] = [];
   const stack = await startStack({
@@ -31,13 +35,15 @@ export async function startPipeline(extraEnv: Record<string, string> = {}, servi
       TASK_BACKOFF_MS: "200",
       WORKER_LOCK_MS: "2000",
       WORKER_STALLED_INTERVAL_MS: "1000",
-      SWEEP_INTERVAL_MS: "500",
-      SWEEP_AFTER_MS: "1000",
+      RECONCILE_INTERVAL_MS: "500",
+      RECONCILE_AFTER_MS: "1000",
+      OUTBOX_RELAY_INTERVAL_MS: "200",
       SSE_HEARTBEAT_MS: "1000",
       PERSONA_RUNTIME_TIMEOUT_MS: "10000",
       ...extraEnv,
     },
     services: services ?? ["fake-threads", "persona-runtime", "worker", "orchestrator"],
+    ...(serviceEnv ? { serviceEnv } : {}),
     onLine: (service, line) => {
       logs.push(`[${service}] ${line}`);
       if (logs.length > 5000) logs.splice(0, 1000);

@@ -8,7 +8,8 @@ export type Step = z.infer<typeof Step>;
 
 // Each event's own fields; the envelope (type, entity id, at) is added by the event log.
 export const TaskEventFields = {
-  "task.queued": z.object({}),
+  /** `reason` when it is queued again: a retry, or its job was lost and the reconciler queued it again. */
+  "task.queued": z.object({ reason: z.string().optional() }),
   "task.started": z.object({ attempt: z.number().int() }),
   /** Again for the same step, with `reason`, when its streamed text so far is void (a retry or the fallback model starts over). */
   "step.started": z.object({ step: Step, reason: z.string().optional() }),

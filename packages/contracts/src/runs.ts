@@ -222,6 +222,8 @@ const variationIndex = z.number().int().min(0);
 // Each event's own fields; the envelope (type, run_id, at) is added by the event log.
 export const RunEventFields = {
   "run.queued": z.object({ variations: z.number().int() }),
+  /** A launcher took the run and starts its variations. */
+  "run.started": z.object({}),
   "variation.scheduled": z.object({ variation: variationIndex, job: z.string() }),
   "variation.started": z.object({ variation: variationIndex }),
   /** `seq` counts the variation's lines from 0 without gaps; `kind` is the agent event it came from, or `output` for raw output. */

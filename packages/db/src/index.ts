@@ -1,7 +1,19 @@
-export type { LlmCall as LlmCallRow, Persona as PersonaRow, Post as PostRow, Task as TaskRow } from "@prisma/client";
-export { Prisma } from "@prisma/client";
+export type {
+  LlmCall as LlmCallRow,
+  Persona as PersonaRow,
+  Post as PostRow,
+  RunStatus as RunStatusValue,
+  Task as TaskRow,
+  TaskStatus as TaskStatusValue,
+  VariationStatus as VariationStatusValue,
+} from "@prisma/client";
+export { $Enums, Prisma } from "@prisma/client";
 export { createDb, type Db } from "./client.ts";
+export { isDatabaseUnavailable, isForeignKeyViolation, isUniqueViolation, sqlStateOf } from "./errors.ts";
+export * from "./lifecycle/index.ts";
 export { type TaskWithPost, toLlmCallRow, toPersona, toPost, toTask } from "./mappers.ts";
 export { ensureDatabase, migrateDatabase } from "./migrate.ts";
 export { DEFAULT_PERSONAS, seedPersonas } from "./personas-seed.ts";
+export * from "./repositories/runs.ts";
+export * from "./repositories/tasks.ts";
 export * from "./run-mappers.ts";

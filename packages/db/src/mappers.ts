@@ -40,7 +40,7 @@ export function toTask(row: TaskWithPost): Task {
     persona_id: row.persona_id,
     task_type: row.task_type as Task["task_type"],
     input: row.input,
-    status: row.status as Task["status"],
+    status: row.status,
     attempts: row.attempts,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

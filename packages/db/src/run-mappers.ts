@@ -11,7 +11,7 @@ const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 export function toVariation(row: VariationRow, options: { withDiff?: boolean } = {}): Variation {
   return {
     index: row.index,
-    status: row.status as Variation["status"],
+    status: row.status,
     model: row.model,
     temperature: row.temperature,
     job: row.job,
@@ -31,7 +31,7 @@ export function toRun(row: RunWithVariations, options: { withDiff?: boolean } = 
     id: row.id,
     repo_url: row.repo_url,
     prompt: row.prompt,
-    status: row.status as Run["status"],
+    status: row.status,
     variations: [...row.variations].sort((a, b) => a.index - b.index).map((v) => toVariation(v, options)),
     winner: row.winner,
     cancel_requested_at: isoOrNull(row.cancel_requested_at),

@@ -15,12 +15,27 @@ export type EventLogOptions = {
   isTerminal: (type: string) => boolean;
 };
 
-const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
-export const isStreamId = (value: string) => STREAM_ID.test(value);
+const STREAM_ID = /^(\d{1,20})-(\d{1,20})$/;
+const MAX_PART = 18_446_744_073_709_551_615n; // Redis stream ids are two unsigned 64-bit numbers
+/** A Redis stream id (`<ms>-<seq>`, each part an unsigned 64-bit number). */
+export const isStreamId = (value: string) => {
+  const match = STREAM_ID.exec(value);
+  return !!match && BigInt(match[1] as string) <= MAX_PART && BigInt(match[2] as string) <= MAX_PART;
+};
+
+/** Orders two stream ids (negative when a comes first). */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
+  if (am !== bm) return am < bm ? -1 : 1;
+  return as === bs ? 0 : as < bs ? -1 : 1;
+}
 
 /**
  * One Redis Stream per task or run. The stream entry id is the SSE event id, so a client resumes
- * exactly after the last entry it saw; the database keeps the durable final state.
+ * exactly after the last entry it saw. State events reach it only through the outbox relay
+ * (outbox-relay.ts); `append`/`appendMany` are for progress frames (`step.delta`, `variation.log`),
+ * which are not state and may go straight to the stream.
  */
 export class EventLog {
   readonly redis: Redis;
@@ -41,28 +56,31 @@ export class EventLog {
     return `${this.prefix}:events:${entity}:${id}`;
   }
 
-  /** Appends one event; returns its stream id. A terminal event starts the retention clock, anything later stops it. */
+  /** The outbox relay's high-water mark of the stream: the last outbox row in it. Gone with the stream. */
+  highWaterKey(entity: EventEntity, id: string): string {
+    return `${this.key(entity, id)}:outbox`;
+  }
+
+  /** Appends one progress frame; returns its stream id. */
   async append(entity: EventEntity, id: string, event: { type: string } & Record<string, unknown>): Promise<string> {
     return (await this.appendMany(entity, id, [event]))[0] as string;
   }
 
-  /** Appends several events in one round trip (log lines arrive in bursts). */
+  /** Appends several progress frames in one round trip (log lines arrive in bursts). */
   async appendMany(entity: EventEntity, id: string, events: ({ type: string } & Record<string, unknown>)[]): Promise<string[]> {
     if (events.length === 0) return [];
     const key = this.key(entity, id);
     const at = new Date().toISOString();
-    const pipeline = this.redis.multi();
+    // A pipeline, not MULTI: frames need no atomicity, only one round trip.
+    const pipeline = this.redis.pipeline();
     for (const event of events) {
       const { type, ...fields } = event;
       const envelope = { type, [EVENT_ENTITIES[entity]]: id, at, ...fields };
       pipeline.xadd(key, "MAXLEN", "~", this.maxLen, "*", "e", JSON.stringify(envelope));
     }
-    const last = events[events.length - 1] as { type: string };
-    if (this.isTerminal(last.type)) pipeline.expire(key, this.retentionSeconds);
-    else pipeline.persist(key);
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = [];
-    for (const [err, value] of results.slice(0, events.length)) {
+    for (const [err, value] of results) {
       if (err) throw err;
       ids.push(value as string);
     }
@@ -77,6 +95,12 @@ export class EventLog {
 
   async exists(entity: EventEntity, id: string): Promise<boolean> {
     return (await this.redis.exists(this.key(entity, id))) === 1;
+  }
+
+  /** The newest entry, or null when the stream does not exist. */
+  async last(entity: EventEntity, id: string): Promise<StoredEvent | null> {
+    const [entry] = await this.redis.xrevrange(this.key(entity, id), "+", "-", "COUNT", 1);
+    return entry ? parseEntry(entry) : null;
   }
 
   /** Blocks up to `blockMs` for entries after `afterId`, on a connection of the caller's (blocking ties it up). */

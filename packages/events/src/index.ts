@@ -1,2 +1,4 @@
-export { EventLog, type EventLogOptions, isStreamId, type StoredEvent } from "./event-log.ts";
+export { compareStreamIds, EventLog, type EventLogOptions, isStreamId, type StoredEvent } from "./event-log.ts";
+export { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.ts";
 export { type StreamEventsOptions, streamEvents } from "./sse.ts";
+export { type HistoryItem, mergeRunHistory, withStreamIds } from "./stream-history.ts";

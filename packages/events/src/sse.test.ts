@@ -1,14 +1,21 @@
 import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
+import { createDb, recordEvent } from "@threads-agent/db";
 import { listen, readSse, testEnv } from "@threads-agent/testing";
 import Fastify from "fastify";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventLog } from "./event-log.ts";
+import { OutboxRelay } from "./outbox-relay.ts";
 import { streamEvents } from "./sse.ts";
 
 const env = testEnv();
 const redis = new Redis(env.redisUrl);
+const db = createDb(env.databaseUrl);
 const log = new EventLog({ redis, prefix: env.redisPrefix, isTerminal: (t) => TERMINAL_TASK_EVENTS.has(t), retentionSeconds: 60 });
+const relay = new OutboxRelay({ db, logs: { task: log }, logger: { warn: () => {}, info: () => {}, error: () => {} } });
+// State events go through the outbox, as every service writes them; progress frames straight to the stream.
+const state = async (id: string, event: { type: string } & Record<string, unknown>) =>
+  relay.announce([await recordEvent(db, { entity: "task", id }, event)]);
 const app = Fastify();
 app.get<{ Params: { id: string } }>("/events/:id", (request, reply) => {
   reply.hijack();
@@ -19,6 +26,7 @@ app.get<{ Params: { id: string } }>("/events/:id", (request, reply) => {
     response: reply.raw,
     lastEventId: request.headers["last-event-id"] as string | undefined,
     heartbeatMs: 100,
+    ensure: () => relay.ensure({ entity: "task", id: request.params.id }),
     snapshot: async () => ({ type: "task.succeeded", at: "x", task_id: request.params.id, snapshot: true }),
   });
 });
@@ -30,15 +38,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   redis.disconnect();
+  await db.$disconnect();
 });
 
 describe("event log + SSE", () => {
   it("replays history with stream ids, resumes after Last-Event-ID, and ends after the terminal event", async () => {
     const id = "00000000-0000-7000-8000-000000000001";
-    await log.append("task", id, { type: "task.queued" });
+    await state(id, { type: "task.queued" });
     await log.append("task", id, { type: "step.started", step: "hook" });
     await log.append("task", id, { type: "step.completed", step: "hook", ms: 3, tokens: 12 });
-    await log.append("task", id, { type: "task.succeeded", post: {} });
+    await state(id, { type: "task.succeeded", post: {} });
 
     const all = await readSse(`${url}/events/${id}`);
     expect(all.messages.map((m) => m.json.type)).toEqual(["task.queued", "step.started", "step.completed", "task.succeeded"]);
@@ -53,16 +62,40 @@ describe("event log + SSE", () => {
 
   it("delivers live events to a waiting client and keeps going past a terminal event that is followed by more", async () => {
     const id = "00000000-0000-7000-8000-000000000002";
-    await log.append("task", id, { type: "task.queued" });
-    await log.append("task", id, { type: "task.failed", error: { code: "x", message: "y" } });
-    await log.append("task", id, { type: "task.queued" });
+    await state(id, { type: "task.queued" });
+    await state(id, { type: "task.failed", error: { code: "x", message: "y" } });
+    await state(id, { type: "task.queued" });
     const reading = readSse(`${url}/events/${id}`);
     await new Promise((r) => setTimeout(r, 250));
-    await log.append("task", id, { type: "task.started", attempt: 1 });
-    await log.append("task", id, { type: "task.succeeded", post: {} });
+    await state(id, { type: "task.started", attempt: 1 });
+    await state(id, { type: "task.succeeded", post: {} });
     const { messages, comments } = await reading;
     expect(messages.map((m) => m.json.type)).toEqual(["task.queued", "task.failed", "task.queued", "task.started", "task.succeeded"]);
     expect(comments).toContain("heartbeat");
+  });
+
+  it("ends at once for a Last-Event-ID at or past a finished stream's end", async () => {
+    const id = "00000000-0000-7000-8000-000000000004";
+    await state(id, { type: "task.queued" });
+    await state(id, { type: "task.succeeded", post: {} });
+    const all = await readSse(`${url}/events/${id}`);
+    const lastId = all.messages.at(-1)?.id ?? "";
+    for (const after of [lastId, "99999999999999-0"]) {
+      const { messages, comments } = await readSse(`${url}/events/${id}`, { headers: { "last-event-id": after } });
+      expect(messages).toEqual([]);
+      expect(comments).not.toContain("heartbeat");
+    }
+  });
+
+  it("rebuilds a stream Redis lost from the outbox before replaying it", async () => {
+    const id = "00000000-0000-7000-8000-000000000005";
+    await state(id, { type: "task.queued" });
+    await state(id, { type: "task.started", attempt: 1 });
+    await state(id, { type: "task.succeeded", post: {} });
+    const before = await readSse(`${url}/events/${id}`);
+    await redis.del(log.key("task", id), log.highWaterKey("task", id));
+    const after = await readSse(`${url}/events/${id}`);
+    expect(after.messages.map((m) => [m.id, m.json.type])).toEqual(before.messages.map((m) => [m.id, m.json.type]));
   });
 
   it("answers an expired stream with the snapshot", async () => {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { EventEntity, EventEnvelope } from "@threads-agent/contracts";
 import type { Redis } from "ioredis";
-import type { EventLog } from "./event-log.ts";
+import { compareStreamIds, type EventLog } from "./event-log.ts";
 
 export type StreamEventsOptions = {
   log: EventLog;
@@ -12,7 +12,13 @@ export type StreamEventsOptions = {
   /** Resume after this stream id (Last-Event-ID); from the start when absent. */
   lastEventId?: string | undefined;
   heartbeatMs: number;
-  /** When the stream has expired: a synthesized final event from the database, or null to end at once. */
+  /** Rebuilds the stream from the outbox when Redis lost it (OutboxRelay.ensure). */
+  ensure?: () => Promise<void>;
+  /**
+   * When there is no stream even after `ensure` (it expired and its outbox rows are gone): the final
+   * event from the database for a finished entity, or null for an unfinished one (then the stream
+   * waits for its next event).
+   */
   snapshot?: () => Promise<EventEnvelope | null>;
   /** CORS or other extra headers. */
   headers?: Record<string, string>;
@@ -24,7 +30,8 @@ export type StreamEventsOptions = {
  * Writes an entity's events as Server-Sent Events until its terminal event (or the client leaves).
  * History first, then live entries through a blocking XREAD on a connection of its own. The SSE id
  * is the stream id, so a reconnect with Last-Event-ID gets exactly what it missed. The stream ends
- * after a terminal event only when nothing follows it (a retried task goes on).
+ * after a terminal event only when nothing follows it (a retried task goes on), and at once for a
+ * Last-Event-ID at or past a finished stream's end.
  */
 export async function streamEvents(options: StreamEventsOptions): Promise<void> {
   const { log, entity, id, response } = options;
@@ -66,10 +73,16 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
 
   try {
     await write("retry: 2000\n\n");
-    if (!(await log.exists(entity, id))) {
+    await options.ensure?.();
+    const last = await log.last(entity, id);
+    if (!last) {
       const snapshot = await options.snapshot?.();
-      if (snapshot) await write(`data: ${JSON.stringify(snapshot)}\n\n`);
-      return;
+      if (snapshot) {
+        await write(`data: ${JSON.stringify(snapshot)}\n\n`);
+        return;
+      }
+    } else if (log.isTerminal(last.event.type) && options.lastEventId && compareStreamIds(options.lastEventId, last.id) >= 0) {
+      return; // the client has everything a finished stream will ever have
     }
     let cursor = options.lastEventId ?? "0-0";
     connection = log.redis.duplicate({ lazyConnect: false, maxRetriesPerRequest: null, enableOfflineQueue: true });

@@ -26,13 +26,16 @@ export function createMetrics(service: string) {
     registers: [registry],
   });
 
+  // A second definition of the same name (two components of one process, e.g. two reconcilers) gets the first one.
+  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+
   return {
     registry,
     client,
     httpRequests,
     httpDuration,
     counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
-      return new client.Counter<L>({ name, help, labelNames, registers: [registry] });
+      return existing<client.Counter<L>>(name) ?? new client.Counter<L>({ name, help, labelNames, registers: [registry] });
     },
     gauge<L extends string>(
       name: string,
@@ -40,10 +43,16 @@ export function createMetrics(service: string) {
       labelNames: readonly L[] = [],
       collect?: (this: client.Gauge<L>) => Promise<void> | void,
     ) {
-      return new client.Gauge<L>({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) });
+      return (
+        existing<client.Gauge<L>>(name) ??
+        new client.Gauge<L>({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) })
+      );
     },
     histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets?: number[]) {
-      return new client.Histogram<L>({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
+      return (
+        existing<client.Histogram<L>>(name) ??
+        new client.Histogram<L>({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) })
+      );
     },
   };
 }

@@ -1,14 +1,9 @@
 // Agent runs through the public API, end to end in one process: the orchestrator's real app, the
 // real launcher on the local backend, the real agent cloning a git repository created here.
 import { createTestRepository, type TestRepository } from "@threads-agent/agent";
-import { QUEUES, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
-import { EventLog } from "@threads-agent/events";
-import { createLogger, createMetrics } from "@threads-agent/observability";
-import { buildApp, configSchema } from "@threads-agent/orchestrator";
+import { buildApp, configSchema, createDeps, type OrchestratorDeps } from "@threads-agent/orchestrator";
 import { followSse, listen, readSse, type SseMessage, testEnv, waitFor } from "@threads-agent/testing";
-import { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, isProcessAlive, localAgentBackend, startHarness } from "./testing/harness.ts";
 
@@ -16,8 +11,7 @@ let repo: TestRepository;
 let harness: Harness;
 let app: FastifyInstance;
 let api = "";
-let redis: Redis;
-let contentQueue: Queue;
+let orchestrator: OrchestratorDeps;
 
 beforeAll(async () => {
   repo = createTestRepository();
@@ -39,26 +33,14 @@ beforeAll(async () => {
     ALLOW_FILE_REPOS: "true",
     REPO_HOST_ALLOWLIST: "github.com",
   });
-  redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 1 });
-  await new Promise((resolve) => redis.once("ready", resolve));
-  contentQueue = new Queue(QUEUES.content, { connection: redis, prefix: harness.prefix });
-  const events = new EventLog({ redis, prefix: harness.prefix, isTerminal: (t) => TERMINAL_TASK_EVENTS.has(t) });
-  app = await buildApp({
-    config,
-    logger: createLogger({ service: "orchestrator", level: "silent" }),
-    metrics: createMetrics("orchestrator"),
-    db: harness.db,
-    redis,
-    queue: contentQueue as never,
-    events,
-  });
+  orchestrator = await createDeps(config, { dbPoolSize: 4 });
+  app = await buildApp(orchestrator);
   api = (await listen(app)).url;
 });
 
 afterAll(async () => {
   await app?.close();
-  await contentQueue?.close();
-  redis?.disconnect();
+  await orchestrator?.close();
   await harness?.close();
   repo?.remove();
 });

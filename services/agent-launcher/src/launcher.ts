@@ -1,4 +1,4 @@
-import { AgentRunJob, agentRunJobOptions, QUEUES, runRedisKeys } from "@threads-agent/contracts";
+import { AgentRunJob, QUEUES, runRedisKeys } from "@threads-agent/contracts";
 import { tracer, withExtractedContext } from "@threads-agent/observability";
 import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -18,17 +18,15 @@ export type LauncherOptions = {
   /** A run's lock lapses this long after its launcher died; then another launcher resumes it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
-  /** How often the cancel backstop and the sweeper run. */
+  /** How often the cancel backstop runs (the database flag of runs this launcher holds). */
   reconcileIntervalMs?: number;
-  /** Runs left queued or running this long without a live job are enqueued again. */
-  sweepAfterMs?: number;
 };
 
 export type Launcher = {
   start(): Promise<void>;
   /** Hands running runs back (kubernetes) or ends them (local), then stops taking work. */
   close(): Promise<void>;
-  /** One reconcile pass (also run on a timer). */
+  /** One cancel-backstop pass (also run on a timer). */
   reconcile(): Promise<void>;
   activeRuns(): number;
   queue: Queue;
@@ -36,9 +34,9 @@ export type Launcher = {
 
 /**
  * The agent-runs consumer: one BullMQ job per run (job id = run id), held for the run's whole
- * life. Cancel arrives by pub/sub and, as a backstop, through the run's database flag. A sweeper
- * re-enqueues runs that lost their job (a crash between the commit and the enqueue, or a job that
- * exhausted its attempts), so nothing accepted is lost.
+ * life. Cancel arrives by pub/sub and, as a backstop, through the run's database flag. Runs that
+ * lost their job (a crash between the commit and the enqueue, Redis restarted empty, a job that
+ * exhausted its attempts) are the orchestrator's reconciler's to queue again: one loop for all work.
  */
 export function createLauncher(deps: LauncherDeps, options: LauncherOptions): Launcher {
   const logger = deps.logger.child({ component: "launcher" });
@@ -94,34 +92,10 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
   worker.on("error", (err) => logger.error({ err }, "queue error"));
 
   const reconcile = async () => {
-    const { db } = deps;
     const held = [...active.keys()];
-    if (held.length) {
-      const flagged = await db.run.findMany({ where: { id: { in: held }, cancel_requested_at: { not: null } }, select: { id: true } });
-      for (const { id } of flagged) active.get(id)?.cancel.abort();
-    }
-    const stale = await db.run.findMany({
-      where: { status: { in: ["queued", "running"] }, created_at: { lt: new Date(Date.now() - (options.sweepAfterMs ?? 30_000)) } },
-      select: { id: true },
-      orderBy: { created_at: "asc" },
-      take: 200,
-    });
-    for (const { id } of stale) {
-      if (active.has(id)) continue;
-      const job = await queue.getJob(id);
-      const state = job ? await job.getState() : "missing";
-      if (state === "missing" || state === "unknown") {
-        await queue.add("run", { run_id: id }, agentRunJobOptions(id));
-        logger.warn({ run_id: id }, "run had no job: enqueued again");
-      } else if (state === "failed" && job) {
-        await job.retry("failed");
-        logger.warn({ run_id: id }, "run's job had failed while the run was unfinished: retrying it");
-      } else if (state === "completed" && job) {
-        await job.remove();
-        await queue.add("run", { run_id: id }, agentRunJobOptions(id));
-        logger.warn({ run_id: id }, "run's job completed but the run is unfinished: enqueued again");
-      }
-    }
+    if (held.length === 0) return;
+    const flagged = await deps.db.run.findMany({ where: { id: { in: held }, cancel_requested_at: { not: null } }, select: { id: true } });
+    for (const { id } of flagged) active.get(id)?.cancel.abort();
   };
 
   const reconcileOnce = () => {

@@ -1,23 +1,28 @@
+import { checkRepoUrl, finalRunStatus, type RepoUrlPolicy, type VariationStatus } from "@threads-agent/contracts";
 import {
-  checkRepoUrl,
-  finalRunStatus,
-  type RepoUrlPolicy,
-  TERMINAL_RUN_STATUSES,
-  TERMINAL_VARIATION_STATUSES,
-  type VariationStatus,
-} from "@threads-agent/contracts";
-import { type Db, type RunWithVariations, toLlmCallRow, type VariationRow } from "@threads-agent/db";
+  type Db,
+  findRun,
+  IllegalTransition,
+  isTerminal,
+  type Lifecycle,
+  RUN_LIFECYCLE,
+  type RunWithVariations,
+  toLlmCallRow,
+  VARIATION_LIFECYCLE,
+  type VariationRow,
+} from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
 import type { Logger } from "@threads-agent/observability";
 import { type AgentResult, toDisplayLine } from "./agent-output.ts";
 import { type AgentBackend, LaunchRefused, type VariationOutcome } from "./backends/backend.ts";
 import type { LauncherMetrics } from "./metrics.ts";
 import { RunOutput, type RunOutputOptions } from "./run-output.ts";
-import { ensureTerminalEvent, repairRunStream } from "./stream-repair.ts";
 
 export type RunDeps = {
   db: Db;
+  /** Output lines go straight to the run's stream; state changes through `lifecycle` (outbox). */
   events: EventLog;
+  lifecycle: Lifecycle;
   backend: AgentBackend;
   logger: Logger;
   metrics: LauncherMetrics;
@@ -38,12 +43,17 @@ export type RunControl = {
 /** finished: the run is terminal; handed_back: workloads still run and another launcher must take over. */
 export type RunResult = "finished" | "handed_back";
 
-const TERMINAL_VARIATIONS = [...TERMINAL_VARIATION_STATUSES];
-const TERMINAL_RUNS = [...TERMINAL_RUN_STATUSES];
 const CANCELLED_REASON = "cancelled by the user";
 
-function loadRun(db: Db, runId: string): Promise<RunWithVariations | null> {
-  return db.run.findUnique({ where: { id: runId }, include: { variations: { orderBy: { index: "asc" } } } });
+/** A transition someone else already made (the orchestrator cancelled a queued run, say) is not an error here. */
+async function unlessDone(change: Promise<unknown>): Promise<boolean> {
+  try {
+    await change;
+    return true;
+  } catch (err) {
+    if (err instanceof IllegalTransition) return false;
+    throw err;
+  }
 }
 
 /**
@@ -55,15 +65,13 @@ export async function executeRun(deps: RunDeps, runId: string, control: RunContr
   const { db, events, backend } = deps;
   const logger = deps.logger.child({ run_id: runId });
   if (control.shutdown.aborted) return "handed_back";
-  const run = await loadRun(db, runId);
+  const run = await findRun(db, runId);
   if (!run) {
     logger.warn("run not found; nothing to do");
     return "finished";
   }
-  if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status)) {
-    await ensureTerminalEvent(events, run);
-    return "finished";
-  }
+  // Its events are in the outbox: whatever the stream misses, the relay puts there.
+  if (isTerminal(RUN_LIFECYCLE, run.status)) return "finished";
 
   const output = new RunOutput({ db, events, runId, logger, metrics: deps.metrics, ...deps.output });
   const cancelRequested = () => control.cancel.aborted || run.cancel_requested_at !== null;
@@ -76,11 +84,13 @@ export async function executeRun(deps: RunDeps, runId: string, control: RunContr
       ? `the run has ${run.variations.length} variations; this deployment allows ${deps.maxVariations} (RUN_MAX_VARIATIONS)`
       : null;
 
-  if (run.variations.some((v) => v.status !== "queued")) {
-    const repaired = await repairRunStream(db, events, run);
-    if (repaired) logger.info({ appended: repaired }, "put back events the stream was missing");
+  if (run.status === "queued") {
+    const started = await unlessDone(
+      deps.lifecycle.run({ id: runId, to: "running", from: ["queued"], set: { started_at: new Date() }, event: { type: "run.started" } }),
+    );
+    // Cancelled by the orchestrator before this launcher took it.
+    if (!started && isTerminal(RUN_LIFECYCLE, ((await findRun(db, runId)) as RunWithVariations).status)) return "finished";
   }
-  await db.run.updateMany({ where: { id: runId, status: "queued" }, data: { status: "running", started_at: new Date() } });
 
   const onCancel = () => {
     backend.cancel(runId).catch((err: unknown) => logger.error({ err }, "cancelling the run's workloads failed"));
@@ -93,7 +103,7 @@ export async function executeRun(deps: RunDeps, runId: string, control: RunContr
     statuses = await Promise.all(
       run.variations.map((v) =>
         refusal && v.status === "queued"
-          ? failUnlaunched(output, v, refusal)
+          ? failUnlaunched(deps, output, runId, v, refusal)
           : trackVariation({
               deps,
               output,
@@ -120,35 +130,44 @@ export async function executeRun(deps: RunDeps, runId: string, control: RunContr
 }
 
 async function finishRun(deps: RunDeps, runId: string, statuses: VariationStatus[], control: RunControl): Promise<void> {
-  const { db, events } = deps;
+  const { db, lifecycle } = deps;
   const now = new Date();
-  const flagged = await db.run.findUnique({ where: { id: runId }, select: { cancel_requested_at: true } });
-  if (control.cancel.aborted || flagged?.cancel_requested_at) {
-    const [, updated] = await db.$transaction([
-      db.variation.updateMany({
-        where: { run_id: runId, status: { notIn: TERMINAL_VARIATIONS } },
-        data: { status: "cancelled", reason: CANCELLED_REASON, finished_at: now },
+  const run = (await findRun(db, runId)) as RunWithVariations;
+  if (control.cancel.aborted || run.cancel_requested_at) {
+    // Only the writer that moves the run to its end announces it (the orchestrator may have, for a queued run).
+    const cancelled = await unlessDone(
+      lifecycle.together(async (t) => {
+        for (const v of run.variations) {
+          if (isTerminal(VARIATION_LIFECYCLE, v.status)) continue;
+          await t.variation({
+            id: v.id,
+            streamId: runId,
+            to: "cancelled",
+            set: { reason: CANCELLED_REASON, finished_at: now },
+            event: null,
+          });
+        }
+        await t.run({ id: runId, to: "cancelled", set: { finished_at: now }, event: { type: "run.cancelled" } });
       }),
-      db.run.updateMany({ where: { id: runId, status: { notIn: TERMINAL_RUNS } }, data: { status: "cancelled", finished_at: now } }),
-    ]);
-    // Only the writer that moved the run to its end announces it (the orchestrator may have, for a queued run).
-    if (updated.count) {
-      await events.append("run", runId, { type: "run.cancelled" });
-      deps.metrics.runsFinished.inc({ status: "cancelled" });
-    }
+    );
+    if (cancelled) deps.metrics.runsFinished.inc({ status: "cancelled" });
     return;
   }
   const status = finalRunStatus(statuses);
-  const updated = await db.run.updateMany({ where: { id: runId, status: { notIn: TERMINAL_RUNS } }, data: { status, finished_at: now } });
-  if (updated.count) {
-    await events.append("run", runId, { type: "run.completed", status });
+  if (await unlessDone(lifecycle.run({ id: runId, to: status, set: { finished_at: now }, event: { type: "run.completed", status } }))) {
     deps.metrics.runsFinished.inc({ status });
   }
 }
 
-async function failUnlaunched(output: RunOutput, v: VariationRow, reason: string): Promise<VariationStatus> {
-  await output.step({ type: "variation.failed", variation: v.index, reason, exit_code: null }, (db) =>
-    db.variation.update({ where: { id: v.id }, data: { status: "failed", reason, finished_at: new Date() } }),
+async function failUnlaunched(deps: RunDeps, output: RunOutput, runId: string, v: VariationRow, reason: string): Promise<VariationStatus> {
+  await output.step(() =>
+    deps.lifecycle.variation({
+      id: v.id,
+      streamId: runId,
+      to: "failed",
+      set: { reason, finished_at: new Date() },
+      event: { type: "variation.failed", variation: v.index, reason, exit_code: null },
+    }),
   );
   return "failed";
 }
@@ -207,22 +226,26 @@ function saveResult(db: Db, v: VariationRow, result: AgentResult) {
 }
 
 async function trackVariation(input: TrackInput): Promise<VariationStatus | "detached"> {
-  const { deps, output, variation: v, control } = input;
-  const { backend, metrics } = deps;
-  if ((TERMINAL_VARIATION_STATUSES as readonly string[]).includes(v.status)) return v.status as VariationStatus;
+  const { deps, output, variation: v, control, runId } = input;
+  const { backend, metrics, lifecycle } = deps;
+  if (isTerminal(VARIATION_LIFECYCLE, v.status)) return v.status;
+  const change = (
+    to: VariationStatus,
+    set: Record<string, string | number | Date | null>,
+    event: ({ type: string } & Record<string, unknown>) | null,
+  ) => lifecycle.variation({ id: v.id, streamId: runId, to, set, event });
 
   const markCancelled = async (): Promise<VariationStatus> => {
-    await output.step(null, (db) =>
-      db.variation.updateMany({
-        where: { id: v.id, status: { notIn: TERMINAL_VARIATIONS } },
-        data: { status: "cancelled", reason: CANCELLED_REASON, finished_at: new Date() },
-      }),
-    );
+    await output.step(() => unlessDone(change("cancelled", { reason: CANCELLED_REASON, finished_at: new Date() }, null)));
     return "cancelled";
   };
   const fail = async (reason: string, exitCode: number | null): Promise<VariationStatus> => {
-    await output.step({ type: "variation.failed", variation: v.index, reason, exit_code: exitCode }, (db) =>
-      db.variation.update({ where: { id: v.id }, data: { status: "failed", reason, exit_code: exitCode, finished_at: new Date() } }),
+    await output.step(() =>
+      change(
+        "failed",
+        { reason, exit_code: exitCode, finished_at: new Date() },
+        { type: "variation.failed", variation: v.index, reason, exit_code: exitCode },
+      ),
     );
     metrics.variationsFinished.inc({ backend: backend.name, status: "failed" });
     return "failed";
@@ -238,9 +261,7 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
       return fail(err instanceof LaunchRefused ? err.message : `could not start the variation: ${(err as Error).message}`, null);
     }
     const launched = job;
-    await output.step({ type: "variation.scheduled", variation: v.index, job: launched }, (db) =>
-      db.variation.update({ where: { id: v.id }, data: { status: "scheduled", job: launched } }),
-    );
+    await output.step(() => change("scheduled", { job: launched }, { type: "variation.scheduled", variation: v.index, job: launched }));
     // A cancel that arrived while the workload was being created found nothing to stop yet.
     if (input.cancelRequested()) await backend.cancel(input.runId);
   }
@@ -253,12 +274,7 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
     if (started) return;
     started = true;
     const at = new Date();
-    await output.step({ type: "variation.started", variation: v.index }, (db) =>
-      db.$transaction([
-        db.variation.update({ where: { id: v.id }, data: { status: "running", started_at: at } }),
-        db.run.updateMany({ where: { id: input.runId, status: "queued" }, data: { status: "running", started_at: at } }),
-      ]),
-    );
+    await output.step(() => change("running", { started_at: at }, { type: "variation.started", variation: v.index }));
   };
 
   let outcome: VariationOutcome;
@@ -278,7 +294,7 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
               const found = line.result;
               result = found;
               // Queued behind the line that carried it; a failure surfaces through drain().
-              output.step(null, (db) => saveResult(db, v, found)).catch(() => {});
+              output.step(() => saveResult(deps.db, v, found)).catch(() => {});
             }
           }
           return accepted;
@@ -299,8 +315,12 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
     case "succeeded": {
       if (!result) return fail("the agent exited successfully but reported no result", 0);
       await onStarted();
-      await output.step({ type: "variation.succeeded", variation: v.index, exit_code: 0 }, (db) =>
-        db.variation.update({ where: { id: v.id }, data: { status: "succeeded", exit_code: 0, reason: null, finished_at: new Date() } }),
+      await output.step(() =>
+        change(
+          "succeeded",
+          { exit_code: 0, reason: null, finished_at: new Date() },
+          { type: "variation.succeeded", variation: v.index, exit_code: 0 },
+        ),
       );
       metrics.variationsFinished.inc({ backend: backend.name, status: "succeeded" });
       return "succeeded";

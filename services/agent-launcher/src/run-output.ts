@@ -1,5 +1,4 @@
-import type { RunEvent } from "@threads-agent/contracts";
-import type { Db } from "@threads-agent/db";
+import { type Db, IllegalTransition } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
 import type { Logger } from "@threads-agent/observability";
 import type { DisplayLine } from "./agent-output.ts";
@@ -11,8 +10,8 @@ export type VariationSlot = { id: string; index: number; nextSeq: number; trunca
 type LineItem = { kind: "line"; slot: VariationSlot; seq: number; ts: Date; lineKind: string; line: string; cursor: string | null };
 type StepItem = {
   kind: "step";
-  event: RunEvent | null;
-  write: ((db: Db) => Promise<unknown>) | null;
+  /** A state change (a lifecycle transition: row and event committed together) or another write. */
+  apply: () => Promise<unknown>;
   resolve: () => void;
   reject: (e: Error) => void;
 };
@@ -34,12 +33,13 @@ export type RunOutputOptions = {
 };
 
 /**
- * Everything a run writes, in one ordered queue: log lines are stored in batches (one transaction
+ * Everything a run writes, in one ordered queue: log lines are stored in batches (one statement
  * per batch, with each variation's line count and log cursor, so a restart resumes exactly) and
- * then appended to the run's event stream with one XADD pipeline; state changes (scheduled,
- * started, succeeded...) are written after the lines queued before them. Batching is natural:
- * while one batch is being written the next one collects, so a quiet agent's line goes out at
- * once and a chatty one is written in large batches.
+ * then appended to the run's event stream with one XADD pipeline (lines are progress, not state);
+ * state changes (scheduled, started, succeeded...) are lifecycle transitions, committed with their
+ * event and relayed after the lines queued before them, so `variation.succeeded` always follows
+ * the variation's last line. Batching is natural: while one batch is being written the next one
+ * collects, so a quiet agent's line goes out at once and a chatty one is written in large batches.
  */
 export class RunOutput {
   private readonly options: RunOutputOptions;
@@ -84,11 +84,14 @@ export class RunOutput {
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  /** A state change after everything queued so far: `write` updates the database, then `event` is appended. */
-  step(event: RunEvent | null, write: ((db: Db) => Promise<unknown>) | null = null): Promise<void> {
+  /**
+   * A state change (or another write) after everything queued so far. Retried on failure; a
+   * transition found already made (its first try committed but the answer was lost) counts as done.
+   */
+  step(apply: () => Promise<unknown>): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ kind: "step", event, write, resolve, reject });
+      this.queue.push({ kind: "step", apply, resolve, reject });
       this.kick();
     });
   }
@@ -128,12 +131,17 @@ export class RunOutput {
           this.release();
         } else {
           this.queue.shift();
-          const write = head.write;
-          if (write) await this.retry("state", () => write(this.options.db));
-          if (head.event) {
-            const { type, ...fields } = head.event;
-            await this.retry("event", () => this.options.events.append("run", this.options.runId, { type, ...fields }));
-          }
+          let tried = false;
+          await this.retry("state", async () => {
+            try {
+              await head.apply();
+            } catch (err) {
+              if (tried && err instanceof IllegalTransition && err.from === err.to) return;
+              throw err;
+            } finally {
+              tried = true;
+            }
+          });
           head.resolve();
         }
       } catch (err) {

@@ -1,12 +1,9 @@
-import type { Db } from "@threads-agent/db";
-import type { EventLog } from "@threads-agent/events";
+import { isDatabaseUnavailable } from "@threads-agent/db";
 import { registerCommon, serverOptions } from "@threads-agent/http";
-import type { Logger, Metrics } from "@threads-agent/observability";
 import Fastify, { type FastifyInstance } from "fastify";
-import type { Redis } from "ioredis";
 import packageJson from "../package.json" with { type: "json" };
 import { registerAuth } from "./auth.ts";
-import type { Config } from "./config.ts";
+import type { OrchestratorDeps } from "./deps.ts";
 import { translateError } from "./errors.ts";
 import { registerHttpHeaders } from "./http-headers.ts";
 import { IdempotencyKeys } from "./idempotency.ts";
@@ -23,18 +20,8 @@ import type { RouteDeps } from "./routes/route-deps.ts";
 import { registerRunRoutes } from "./routes/runs.ts";
 import { registerTaskRoutes } from "./routes/tasks.ts";
 import { SseConnections } from "./sse-connections.ts";
-import { createTaskContext } from "./tasks/task-context.ts";
-import type { ContentQueue } from "./tasks/task-queue.ts";
 
-export type AppDeps = {
-  config: Config;
-  logger: Logger;
-  metrics: Metrics;
-  db: Db;
-  /** Shared, non-blocking connection (no offline queue): requests, queue, idempotency keys. */
-  redis: Redis;
-  queue: ContentQueue;
-  events: EventLog;
+export type AppOptions = {
   /** False while shutting down, so /ready fails and load balancers drain this replica. */
   accepting?: () => boolean;
 };
@@ -44,21 +31,21 @@ export type AppDeps = {
  * inject or listen on a free port). Plugins go in a fixed order: body parsing and the shared
  * error/ops layer, then cross-cutting hooks (headers, CORS, auth), then docs, then routes.
  */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, logger } = deps;
+export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = deps;
   const app = Fastify({
     ...serverOptions({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY }),
   });
 
   registerJsonBody(app);
   registerCommon(app, {
-    logger,
+    logger: deps.logger,
     metrics: deps.metrics,
     checks: [
       { name: "redis", check: () => pingRedis(deps.redis) },
       { name: "database", check: () => deps.db.$queryRaw`SELECT 1` },
     ],
-    ...(deps.accepting ? { accepting: deps.accepting } : {}),
+    ...(options.accepting ? { accepting: options.accepting } : {}),
   });
   registerHttpHeaders(app, config.CORS_ORIGINS);
   registerAuth(app, config.API_KEYS);
@@ -67,13 +54,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before the server waits for open connections to finish: SSE streams never would.
   app.addHook("preClose", async () => sse.closeAll());
 
-  const tasks = createTaskContext(config, { db: deps.db, redis: deps.redis, queue: deps.queue, events: deps.events, logger });
   const routeDeps: RouteDeps = {
-    config,
-    tasks,
+    deps,
     sse,
-    idempotency: new IdempotencyKeys({ redis: deps.redis, prefix: config.REDIS_PREFIX, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS }),
-    metrics: createOrchestratorMetrics(deps.metrics, { queue: deps.queue, logger, prefix: config.REDIS_PREFIX }),
+    idempotency: new IdempotencyKeys({
+      redis: deps.redis,
+      prefix: config.REDIS_PREFIX,
+      ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+      logger: deps.logger,
+    }),
+    metrics: createOrchestratorMetrics(deps),
   };
 
   await registerDocs(app, packageJson.version);
@@ -81,7 +71,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     // Dependency outages become 503 naming the dependency, body errors name what to fix; registerCommon's handler formats them.
     api.setErrorHandler((error, request) => {
-      throw translateError(error, request, config.BODY_LIMIT_BYTES);
+      throw translateError(error, request, {
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        redisDown: () => deps.redis.status !== "ready",
+        databaseDown: isDatabaseUnavailable,
+      });
     });
     registerPersonaRoutes(api, routeDeps);
     registerTaskRoutes(api, routeDeps);

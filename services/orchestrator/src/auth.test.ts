@@ -60,7 +60,7 @@ describe("with API_KEYS set", () => {
 
   it("accepts ?access_token= on the SSE endpoint only", async () => {
     const task = await createTask(o, {}, bearer);
-    await o.ctx.events.append("task", task.id, { type: "task.cancelled" });
+    await o.lifecycle.task({ id: task.id, to: "cancelled", event: { type: "task.cancelled" } });
     const denied = await readSse(`${url}/v1/tasks/${task.id}/events`);
     expect(denied.status).toBe(401);
     const stream = await readSse(`${url}/v1/tasks/${task.id}/events?access_token=key-one`);

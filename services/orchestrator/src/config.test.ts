@@ -14,8 +14,8 @@ describe("loadServiceConfig", () => {
       SSE_HEARTBEAT_MS: 15_000,
       EVENT_RETENTION_SECONDS: 604_800,
       EVENT_STREAM_MAXLEN: 10_000,
-      SWEEP_INTERVAL_MS: 15_000,
-      SWEEP_AFTER_MS: 10_000,
+      RECONCILE_INTERVAL_MS: 15_000,
+      RECONCILE_AFTER_MS: 10_000,
       IDEMPOTENCY_TTL_SECONDS: 86_400,
       BODY_LIMIT_BYTES: 65_536,
       TASK_MAX_ATTEMPTS: 5,
@@ -32,11 +32,11 @@ describe("loadServiceConfig", () => {
 
   it("names every bad variable at once", () => {
     try {
-      loadServiceConfig({ PORT: "eighty", REDIS_URL: "http://nope", SWEEP_AFTER_MS: "-5" });
+      loadServiceConfig({ PORT: "eighty", REDIS_URL: "http://nope", RECONCILE_AFTER_MS: "-5" });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(["PORT", "REDIS_URL", "SWEEP_AFTER_MS"]);
+      expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(["PORT", "RECONCILE_AFTER_MS", "REDIS_URL"]);
     }
   });
 });

@@ -24,10 +24,16 @@ export const configSchema = z.object({
   EVENT_RETENTION_SECONDS: env.positiveInt(604_800),
   /** Approximate cap on entries per event stream (XADD MAXLEN ~). */
   EVENT_STREAM_MAXLEN: env.positiveInt(10_000),
-  /** How often the sweeper looks for tasks that were committed but never reached the queue. */
-  SWEEP_INTERVAL_MS: env.positiveInt(15_000),
-  /** A task still `queued` this long after its last change is re-enqueued by the sweeper (a no-op when its job exists). */
-  SWEEP_AFTER_MS: env.positiveInt(10_000),
+  /** How often the reconciler looks for unfinished tasks and runs whose job is gone or dead-lettered. */
+  RECONCILE_INTERVAL_MS: env.positiveInt(15_000),
+  /** Unfinished work is left alone until this long after its last change (its writer may still be enqueueing it). */
+  RECONCILE_AFTER_MS: env.positiveInt(10_000),
+  /** Times the reconciler queues an unfinished task or run again after its job was dead-lettered, before failing it. */
+  RECONCILE_MAX_REVIVALS: env.positiveInt(3),
+  /** How often the outbox relay looks for committed events nobody published (a crash or Redis outage after a commit). */
+  OUTBOX_RELAY_INTERVAL_MS: env.positiveInt(500),
+  /** Test only: the process kills itself right after its first event commit, before publishing it (the crash-window test). */
+  FAULT_CRASH_AFTER_COMMIT: env.flag(false),
   /** How long an Idempotency-Key is remembered. */
   IDEMPOTENCY_TTL_SECONDS: env.positiveInt(86_400),
   /** Largest request body accepted; larger ones get 413. */

@@ -1,38 +1,22 @@
 import { AppError, ServiceUnavailable } from "@threads-agent/http";
 import type { FastifyRequest } from "fastify";
 
-const NETWORK =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection terminated|connection is closed|Can't reach database/i;
-const REDIS_OFFLINE = /Stream isn't writeable|Connection is closed|max retries per request|enableOfflineQueue/i;
-const PRISMA_UNREACHABLE = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
-
-/**
- * A dependency outage as the client should see it: 503 naming what is down, so it retries later,
- * instead of a 500 that reads like a bug. Anything else is returned as it was.
- */
-export function asServiceUnavailable(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const name = err.name ?? "";
-  const code = (err as { code?: unknown }).code;
-  const message = err.message ?? "";
-  const fromDatabase = name.startsWith("Prisma") || name === "DriverAdapterError";
-  if (fromDatabase) {
-    if (name === "PrismaClientInitializationError" || (typeof code === "string" && PRISMA_UNREACHABLE.has(code)) || NETWORK.test(message)) {
-      return new ServiceUnavailable("The database is unreachable right now; retry in a few seconds");
-    }
-    return err;
-  }
-  if (name === "MaxRetriesPerRequestError" || REDIS_OFFLINE.test(message) || (typeof code === "string" && NETWORK.test(code))) {
-    return new ServiceUnavailable("Redis (queue and event store) is unreachable right now; retry in a few seconds");
-  }
-  return err;
-}
+export type ErrorContext = {
+  bodyLimit: number;
+  /** True while the shared Redis connection is not ready: an error then is the outage, not a bug. */
+  redisDown: () => boolean;
+  /** Classifies database errors by their codes (the db package's isDatabaseUnavailable). */
+  databaseDown: (err: unknown) => boolean;
+};
 
 /**
  * Errors of the API routes as the client should see them; registerCommon's handler then formats
- * the result as problem+json. Body errors name the header or limit to fix.
+ * the result as problem+json. A dependency outage is a 503 naming what is down (so the client
+ * retries later) instead of a 500 that reads like a bug; body errors name the header or limit to
+ * fix. Classification is by error codes and connection state, never by message text.
  */
-export function translateError(error: unknown, request: FastifyRequest, bodyLimit: number): unknown {
+export function translateError(error: unknown, request: FastifyRequest, context: ErrorContext): unknown {
+  if (error instanceof AppError) return error;
   const code = (error as { code?: unknown }).code;
   if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || code === "FST_ERR_CTP_INVALID_TYPE") {
     const sent = request.headers["content-type"];
@@ -45,9 +29,11 @@ export function translateError(error: unknown, request: FastifyRequest, bodyLimi
     );
   }
   if (code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    return new AppError(413, "body-too-large", "Body too large", `The body is larger than the ${bodyLimit}-byte limit`, [
-      { field: "(body)", message: `at most ${bodyLimit} bytes` },
+    return new AppError(413, "body-too-large", "Body too large", `The body is larger than the ${context.bodyLimit}-byte limit`, [
+      { field: "(body)", message: `at most ${context.bodyLimit} bytes` },
     ]);
   }
-  return asServiceUnavailable(error);
+  if (context.databaseDown(error)) return new ServiceUnavailable("The database is unreachable right now; retry in a few seconds");
+  if (context.redisDown()) return new ServiceUnavailable("Redis (queue and event store) is unreachable right now; retry in a few seconds");
+  return error;
 }

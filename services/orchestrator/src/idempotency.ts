@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { redisKeys } from "@threads-agent/contracts";
 import { Conflict, Unprocessable, ValidationFailed } from "@threads-agent/http";
+import type { Logger } from "@threads-agent/observability";
 import type { Redis } from "ioredis";
 
 export const IDEMPOTENCY_HEADER = "idempotency-key";
@@ -27,7 +28,7 @@ export function committed<T>(row: T | null): T {
   return row;
 }
 
-export type IdempotencyOptions = { redis: Redis; prefix: string; ttlSeconds: number };
+export type IdempotencyOptions = { redis: Redis; prefix: string; ttlSeconds: number; logger: Logger };
 
 /** The Idempotency-Key header, validated; undefined when the client sent none. */
 export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | undefined {
@@ -74,17 +75,21 @@ export type IdempotentResult<T> = { value: T; replayed: boolean };
  * Idempotency-Key handling: the first request claims `<entity id>:<body hash>` with SET NX and
  * acts; a repeat with the same body gets `replay(entity id)` instead of acting twice; a repeat
  * with another body is a client bug (422). A claim whose action throws is released, so the
- * client can simply try again.
+ * client can simply try again. A claim that cannot be committed after the action succeeded (Redis
+ * went away in between) is logged and released too: its pending claim would otherwise expire in a
+ * minute and let a retried request act a second time without anyone knowing.
  */
 export class IdempotencyKeys {
   readonly redis: Redis;
   readonly prefix: string;
   readonly ttlSeconds: number;
+  readonly logger: Logger;
 
   constructor(options: IdempotencyOptions) {
     this.redis = options.redis;
     this.prefix = options.prefix;
     this.ttlSeconds = options.ttlSeconds;
+    this.logger = options.logger;
   }
 
   async run<T>(request: IdempotentRequest, act: () => Promise<T>, replay: (entityId: string) => Promise<T>): Promise<IdempotentResult<T>> {
@@ -100,10 +105,18 @@ export class IdempotencyKeys {
         try {
           value = await act();
         } catch (err) {
-          await this.redis.eval(COMPARE_AND_DELETE, 1, redisKey, claim).catch(() => {});
+          await this.release(redisKey, claim, request);
           throw err;
         }
-        await this.redis.eval(COMPARE_AND_EXPIRE, 1, redisKey, claim, this.ttlSeconds).catch(() => {});
+        try {
+          await this.redis.eval(COMPARE_AND_EXPIRE, 1, redisKey, claim, this.ttlSeconds);
+        } catch (err) {
+          this.logger.error(
+            { err, scope: request.scope, entity_id: request.entityId },
+            "the request succeeded but its Idempotency-Key could not be stored; a retry with this key will act again",
+          );
+          await this.release(redisKey, claim, request);
+        }
         return { value, replayed: false };
       }
       const stored = await this.redis.get(redisKey);
@@ -121,5 +134,17 @@ export class IdempotencyKeys {
       return { value: await replay(storedId), replayed: true };
     }
     throw stillInProgress();
+  }
+
+  /** Frees a claim; if even that fails the pending claim expires after PENDING_SECONDS. */
+  private async release(redisKey: string, claim: string, request: IdempotentRequest): Promise<void> {
+    try {
+      await this.redis.eval(COMPARE_AND_DELETE, 1, redisKey, claim);
+    } catch (err) {
+      this.logger.warn(
+        { err, scope: request.scope, entity_id: request.entityId },
+        `could not release an Idempotency-Key claim; it expires in ${PENDING_SECONDS} s`,
+      );
+    }
   }
 }

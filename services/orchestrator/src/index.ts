@@ -1,3 +1,4 @@
-export { type AppDeps, buildApp } from "./app.ts";
+export { type AppOptions, buildApp } from "./app.ts";
 export { type Config, configSchema, loadServiceConfig } from "./config.ts";
-export { createSweeper, type Sweeper } from "./tasks/sweeper.ts";
+export { createDeps, type OrchestratorDeps } from "./deps.ts";
+export { createReconciler, type Reconciler } from "./reconciler/reconciler.ts";

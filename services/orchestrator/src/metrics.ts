@@ -1,8 +1,6 @@
 import { QUEUES } from "@threads-agent/contracts";
-import type { Logger, Metrics } from "@threads-agent/observability";
 import type { JobType, Queue } from "bullmq";
-import { createRunQueue } from "./runs/run-context.ts";
-import { type ContentQueue, connectionOf } from "./tasks/task-queue.ts";
+import type { OrchestratorDeps } from "./deps.ts";
 
 /** Job states reported per queue; the same names BullMQ's getJobCounts uses. */
 export const JOB_STATES: readonly JobType[] = ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed"];
@@ -10,19 +8,19 @@ export const JOB_STATES: readonly JobType[] = ["waiting", "active", "delayed", "
 export type OrchestratorMetrics = ReturnType<typeof createOrchestratorMetrics>;
 
 /** The orchestrator's own metrics, on the service registry next to registerCommon's RED metrics. */
-export function createOrchestratorMetrics(metrics: Metrics, deps: { queue: ContentQueue; logger: Logger; prefix: string }) {
-  const runQueue = createRunQueue(connectionOf(deps.queue), deps.prefix);
+export function createOrchestratorMetrics(deps: Pick<OrchestratorDeps, "metrics" | "redis" | "taskQueue" | "runQueue" | "logger">) {
+  const { metrics } = deps;
   return {
     tasksCreated: metrics.counter("tasks_created_total", "Tasks accepted through the API, by persona", ["persona_id"]),
     sseConnections: metrics.gauge("sse_connections", "Open Server-Sent Events streams"),
     queueJobs: metrics.gauge("queue_jobs", "BullMQ jobs per queue and state, read on each scrape", ["queue", "state"], async function () {
       // A scrape must not fail (or hang) because Redis is down; /ready reports that. Stale values are dropped.
       this.reset();
-      if (connectionOf(deps.queue).status !== "ready") return;
+      if (deps.redis.status !== "ready") return;
       try {
         for (const { name, queue } of [
-          { name: QUEUES.content, queue: deps.queue as Queue },
-          { name: QUEUES.agentRuns, queue: runQueue as Queue },
+          { name: QUEUES.content, queue: deps.taskQueue as Queue },
+          { name: QUEUES.agentRuns, queue: deps.runQueue as Queue },
         ]) {
           const counts = await queue.getJobCounts(...JOB_STATES);
           for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);

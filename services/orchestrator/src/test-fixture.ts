@@ -1,28 +1,20 @@
-// Builds the orchestrator against this test run's PostgreSQL and a Redis prefix of its own, the
-// way main.ts does, and simulates what the worker would do (rows and events written directly).
+// Builds the orchestrator against this test run's PostgreSQL and a Redis prefix of its own, through
+// the same composition root as main.ts, and simulates what the worker would do.
 import { randomBytes } from "node:crypto";
 import { QUEUES, type TaskStatus } from "@threads-agent/contracts";
-import { createDb, type Db } from "@threads-agent/db";
-import { createLogger, createMetrics, type Metrics } from "@threads-agent/observability";
 import { testEnv } from "@threads-agent/testing";
 import { type Job, Worker } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import { buildApp } from "./app.ts";
-import { type Config, configSchema } from "./config.ts";
-import { createRedis, waitUntilReady } from "./redis.ts";
-import { createTaskContext, createTaskEventLog, type TaskContext } from "./tasks/task-context.ts";
-import { type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
+import { configSchema } from "./config.ts";
+import { createDeps, type OrchestratorDeps } from "./deps.ts";
+import type { ContentQueue } from "./tasks/task-queue.ts";
 
-export type Orchestrator = {
+export type Orchestrator = OrchestratorDeps & {
   app: FastifyInstance;
-  config: Config;
-  db: Db;
-  redis: Redis;
+  /** The content queue (deps.taskQueue). */
   queue: ContentQueue;
-  metrics: Metrics;
-  ctx: TaskContext;
-  close: () => Promise<void>;
 };
 
 /** `env` is what main.ts would read; REDIS_URL may point at a closed port (the app then starts without waiting). */
@@ -36,33 +28,15 @@ export async function startOrchestrator(env: Record<string, string> = {}): Promi
     SSE_HEARTBEAT_MS: "250",
     ...env,
   });
-  const logger = createLogger({ service: "orchestrator", level: config.LOG_LEVEL });
-  const metrics = createMetrics("orchestrator");
-  const db = createDb(config.DATABASE_URL, { poolSize: 4 });
-  const redis = createRedis(config.REDIS_URL, logger);
-  if (!env.REDIS_URL) await waitUntilReady(redis, 5_000);
-  const queue = createContentQueue(redis, config.REDIS_PREFIX);
-  queue.on("error", () => {});
-  const events = createTaskEventLog(redis, {
-    prefix: config.REDIS_PREFIX,
-    maxLen: config.EVENT_STREAM_MAXLEN,
-    retentionSeconds: config.EVENT_RETENTION_SECONDS,
-  });
-  const app = await buildApp({ config, logger, metrics, db, redis, queue, events });
-  const ctx = createTaskContext(config, { db, redis, queue, events, logger });
+  const deps = await createDeps(config, { waitForRedisMs: env.REDIS_URL ? null : 5_000, dbPoolSize: 4 });
+  const app = await buildApp(deps);
   return {
+    ...deps,
     app,
-    config,
-    db,
-    redis,
-    queue,
-    metrics,
-    ctx,
+    queue: deps.taskQueue,
     async close() {
       await app.close();
-      await queue.close().catch(() => {});
-      redis.disconnect();
-      await db.$disconnect();
+      await deps.close();
     },
   };
 }

@@ -35,7 +35,8 @@ const taskIds: string[] = [];
 
 beforeAll(async () => {
   // A small pause between chunks, like a real model, so deltas and SSE interleave for real.
-  standIn = await startLlmStandIn({ keys: KEYS, chunkDelayMs: 3 });
+  // Chunks far enough apart that a busy machine still delivers them as separate deltas.
+  standIn = await startLlmStandIn({ keys: KEYS, chunkDelayMs: 12 });
   const base = {
     emoji: "🧪",
     temperament: "witty",

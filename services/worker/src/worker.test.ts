@@ -2,46 +2,45 @@
 // PostgreSQL; the worker itself runs in-process so each guarantee can be driven step by step.
 
 import { Writable } from "node:stream";
-import { contentJobOptions, newId, QUEUES, redisKeys, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
-import { createDb } from "@threads-agent/db";
-import { EventLog } from "@threads-agent/events";
+import { contentJobOptions, newId, QUEUES, redisKeys } from "@threads-agent/contracts";
+import { insertTask } from "@threads-agent/db";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { type Stack, startStack } from "@threads-agent/stack";
 import { testEnv, waitFor } from "@threads-agent/testing";
 import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkerMetrics } from "./metrics.ts";
-import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
-import { type ContentDeps, processContentTask } from "./processors/content.ts";
-import { createThreadsClient } from "./threads-client.ts";
+import { configSchema } from "./config.ts";
+import { createDeps, type WorkerDeps } from "./deps.ts";
+import { processContentTask } from "./processors/content.ts";
 import { createContentWorker } from "./worker.ts";
 
 const env = testEnv();
-const db = createDb(env.databaseUrl);
 const redis = new Redis(env.redisUrl);
-const events = new EventLog({ redis, prefix: env.redisPrefix, isTerminal: (t) => TERMINAL_TASK_EVENTS.has(t) });
 let stack: Stack;
-let deps: ContentDeps;
+let deps: WorkerDeps;
 let queue: Queue;
 let worker: Worker;
 const signal = new AbortController().signal;
 
 beforeAll(async () => {
   stack = await startStack({ env: { ...process.env, LOG_LEVEL: "warn" }, services: ["fake-threads", "persona-runtime"] });
-  deps = {
-    db,
-    redis,
-    prefix: env.redisPrefix,
-    events,
-    runtime: createPersonaRuntimeClient({ baseUrl: stack.urls["persona-runtime"], timeoutMs: 10_000 }),
-    threads: createThreadsClient({ baseUrl: stack.urls["fake-threads"], timeoutMs: 5_000 }),
+  const config = configSchema.parse({
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
+    PERSONA_RUNTIME_URL: stack.urls["persona-runtime"],
+    PERSONA_RUNTIME_TIMEOUT_MS: "10000",
+    THREADS_API_URL: stack.urls["fake-threads"],
+    THREADS_TIMEOUT_MS: "5000",
+  });
+  deps = createDeps(config, {
     logger: createLogger({ service: "worker-test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    metrics: createWorkerMetrics(createMetrics("worker-test")),
-  };
+    metrics: createMetrics("worker-test"),
+  });
   queue = new Queue(QUEUES.content, { connection: redis, prefix: env.redisPrefix });
   worker = createContentWorker(deps, {
-    connection: new Redis(env.redisUrl, { maxRetriesPerRequest: null }),
+    connection: deps.blocking,
     concurrency: 4,
     lockDurationMs: 5000,
     stalledIntervalMs: 5000,
@@ -52,21 +51,21 @@ afterAll(async () => {
   await worker?.close();
   await queue?.close();
   await stack?.stop();
-  await db.$disconnect();
+  await deps?.close();
   redis.disconnect();
 });
 
 async function newTask(input = "Remote teams and the four-day week", persona = "ai-jesus") {
   const id = newId();
-  await db.task.create({ data: { id, persona_id: persona, input } });
-  await events.append("task", id, { type: "task.queued" });
+  const created = await insertTask(deps.db, { id, persona_id: persona, task_type: "trend", input, trace: {} });
+  await deps.relay.announce([created.announcement]);
   return id;
 }
 const published = async (taskId: string) =>
   (
     (await (await fetch(`${stack.urls["fake-threads"]}/published?limit=1000`)).json()) as { items: { idempotency_key: string }[] }
   ).items.filter((p) => p.idempotency_key === taskId);
-const eventTypes = async (taskId: string) => (await events.range("task", taskId)).map((e) => e.event.type);
+const eventTypes = async (taskId: string) => (await deps.events.range("task", taskId)).map((e) => e.event.type);
 const fault = (fail_next: number, status: number) =>
   fetch(`${stack.urls["fake-threads"]}/_faults`, {
     method: "POST",
@@ -78,7 +77,7 @@ describe("processContentTask", () => {
   it("generates, stores, publishes once and records every model call with the task's usage", async () => {
     const id = await newTask();
     expect(await processContentTask(deps, id, 1, signal)).toBe("succeeded");
-    const task = await db.task.findUniqueOrThrow({ where: { id }, include: { post: true, llm_calls: true } });
+    const task = await deps.db.task.findUniqueOrThrow({ where: { id }, include: { post: true, llm_calls: true } });
     expect(task.status).toBe("succeeded");
     expect(task.post?.published_id).toBeTruthy();
     expect(task.llm_calls.map((c) => c.step).sort()).toEqual(["body", "hook"]);
@@ -102,8 +101,8 @@ describe("processContentTask", () => {
 
   it("publishes a post stored by an attempt that died before publishing, without generating again", async () => {
     const id = await newTask();
-    await db.task.update({ where: { id }, data: { status: "running", attempts: 1 } });
-    await db.post.create({
+    await deps.db.task.update({ where: { id }, data: { status: "running", attempts: 1 } });
+    await deps.db.post.create({
       data: {
         id: newId(),
         task_id: id,
@@ -114,16 +113,16 @@ describe("processContentTask", () => {
       },
     });
     expect(await processContentTask(deps, id, 1, signal)).toBe("succeeded");
-    expect(await db.llmCall.count({ where: { task_id: id } })).toBe(0);
+    expect(await deps.db.llmCall.count({ where: { task_id: id } })).toBe(0);
     expect((await published(id))[0]).toMatchObject({ idempotency_key: id });
-    expect(await db.post.count({ where: { task_id: id } })).toBe(1);
+    expect(await deps.db.post.count({ where: { task_id: id } })).toBe(1);
   });
 
   it("ends a task whose cancel was requested as cancelled, publishing nothing", async () => {
     const id = await newTask();
     await redis.set(redisKeys(env.redisPrefix).cancelTask(id), "1");
     expect(await processContentTask(deps, id, 1, signal)).toBe("cancelled");
-    expect((await db.task.findUniqueOrThrow({ where: { id } })).status).toBe("cancelled");
+    expect((await deps.db.task.findUniqueOrThrow({ where: { id } })).status).toBe("cancelled");
     expect((await eventTypes(id)).at(-1)).toBe("task.cancelled");
     expect(await published(id)).toHaveLength(0);
     expect(await redis.exists(redisKeys(env.redisPrefix).cancelTask(id))).toBe(0);
@@ -143,7 +142,7 @@ describe("cancel while generating", () => {
       const types = await eventTypes(id);
       expect(types.at(-1)).toBe("task.cancelled");
       // The body step (dozens of 40 ms words) never ran to completion.
-      expect((await events.range("task", id)).filter((e) => e.event.type === "step.completed").map((e) => e.event.step)).not.toContain(
+      expect((await deps.events.range("task", id)).filter((e) => e.event.type === "step.completed").map((e) => e.event.step)).not.toContain(
         "body",
       );
       // Nothing is emitted after the terminal event.
@@ -161,11 +160,12 @@ describe("content worker (BullMQ)", () => {
     const id = await newTask("Why junior developers should write more tests");
     await fault(1, 503);
     await queue.add("content", { task_id: id }, contentJobOptions(id, 3, 50));
-    await waitFor("task to succeed", async () => (await db.task.findUniqueOrThrow({ where: { id } })).status === "succeeded");
+    // The event follows the commit (the relay publishes it): wait for what a viewer sees.
+    await waitFor("task.succeeded on the stream", async () => (await eventTypes(id)).includes("task.succeeded"));
     const types = await eventTypes(id);
     expect(types.filter((t) => t === "task.retrying")).toHaveLength(1);
     expect(types.at(-1)).toBe("task.succeeded");
-    expect((await db.task.findUniqueOrThrow({ where: { id } })).attempts).toBe(2);
+    expect((await deps.db.task.findUniqueOrThrow({ where: { id } })).attempts).toBe(2);
     expect(await published(id)).toHaveLength(1);
   });
 
@@ -173,12 +173,12 @@ describe("content worker (BullMQ)", () => {
     const id = await newTask("A post Threads will refuse");
     await fault(1, 422);
     await queue.add("content", { task_id: id }, contentJobOptions(id, 5, 50));
-    await waitFor("task to fail", async () => (await db.task.findUniqueOrThrow({ where: { id } })).status === "failed");
-    const task = await db.task.findUniqueOrThrow({ where: { id } });
+    // The job is dead-lettered after the processor recorded the failure.
+    await waitFor("the job to be a dead letter", async () => (await (await queue.getJob(id))?.getState()) === "failed");
+    const task = await deps.db.task.findUniqueOrThrow({ where: { id } });
     expect(task).toMatchObject({ attempts: 1, error_code: "threads_rejected" });
     expect(task.error_message).toMatch(/422/);
+    expect(task.status).toBe("failed");
     expect(await eventTypes(id)).not.toContain("task.retrying");
-    const job = await queue.getJob(id);
-    expect(await job?.getState()).toBe("failed");
   });
 });

@@ -5,30 +5,27 @@ import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AGENT_MAIN } from "@threads-agent/agent";
-import {
-  agentRunJobOptions,
-  newId,
-  RUN_EVENT_STREAM_MAXLEN,
-  resolveVariations,
-  TERMINAL_RUN_EVENTS,
-  type VariationSettings,
-} from "@threads-agent/contracts";
-import { createDb, type Db, type RunWithVariations } from "@threads-agent/db";
-import { EventLog, streamEvents } from "@threads-agent/events";
+import { agentRunJobOptions, newId, resolveVariations, type VariationSettings } from "@threads-agent/contracts";
+import { type Db, findRun, insertRun, type Lifecycle, type RunWithVariations } from "@threads-agent/db";
+import { type EventLog, type OutboxRelay, streamEvents } from "@threads-agent/events";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { listen, testEnv } from "@threads-agent/testing";
 import Fastify from "fastify";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { AgentBackend } from "../backends/backend.ts";
 import { LocalBackend } from "../backends/local/local-backend.ts";
+import { configSchema } from "../config.ts";
+import { createDeps } from "../deps.ts";
 import { createLauncher, type Launcher, type LauncherOptions } from "../launcher.ts";
-import { createLauncherMetrics, type LauncherMetrics } from "../metrics.ts";
+import type { LauncherMetrics } from "../metrics.ts";
 import type { RunDeps } from "../run-execution.ts";
 
 export type Harness = {
   db: Db;
   redis: Redis;
   events: EventLog;
+  lifecycle: Lifecycle;
+  relay: OutboxRelay;
   prefix: string;
   metrics: LauncherMetrics;
   readonly launcher: Launcher;
@@ -118,48 +115,27 @@ export async function startHarness(options: {
   run?: Partial<Pick<RunDeps, "repoPolicy" | "maxVariations" | "output" | "launchRetry">>;
 }): Promise<Harness> {
   const env = testEnv();
-  const db = createDb(env.databaseUrl, { poolSize: 6 });
-  const redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 3 });
-  const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
   // TEST_LOG_FILE=/tmp/launcher.log shows what the launcher did (vitest keeps stdout of workers).
   const logger = createLogger({
     service: "agent-launcher-test",
     level: process.env.TEST_LOG_FILE ? "debug" : "silent",
     ...(process.env.TEST_LOG_FILE ? { destination: createWriteStream(process.env.TEST_LOG_FILE, { flags: "a" }) } : {}),
   });
-  const metrics = createLauncherMetrics(createMetrics("agent-launcher"));
-  const events = new EventLog({
-    redis,
-    prefix: env.redisPrefix,
-    isTerminal: (t) => TERMINAL_RUN_EVENTS.has(t),
-    retentionSeconds: 300,
-    maxLen: RUN_EVENT_STREAM_MAXLEN,
+  const config = configSchema.parse({
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.redisPrefix,
+    EVENT_RETENTION_SECONDS: "300",
+    REPO_HOST_ALLOWLIST: "github.com",
+    ALLOW_FILE_REPOS: "true",
   });
-  let backend = options.backend({ logger, metrics });
+  const deps = createDeps(config, { logger, metrics: createMetrics("agent-launcher"), backend: options.backend, dbPoolSize: 6 });
+  const { db, redis, events, metrics } = deps;
+  let backend = deps.backend;
   const makeLauncher = (b: AgentBackend) =>
     createLauncher(
-      {
-        db,
-        events,
-        backend: b,
-        logger,
-        metrics,
-        redis,
-        connection,
-        prefix: env.redisPrefix,
-        repoPolicy: { allowedHosts: ["github.com"], allowFile: true },
-        maxVariations: 10,
-        launchRetry: { attempts: 2, baseMs: 50 },
-        ...options.run,
-      },
-      {
-        concurrency: 4,
-        lockDurationMs: 5000,
-        stalledIntervalMs: 2000,
-        reconcileIntervalMs: 60_000,
-        sweepAfterMs: 500,
-        ...options.launcher,
-      },
+      { ...deps, backend: b, launchRetry: { attempts: 2, baseMs: 50 }, ...options.run },
+      { concurrency: 4, lockDurationMs: 5000, stalledIntervalMs: 2000, reconcileIntervalMs: 60_000, ...options.launcher },
     );
   let launcher = makeLauncher(backend);
   await launcher.start();
@@ -174,17 +150,19 @@ export async function startHarness(options: {
       response: reply.raw,
       lastEventId: request.headers["last-event-id"] as string | undefined,
       heartbeatMs: 500,
+      ensure: () => deps.relay.ensure({ entity: "run", id: request.params.id }),
     });
   });
   const { url } = await listen(app);
 
-  const loadRun = async (runId: string) =>
-    (await db.run.findUnique({ where: { id: runId }, include: { variations: { orderBy: { index: "asc" } } } })) as RunWithVariations;
+  const loadRun = async (runId: string) => (await findRun(db, runId)) as RunWithVariations;
 
   return {
     db,
     redis,
     events,
+    lifecycle: deps.lifecycle,
+    relay: deps.relay,
     prefix: env.redisPrefix,
     metrics,
     get launcher() {
@@ -202,15 +180,14 @@ export async function startHarness(options: {
     async createRun(input) {
       const id = newId();
       const variations = resolveVariations({ variations: input.variations });
-      await db.run.create({
-        data: {
-          id,
-          repo_url: input.repoUrl,
-          prompt: input.prompt ?? "document the layout for newcomers",
-          variations: { create: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })) },
-        },
+      const created = await insertRun(db, {
+        id,
+        repo_url: input.repoUrl,
+        prompt: input.prompt ?? "document the layout for newcomers",
+        trace: {},
+        variations: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })),
       });
-      await events.append("run", id, { type: "run.queued", variations: variations.length });
+      await deps.relay.announce([created.announcement]);
       if (input.enqueue !== false) await launcher.queue.add("run", { run_id: id }, agentRunJobOptions(id));
       return loadRun(id);
     },
@@ -222,9 +199,7 @@ export async function startHarness(options: {
       await launcher.close();
       await backend.close();
       await app.close();
-      await db.$disconnect();
-      redis.disconnect();
-      connection.disconnect();
+      await deps.close();
     },
   };
 }

@@ -23,8 +23,8 @@ export type EventStreamRoute = {
  * may come as ?access_token=, since EventSource cannot send headers.
  */
 export function registerEventStreamRoute(app: FastifyInstance, deps: RouteDeps, route: EventStreamRoute): void {
-  const { config, metrics, sse } = deps;
-  const { redis, logger } = deps.tasks;
+  const { metrics, sse } = deps;
+  const { config, redis, logger, relay } = deps.deps;
   app.get(route.path, { config: { acceptsQueryToken: true } }, async (request, reply) => {
     const { id } = parse(IdParams, request.params, "params");
     const query = parse(EventsQuery, request.query, "query");
@@ -55,6 +55,8 @@ export function registerEventStreamRoute(app: FastifyInstance, deps: RouteDeps, 
         lastEventId,
         heartbeatMs: config.SSE_HEARTBEAT_MS,
         headers,
+        // A stream Redis lost (restart, flush) is rebuilt from the outbox before it is replayed.
+        ensure: () => relay.ensure({ entity: route.entity, id }),
         snapshot: () => route.snapshot(id),
         onOpen: () => metrics.sseConnections.inc(),
         onClose: () => metrics.sseConnections.dec(),

@@ -15,11 +15,11 @@ export function registerLegacyTaskRoute(app: FastifyInstance, deps: RouteDeps): 
       { request, reply, idempotency: deps.idempotency },
       { scope: "task.legacy", entityId: id, sameEntity: false, body },
       async () => {
-        const row = await submitTask(deps.tasks, { ...body, id, traceHeaders: traceHeadersOf(request.headers) });
+        const row = await submitTask(deps.deps, { ...body, id, traceHeaders: traceHeadersOf(request.headers) });
         deps.metrics.tasksCreated.inc({ persona_id: row.persona_id });
         return row.id;
       },
-      async (firstId) => committed(await deps.tasks.db.task.findUnique({ where: { id: firstId }, select: { id: true } })).id,
+      async (firstId) => committed(await deps.deps.db.task.findUnique({ where: { id: firstId }, select: { id: true } })).id,
     );
     return reply.code(200).send({ status: "queued", task_id: taskId });
   });

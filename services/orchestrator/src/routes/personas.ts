@@ -1,5 +1,5 @@
 import { CreatePersona, type FieldError, UpdatePersona } from "@threads-agent/contracts";
-import { Prisma, toPersona } from "@threads-agent/db";
+import { isUniqueViolation, Prisma, toPersona } from "@threads-agent/db";
 import { Conflict, NotFound, parse, ValidationFailed } from "@threads-agent/http";
 import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyInstance } from "fastify";
@@ -28,10 +28,8 @@ function canonicalModels<T extends ModelFields>(body: T): T {
   return out;
 }
 
-const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
-
 export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { db } = deps.tasks;
+  const { db } = deps.deps;
 
   app.get("/v1/personas", async (request) => {
     const query = parse(PersonaListParams, request.query, "query");

@@ -5,7 +5,7 @@ import type { RouteDeps } from "./route-deps.ts";
 import { IdParams, NoQuery, PostListParams, pageOf } from "./schemas.ts";
 
 export function registerPostRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { db } = deps.tasks;
+  const { db } = deps.deps;
 
   app.get("/v1/posts", async (request) => {
     const query = parse(PostListParams, request.query, "query");

@@ -4,7 +4,6 @@ import type { Queue } from "bullmq";
 import type { FastifyInstance } from "fastify";
 import { JOB_STATES } from "../metrics.ts";
 import { assertRedisReady } from "../redis.ts";
-import { createRunQueue } from "../runs/run-context.ts";
 import type { RouteDeps } from "./route-deps.ts";
 import { NoQuery } from "./schemas.ts";
 
@@ -14,12 +13,12 @@ import { NoQuery } from "./schemas.ts";
  */
 export function registerQueueRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const queues = [
-    { name: QUEUES.content, queue: deps.tasks.queue as Queue },
-    { name: QUEUES.agentRuns, queue: createRunQueue(deps.tasks.redis, deps.config.REDIS_PREFIX) as Queue },
+    { name: QUEUES.content, queue: deps.deps.taskQueue as Queue },
+    { name: QUEUES.agentRuns, queue: deps.deps.runQueue as Queue },
   ];
   app.get("/v1/queues", async (request) => {
     parse(NoQuery, request.query, "query");
-    assertRedisReady(deps.tasks.redis);
+    assertRedisReady(deps.deps.redis);
     return {
       queues: await Promise.all(
         queues.map(async ({ name, queue }) => {

@@ -1,14 +1,12 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Config } from "../config.ts";
+import type { OrchestratorDeps } from "../deps.ts";
 import { type IdempotencyKeys, type IdempotentRequest, idempotencyKeyOf } from "../idempotency.ts";
 import type { OrchestratorMetrics } from "../metrics.ts";
 import type { SseConnections } from "../sse-connections.ts";
-import type { TaskContext } from "../tasks/task-context.ts";
 
 /** What route modules get from buildApp. */
 export type RouteDeps = {
-  config: Config;
-  tasks: TaskContext;
+  deps: OrchestratorDeps;
   idempotency: IdempotencyKeys;
   metrics: OrchestratorMetrics;
   sse: SseConnections;

@@ -6,7 +6,6 @@ import { listen, readSse } from "@threads-agent/testing";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRunEventLog } from "../runs/run-context.ts";
 import { type Orchestrator, startOrchestrator } from "../test-fixture.ts";
 
 let o: Orchestrator;
@@ -34,7 +33,7 @@ async function createRun(body: Record<string, unknown> = {}, headers: Record<str
   });
   return res;
 }
-const events = () => createRunEventLog(o.redis, { prefix: o.config.REDIS_PREFIX, retentionSeconds: 60 });
+const events = () => o.runEvents;
 
 describe("POST /v1/runs", () => {
   it("accepts a run: 202 with its variations, run.queued on the stream, a job on the agent-runs queue", async () => {
@@ -133,14 +132,23 @@ describe("reading runs", () => {
 
   it("streams the run's events as SSE, resumes after Last-Event-ID, and ends after the terminal event", async () => {
     const run = (await createRun({ variations: 1 })).json();
-    const log = events();
-    await log.appendMany("run", run.id, [
-      { type: "variation.scheduled", variation: 0, job: "local:1" },
-      { type: "variation.started", variation: 0 },
-      { type: "variation.log", variation: 0, seq: 0, ts: new Date().toISOString(), line: "hello", kind: "log" },
-      { type: "variation.succeeded", variation: 0, exit_code: 0 },
-      { type: "run.completed", status: "succeeded" },
-    ]);
+    // What the launcher writes: state changes through the lifecycle, lines straight to the stream.
+    const v = await o.db.variation.findFirstOrThrow({ where: { run_id: run.id, index: 0 } });
+    const variation = (to: "scheduled" | "running" | "succeeded", event: { type: string } & Record<string, unknown>) =>
+      o.lifecycle.variation({ id: v.id, streamId: run.id, to, event });
+    await variation("scheduled", { type: "variation.scheduled", variation: 0, job: "local:1" });
+    await variation("running", { type: "variation.started", variation: 0 });
+    await events().append("run", run.id, {
+      type: "variation.log",
+      variation: 0,
+      seq: 0,
+      ts: new Date().toISOString(),
+      line: "hello",
+      kind: "log",
+    });
+    await variation("succeeded", { type: "variation.succeeded", variation: 0, exit_code: 0 });
+    await o.lifecycle.run({ id: run.id, to: "running", event: null });
+    await o.lifecycle.run({ id: run.id, to: "succeeded", event: { type: "run.completed", status: "succeeded" } });
     const all = await readSse(`${url}/v1/runs/${run.id}/events`);
     expect(all.messages.map((m) => m.json.type)).toEqual([
       "run.queued",
@@ -158,7 +166,8 @@ describe("reading runs", () => {
   it("answers an expired stream with a snapshot from the database", async () => {
     const run = (await createRun({ variations: 1 })).json();
     await o.db.run.update({ where: { id: run.id }, data: { status: "partially_failed", finished_at: new Date() } });
-    await o.redis.del(events().key("run", run.id));
+    await o.redis.del(events().key("run", run.id), events().highWaterKey("run", run.id));
+    await o.db.outboxEvent.deleteMany({ where: { entity_id: run.id } });
     const { messages } = await readSse(`${url}/v1/runs/${run.id}/events`);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.json).toMatchObject({ type: "run.completed", status: "partially_failed", snapshot: true });

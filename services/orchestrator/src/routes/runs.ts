@@ -1,11 +1,10 @@
 import { createRunSchema, ListQuery, newId, RunListQuery, SelectWinner, VariationLogQuery } from "@threads-agent/contracts";
-import { toRun, toVariationLogLine } from "@threads-agent/db";
+import { findRun, listRuns, toRun, toVariationLogLine } from "@threads-agent/db";
 import { NotFound, parse } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { committed } from "../idempotency.ts";
 import { cancelRun } from "../runs/cancel-run.ts";
-import { createRunEventLog, createRunQueue, type RunContext } from "../runs/run-context.ts";
 import { runSnapshotEvent } from "../runs/run-snapshot.ts";
 import { selectWinner } from "../runs/select-winner.ts";
 import { submitRun } from "../runs/submit-run.ts";
@@ -25,26 +24,13 @@ const VariationParams = z.strictObject({
 
 /** Agent runs: create, list, read, follow (SSE), read a variation's full log, cancel, pick a winner. */
 export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { config, idempotency } = deps;
-  const { db, redis, logger } = deps.tasks;
-  const runs: RunContext = {
-    db,
-    redis,
-    logger,
-    prefix: config.REDIS_PREFIX,
-    queue: createRunQueue(redis, config.REDIS_PREFIX),
-    events: createRunEventLog(redis, { prefix: config.REDIS_PREFIX, retentionSeconds: config.EVENT_RETENTION_SECONDS }),
-    repoPolicy: { allowedHosts: config.REPO_HOST_ALLOWLIST, allowFile: config.ALLOW_FILE_REPOS },
-    maxVariations: config.RUN_MAX_VARIATIONS,
-  };
-  runs.queue.on("error", (err) => logger.warn({ err: { message: err.message } }, "agent-runs queue error"));
-  app.addHook("onClose", async () => {
-    await runs.queue.close().catch(() => {});
-  });
+  const { idempotency } = deps;
+  const core = deps.deps;
+  const { config, db } = core;
   const CreateRunBody = createRunSchema(config.RUN_MAX_VARIATIONS);
 
   const loadRun = async (id: string) => {
-    const row = await db.run.findUnique({ where: { id }, include: { variations: { orderBy: { index: "asc" } } } });
+    const row = await findRun(db, id);
     if (!row) throw new NotFound("Run", id);
     return row;
   };
@@ -55,21 +41,15 @@ export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const run = await idempotently(
       { request, reply, idempotency },
       { scope: "runs.create", entityId: id, sameEntity: false, body },
-      () => submitRun(runs, { ...body, id, traceHeaders: traceHeadersOf(request.headers) }),
-      async (firstId) =>
-        committed(await db.run.findUnique({ where: { id: firstId }, include: { variations: { orderBy: { index: "asc" } } } })),
+      () => submitRun(core, { ...body, id, traceHeaders: traceHeadersOf(request.headers) }),
+      async (firstId) => committed(await findRun(db, firstId)),
     );
     return reply.code(202).header("location", `/v1/runs/${run.id}`).send(toRun(run));
   });
 
   app.get("/v1/runs", async (request) => {
     const query = parse(RunListParams, request.query, "query");
-    const rows = await db.run.findMany({
-      where: { ...(query.status ? { status: query.status } : {}), ...(query.cursor ? { id: { lt: query.cursor } } : {}) },
-      orderBy: { id: "desc" },
-      take: query.limit + 1,
-      include: { variations: { orderBy: { index: "asc" } } },
-    });
+    const rows = await listRuns(db, query);
     const page = pageOf(rows, query.limit);
     return { items: page.items.map((row) => toRun(row, { withDiff: false })), next_cursor: page.next_cursor };
   });
@@ -101,10 +81,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
   registerEventStreamRoute(app, deps, {
     path: "/v1/runs/:id/events",
     entity: "run",
-    log: runs.events,
+    log: core.runEvents,
     load: loadRun,
     snapshot: async (id) => {
-      const row = await db.run.findUnique({ where: { id }, include: { variations: true } });
+      const row = await findRun(db, id);
       return row ? runSnapshotEvent(toRun(row, { withDiff: false })) : null;
     },
   });
@@ -116,7 +96,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const value = await idempotently(
       { request, reply, idempotency },
       { scope: "runs.cancel", entityId: id, sameEntity: true, body: body ?? {} },
-      () => cancelRun(runs, id),
+      () => cancelRun(core, id),
       async (runId) => {
         const row = await loadRun(runId);
         return { run: row, outcome: row.status === "cancelled" ? ("cancelled" as const) : ("cancelling" as const) };
@@ -133,7 +113,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const run = await idempotently(
       { request, reply, idempotency },
       { scope: "runs.winner", entityId: id, sameEntity: true, body },
-      () => selectWinner(runs, id, body.variation),
+      () => selectWinner(core, id, body.variation),
       loadRun,
     );
     return toRun(run);

@@ -24,17 +24,17 @@ const post = {
   created_at: new Date().toISOString(),
 };
 
-/** What a worker would append for a successful run. */
+/** What a worker would write for a successful run: state changes through the lifecycle, progress frames straight to the stream. */
 async function runToSuccess(taskId: string) {
   const steps = ["ingest", "hook", "body", "guardrail", "format"] as const;
-  await o.ctx.events.append("task", taskId, { type: "task.started", attempt: 1 });
+  await o.lifecycle.task({ id: taskId, to: "running", event: { type: "task.started", attempt: 1 } });
   for (const step of steps) {
-    await o.ctx.events.appendMany("task", taskId, [
+    await o.taskEvents.appendMany("task", taskId, [
       { type: "step.started", step },
       { type: "step.completed", step, ms: 5, tokens: 10 },
     ]);
   }
-  await o.ctx.events.append("task", taskId, { type: "task.succeeded", post: { ...post, task_id: taskId } });
+  await o.lifecycle.task({ id: taskId, to: "succeeded", event: { type: "task.succeeded", post: { ...post, task_id: taskId } } });
 }
 
 describe("GET /v1/tasks/:id/events", () => {
@@ -85,13 +85,26 @@ describe("GET /v1/tasks/:id/events", () => {
     expect(await o.metrics.registry.getSingleMetricAsString("sse_connections")).toMatch(/sse_connections\{service="orchestrator"\} 0/);
   });
 
-  it("answers a finished task whose stream expired with a snapshot from the database", async () => {
+  it("rebuilds the state history of a stream Redis lost, with the same ids", async () => {
     const task = await createTask(o);
-    await o.db.task.update({
-      where: { id: task.id },
-      data: { status: "failed", error_code: "timeout", error_message: "model timed out", finished_at: new Date() },
+    await runToSuccess(task.id);
+    const before = (await readSse(`${url}/v1/tasks/${task.id}/events`)).messages.filter((m) => !String(m.json.type).startsWith("step."));
+    await o.redis.del(o.taskEvents.key("task", task.id), o.taskEvents.highWaterKey("task", task.id));
+    const after = (await readSse(`${url}/v1/tasks/${task.id}/events`)).messages;
+    expect(after.map((m) => [m.id, m.json.type])).toEqual(before.map((m) => [m.id, m.json.type]));
+    expect(after.map((m) => m.json.type)).toEqual(["task.queued", "task.started", "task.succeeded"]);
+  });
+
+  it("answers a finished task whose stream and outbox rows expired with a snapshot from the database", async () => {
+    const task = await createTask(o);
+    await o.lifecycle.task({
+      id: task.id,
+      to: "failed",
+      set: { error_code: "timeout", error_message: "model timed out", finished_at: new Date() },
+      event: { type: "task.failed", error: { code: "timeout", message: "model timed out" } },
     });
-    await o.redis.del(o.ctx.events.key("task", task.id));
+    await o.redis.del(o.taskEvents.key("task", task.id), o.taskEvents.highWaterKey("task", task.id));
+    await o.db.outboxEvent.deleteMany({ where: { entity_id: task.id } });
     const { messages } = await readSse(`${url}/v1/tasks/${task.id}/events`);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.id).toBeUndefined();

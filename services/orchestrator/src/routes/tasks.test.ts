@@ -25,7 +25,7 @@ afterAll(async () => {
   await o?.close();
 });
 
-const eventTypes = async (id: string) => (await o.ctx.events.range("task", id)).map((e) => e.event.type);
+const eventTypes = async (id: string) => (await o.taskEvents.range("task", id)).map((e) => e.event.type);
 
 describe("POST /v1/tasks", () => {
   it("commits the row, appends task.queued and enqueues a job whose id is the task id", async () => {
@@ -74,7 +74,7 @@ describe("POST /v1/tasks", () => {
     expect(seen).toEqual([{ status: "queued" }]);
   });
 
-  it("still accepts the task when enqueueing fails: the row stays queued for the sweeper", async () => {
+  it("still accepts the task when enqueueing fails: the row stays queued for the reconciler", async () => {
     const add = o.queue.add;
     o.queue.add = (async () => {
       throw new Error("simulated Redis hiccup");
@@ -254,7 +254,7 @@ describe("POST /v1/tasks/:id/cancel", () => {
     expect(await o.queue.getJob(task.id)).toBeUndefined();
     expect(await eventTypes(task.id)).toEqual(["task.queued", "task.cancelled"]);
     // The stream is finished: it now expires after the retention window.
-    expect(await o.redis.ttl(o.ctx.events.key("task", task.id))).toBeGreaterThan(0);
+    expect(await o.redis.ttl(o.taskEvents.key("task", task.id))).toBeGreaterThan(0);
   });
 
   it("asks the worker holding a running task to stop it: 202, status unchanged, cancel key set", async () => {
@@ -298,19 +298,11 @@ describe("POST /v1/tasks/:id/retry", () => {
     const held = await takeJob(o, task.id);
     await held.job.moveToFailed(new UnrecoverableError("persona-runtime unreachable"), held.token);
     await held.release();
-    await o.db.task.update({
-      where: { id: task.id },
-      data: {
-        status: "failed",
-        attempts: 1,
-        error_code: "persona_runtime_unavailable",
-        error_message: "unreachable",
-        finished_at: new Date(),
-      },
-    });
-    await o.ctx.events.append("task", task.id, {
-      type: "task.failed",
-      error: { code: "persona_runtime_unavailable", message: "unreachable" },
+    await o.lifecycle.task({
+      id: task.id,
+      to: "failed",
+      set: { attempts: 1, error_code: "persona_runtime_unavailable", error_message: "unreachable", finished_at: new Date() },
+      event: { type: "task.failed", error: { code: "persona_runtime_unavailable", message: "unreachable" } },
     });
     await o.redis.set(redisKeys(o.config.REDIS_PREFIX).cancelTask(task.id), "stale");
     expect(await (await o.queue.getJob(task.id))?.getState()).toBe("failed");
@@ -323,7 +315,7 @@ describe("POST /v1/tasks/:id/retry", () => {
     expect(job?.attemptsMade).toBe(0);
     expect(await eventTypes(task.id)).toEqual(["task.queued", "task.failed", "task.queued"]);
     // The finished stream is live again (no expiry), and a stale cancel request is gone.
-    expect(await o.redis.ttl(o.ctx.events.key("task", task.id))).toBe(-1);
+    expect(await o.redis.ttl(o.taskEvents.key("task", task.id))).toBe(-1);
     expect(await o.redis.exists(redisKeys(o.config.REDIS_PREFIX).cancelTask(task.id))).toBe(0);
   });
 
@@ -335,7 +327,7 @@ describe("POST /v1/tasks/:id/retry", () => {
     expect(await (await o.queue.getJob(task.id))?.getState()).toBe("waiting");
   });
 
-  it.each(["queued", "running", "succeeded", "blocked"])("answers 409 for a %s task", async (status) => {
+  it.each(["queued", "running", "succeeded", "blocked"] as const)("answers 409 for a %s task", async (status) => {
     const task = await createTask(o);
     await o.db.task.update({ where: { id: task.id }, data: { status } });
     const res = await o.app.inject({ method: "POST", url: `/v1/tasks/${task.id}/retry` });

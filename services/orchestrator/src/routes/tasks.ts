@@ -1,5 +1,5 @@
 import { CreateTask, newId } from "@threads-agent/contracts";
-import { toTask } from "@threads-agent/db";
+import { findTask, listTasks, toTask } from "@threads-agent/db";
 import { NotFound, parse } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { committed } from "../idempotency.ts";
@@ -12,11 +12,12 @@ import { idempotently, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
 import { IdParams, NoBody, NoQuery, pageOf, TaskListParams } from "./schemas.ts";
 
 export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { tasks, idempotency } = deps;
-  const { db } = tasks;
+  const { idempotency } = deps;
+  const core = deps.deps;
+  const { db } = core;
 
   const loadTask = async (id: string) => {
-    const row = await db.task.findUnique({ where: { id }, include: { post: true } });
+    const row = await findTask(db, id);
     if (!row) throw new NotFound("Task", id);
     return row;
   };
@@ -28,28 +29,18 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
       { request, reply, idempotency },
       { scope: "tasks.create", entityId: id, sameEntity: false, body },
       async () => {
-        const row = await submitTask(tasks, { ...body, id, traceHeaders: traceHeadersOf(request.headers) });
+        const row = await submitTask(core, { ...body, id, traceHeaders: traceHeadersOf(request.headers) });
         deps.metrics.tasksCreated.inc({ persona_id: row.persona_id });
         return row;
       },
-      async (firstId) => committed(await db.task.findUnique({ where: { id: firstId }, include: { post: true } })),
+      async (firstId) => committed(await findTask(db, firstId)),
     );
     return reply.code(202).header("location", `/v1/tasks/${task.id}`).send(toTask(task));
   });
 
   app.get("/v1/tasks", async (request) => {
     const query = parse(TaskListParams, request.query, "query");
-    const rows = await db.task.findMany({
-      where: {
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.persona_id ? { persona_id: query.persona_id } : {}),
-        // UUIDv7 ids sort by creation time, so the last id seen is the cursor.
-        ...(query.cursor ? { id: { lt: query.cursor } } : {}),
-      },
-      orderBy: { id: "desc" },
-      take: query.limit + 1,
-      include: { post: true },
-    });
+    const rows = await listTasks(db, query);
     const page = pageOf(rows, query.limit);
     return { items: page.items.map(toTask), next_cursor: page.next_cursor };
   });
@@ -63,10 +54,10 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
   registerEventStreamRoute(app, deps, {
     path: "/v1/tasks/:id/events",
     entity: "task",
-    log: tasks.events,
+    log: core.taskEvents,
     load: loadTask,
     snapshot: async (id) => {
-      const row = await db.task.findUnique({ where: { id }, include: { post: true } });
+      const row = await findTask(db, id);
       return row ? snapshotEvent(toTask(row)) : null;
     },
   });
@@ -78,7 +69,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const task = await idempotently(
       { request, reply, idempotency },
       { scope: "tasks.retry", entityId: id, sameEntity: true, body: body ?? {} },
-      () => retryTask(tasks, id),
+      () => retryTask(core, id),
       loadTask,
     );
     return reply.code(202).send(toTask(task));
@@ -91,7 +82,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const value = await idempotently(
       { request, reply, idempotency },
       { scope: "tasks.cancel", entityId: id, sameEntity: true, body: body ?? {} },
-      () => cancelTask(tasks, id),
+      () => cancelTask(core, id),
       async (taskId) => {
         const row = await loadTask(taskId);
         return { task: row, outcome: row.status === "cancelled" ? ("cancelled" as const) : ("cancelling" as const) };

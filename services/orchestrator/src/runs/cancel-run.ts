@@ -1,15 +1,14 @@
-import { agentRunJobOptions, runRedisKeys, TERMINAL_RUN_STATUSES, TERMINAL_VARIATION_STATUSES } from "@threads-agent/contracts";
-import type { RunWithVariations } from "@threads-agent/db";
+import { runRedisKeys } from "@threads-agent/contracts";
+import { findRun, IllegalTransition, isTerminal, RUN_LIFECYCLE, type RunWithVariations, VARIATION_LIFECYCLE } from "@threads-agent/db";
 import { Conflict, NotFound } from "@threads-agent/http";
+import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
-import { announceRun, type RunContext } from "./run-context.ts";
+import { addRunJob } from "./run-queue.ts";
 
 /** `cancelled`: the run has ended. `cancelling`: a launcher holds it and is stopping its workloads. */
 export type RunCancellation = { run: RunWithVariations; outcome: "cancelled" | "cancelling" };
 
-const TERMINAL_RUNS = [...TERMINAL_RUN_STATUSES];
-const load = (ctx: RunContext, id: string) =>
-  ctx.db.run.findUniqueOrThrow({ where: { id }, include: { variations: { orderBy: { index: "asc" } } } });
+export const CANCELLED_REASON = "cancelled by the user";
 
 /**
  * Cancels a queued or running run. The flag goes on the row first (the launcher's backstop), then
@@ -17,54 +16,58 @@ const load = (ctx: RunContext, id: string) =>
  * launcher has taken yet is withdrawn from the queue and cancelled right here. Waits briefly for
  * the launcher, so the common case answers with the final state.
  */
-export async function cancelRun(ctx: RunContext, id: string, waitMs = 5000): Promise<RunCancellation> {
-  assertRedisReady(ctx.redis);
-  const run = await ctx.db.run.findUnique({ where: { id }, select: { status: true } });
+export async function cancelRun(deps: OrchestratorDeps, id: string, waitMs = 5000): Promise<RunCancellation> {
+  assertRedisReady(deps.redis);
+  const run = await findRun(deps.db, id);
   if (!run) throw new NotFound("Run", id);
-  if (TERMINAL_RUNS.includes(run.status as never)) throw notCancellable(run.status);
+  if (isTerminal(RUN_LIFECYCLE, run.status)) throw notCancellable(run.status);
 
-  const flagged = await ctx.db.run.updateMany({
-    where: { id, status: { notIn: TERMINAL_RUNS } },
+  // Not a status change: the request, which the launcher holding the run acts on.
+  const flagged = await deps.db.run.updateMany({
+    where: { id, status: { in: ["queued", "running"] } },
     data: { cancel_requested_at: new Date() },
   });
-  if (flagged.count === 0) throw notCancellable((await ctx.db.run.findUniqueOrThrow({ where: { id } })).status);
-  await ctx.redis.publish(runRedisKeys(ctx.prefix).cancelChannel, id);
+  if (flagged.count === 0) throw notCancellable(((await findRun(deps.db, id)) as RunWithVariations).status);
+  await deps.redis.publish(runRedisKeys(deps.config.REDIS_PREFIX).cancelChannel, id);
 
-  const job = await ctx.queue.getJob(id);
-  // remove() refuses a locked job: a launcher holds it, and the message above reaches it.
-  const withdrawn = job
-    ? await job.remove().then(
-        () => true,
-        () => false,
-      )
-    : true;
+  // 0: a launcher holds the job (its lock); the message above reaches it.
+  const withdrawn = (await deps.runQueue.getJob(id)) ? (await deps.runQueue.remove(id)) === 1 : true;
   if (withdrawn && run.status === "queued") {
-    const now = new Date();
-    const [, updated] = await ctx.db.$transaction([
-      ctx.db.variation.updateMany({
-        where: { run_id: id, status: { notIn: [...TERMINAL_VARIATION_STATUSES] } },
-        data: { status: "cancelled", reason: "cancelled by the user", finished_at: now },
-      }),
-      ctx.db.run.updateMany({ where: { id, status: "queued" }, data: { status: "cancelled", finished_at: now } }),
-    ]);
-    if (updated.count) {
-      ctx.logger.info({ run_id: id }, "run cancelled before a launcher took it");
-      await announceRun(ctx, id, { type: "run.cancelled" });
+    try {
+      const now = new Date();
+      await deps.lifecycle.together(async (t) => {
+        for (const v of run.variations) {
+          if (isTerminal(VARIATION_LIFECYCLE, v.status)) continue;
+          await t.variation({
+            id: v.id,
+            streamId: id,
+            to: "cancelled",
+            set: { reason: CANCELLED_REASON, finished_at: now },
+            event: null,
+          });
+        }
+        await t.run({ id, to: "cancelled", from: ["queued"], set: { finished_at: now }, event: { type: "run.cancelled" } });
+      });
+      deps.logger.info({ run_id: id }, "run cancelled before a launcher took it");
+    } catch (err) {
+      // A launcher took it a moment ago: it sees the flag and cancels.
+      if (!(err instanceof IllegalTransition)) throw err;
+      await addRunJob(deps.runQueue, run);
     }
   } else if (withdrawn) {
     // Started earlier but between attempts (or its job was lost): its workloads may still run, so a
     // launcher must take it now to delete them; it sees the flag and cancels.
-    await ctx.queue.add("run", { run_id: id }, agentRunJobOptions(id));
+    await addRunJob(deps.runQueue, run);
   }
 
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    const current = await load(ctx, id);
-    if (TERMINAL_RUNS.includes(current.status as never)) return { run: current, outcome: "cancelled" };
+    const current = (await findRun(deps.db, id)) as RunWithVariations;
+    if (isTerminal(RUN_LIFECYCLE, current.status)) return { run: current, outcome: "cancelled" };
     await new Promise((r) => setTimeout(r, 100));
   }
-  ctx.logger.info({ run_id: id }, "cancel requested from the launcher running the run");
-  return { run: await load(ctx, id), outcome: "cancelling" };
+  deps.logger.info({ run_id: id }, "cancel requested from the launcher running the run");
+  return { run: (await findRun(deps.db, id)) as RunWithVariations, outcome: "cancelling" };
 }
 
 function notCancellable(status: string): Conflict {

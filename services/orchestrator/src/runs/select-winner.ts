@@ -1,13 +1,13 @@
-import type { RunWithVariations } from "@threads-agent/db";
+import { findRun, RUN_WITH_VARIATIONS, type RunWithVariations } from "@threads-agent/db";
 import { Conflict, NotFound, ValidationFailed } from "@threads-agent/http";
-import type { RunContext } from "./run-context.ts";
+import type { OrchestratorDeps } from "../deps.ts";
 
 /**
  * Records the variation the user picked. Only a succeeded variation has a result to pick; the
  * choice can be changed, and can be made before the other variations finish.
  */
-export async function selectWinner(ctx: RunContext, id: string, index: number): Promise<RunWithVariations> {
-  const run = await ctx.db.run.findUnique({ where: { id }, include: { variations: { orderBy: { index: "asc" } } } });
+export async function selectWinner(deps: OrchestratorDeps, id: string, index: number): Promise<RunWithVariations> {
+  const run = await findRun(deps.db, id);
   if (!run) throw new NotFound("Run", id);
   const variation = run.variations.find((v) => v.index === index);
   if (!variation) {
@@ -19,5 +19,5 @@ export async function selectWinner(ctx: RunContext, id: string, index: number): 
       "variation-not-succeeded",
     );
   }
-  return ctx.db.run.update({ where: { id }, data: { winner: index }, include: { variations: { orderBy: { index: "asc" } } } });
+  return deps.db.run.update({ where: { id }, data: { winner: index }, include: RUN_WITH_VARIATIONS });
 }

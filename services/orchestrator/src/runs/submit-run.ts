@@ -1,26 +1,32 @@
-import { agentRunJobOptions, type CreateRun, checkRepoUrl, newId, resolveVariations } from "@threads-agent/contracts";
-import type { RunWithVariations } from "@threads-agent/db";
+import { type CreateRun, checkRepoUrl, newId, type RepoUrlPolicy, resolveVariations } from "@threads-agent/contracts";
+import { insertRun, type RunWithVariations } from "@threads-agent/db";
 import { ValidationFailed } from "@threads-agent/http";
 import { injectTraceContext, inSpan } from "@threads-agent/observability";
+import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
-import { announceRun, type RunContext } from "./run-context.ts";
+import { addRunJob } from "./run-queue.ts";
 
 export type RunSubmission = CreateRun & { id?: string; traceHeaders?: Record<string, string> };
 
+export const repoPolicyOf = (config: OrchestratorDeps["config"]): RepoUrlPolicy => ({
+  allowedHosts: config.REPO_HOST_ALLOWLIST,
+  allowFile: config.ALLOW_FILE_REPOS,
+});
+
 /** 400 naming repo_url, with the policy's reason: the client can fix the URL or ask for the host to be allowed. */
-export function assertRepoAllowed(ctx: RunContext, repoUrl: string): void {
-  const check = checkRepoUrl(repoUrl, ctx.repoPolicy);
+export function assertRepoAllowed(policy: RepoUrlPolicy, repoUrl: string): void {
+  const check = checkRepoUrl(repoUrl, policy);
   if (!check.ok) throw new ValidationFailed([{ field: "repo_url", message: check.message }]);
 }
 
 /**
- * Accepts a run: the run and its variations are committed in one transaction, then `run.queued`
- * is appended and the job enqueued (job id = run id). A failed enqueue loses nothing: the
- * launcher's sweeper enqueues runs left queued without a job.
+ * Accepts a run: the run, its variations and `run.queued` commit in one statement, the relay
+ * publishes the event, then the job is enqueued (job id = run id). A failed enqueue loses nothing:
+ * the reconciler enqueues runs left queued without a job.
  */
-export async function submitRun(ctx: RunContext, submission: RunSubmission): Promise<RunWithVariations> {
-  assertRepoAllowed(ctx, submission.repo_url);
-  assertRedisReady(ctx.redis);
+export async function submitRun(deps: OrchestratorDeps, submission: RunSubmission): Promise<RunWithVariations> {
+  assertRepoAllowed(repoPolicyOf(deps.config), submission.repo_url);
+  assertRedisReady(deps.redis);
   const id = submission.id ?? newId();
   const variations = resolveVariations(submission);
   return inSpan(
@@ -29,24 +35,21 @@ export async function submitRun(ctx: RunContext, submission: RunSubmission): Pro
     { carrier: submission.traceHeaders, attributes: { "run.id": id, "run.variations": variations.length } },
     async () => {
       const trace = injectTraceContext();
-      const row = await ctx.db.run.create({
-        data: {
-          id,
-          repo_url: submission.repo_url,
-          prompt: submission.prompt,
-          trace,
-          variations: { create: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })) },
-        },
-        include: { variations: { orderBy: { index: "asc" } } },
+      const created = await insertRun(deps.db, {
+        id,
+        repo_url: submission.repo_url,
+        prompt: submission.prompt,
+        trace,
+        variations: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })),
       });
-      ctx.logger.info({ run_id: id, variations: variations.length }, "run accepted");
-      await announceRun(ctx, id, { type: "run.queued", variations: variations.length });
+      deps.logger.info({ run_id: id, variations: variations.length }, "run accepted");
+      await deps.relay.announce([created.announcement]);
       try {
-        await ctx.queue.add("run", { run_id: id, ...(Object.keys(trace).length ? { trace } : {}) }, agentRunJobOptions(id));
+        await addRunJob(deps.runQueue, { id, trace });
       } catch (err) {
-        ctx.logger.warn({ err, run_id: id }, "run committed but not enqueued; the launcher's sweeper will enqueue it");
+        deps.logger.warn({ err, run_id: id }, "run committed but not enqueued; the reconciler will enqueue it");
       }
-      return row;
+      return created.row;
     },
   );
 }

@@ -1,9 +1,9 @@
 import { type CreateTask, newId } from "@threads-agent/contracts";
-import { Prisma, type TaskWithPost } from "@threads-agent/db";
+import { insertTask, isForeignKeyViolation, type TaskWithPost } from "@threads-agent/db";
 import { Unprocessable } from "@threads-agent/http";
 import { injectTraceContext, inSpan } from "@threads-agent/observability";
+import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
-import { announce, type TaskContext } from "./task-context.ts";
 import { addJob } from "./task-queue.ts";
 
 export type Submission = CreateTask & {
@@ -14,14 +14,14 @@ export type Submission = CreateTask & {
 };
 
 /**
- * Accepts a task: the row is committed first, then `task.queued` is appended and the job
- * enqueued. If either of those fails the task is still accepted: the sweeper enqueues queued
- * rows that have no job, so nothing accepted is lost.
+ * Accepts a task: the row and its `task.queued` event commit in one statement, the relay publishes
+ * the event, then the job is enqueued. If the enqueue fails the task is still accepted: the
+ * reconciler enqueues queued rows that have no job, so nothing accepted is lost.
  */
-export async function submitTask(ctx: TaskContext, submission: Submission): Promise<TaskWithPost> {
+export async function submitTask(deps: OrchestratorDeps, submission: Submission): Promise<TaskWithPost> {
   const id = submission.id ?? newId();
-  // The row alone would be kept and swept later, but the client could not follow the task: refuse now.
-  assertRedisReady(ctx.redis);
+  // The row alone would be kept and enqueued later, but the client could not follow the task: refuse now.
+  assertRedisReady(deps.redis);
 
   return inSpan(
     "orchestrator",
@@ -30,24 +30,25 @@ export async function submitTask(ctx: TaskContext, submission: Submission): Prom
     async () => {
       // This span is the root of the task's trace: the worker and persona-runtime continue it from here.
       const trace = injectTraceContext();
-      const row = await ctx.db.task
-        .create({
-          data: { id, persona_id: submission.persona_id, task_type: submission.task_type, input: submission.input, trace },
-          include: { post: true },
-        })
-        .catch((err: unknown) => {
-          // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
-          if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003") throw unknownPersona(submission.persona_id);
-          throw err;
-        });
-      ctx.logger.info({ task_id: id, persona_id: row.persona_id, task_type: row.task_type }, "task accepted");
-      await announce(ctx, id, { type: "task.queued" });
+      const created = await insertTask(deps.db, {
+        id,
+        persona_id: submission.persona_id,
+        task_type: submission.task_type,
+        input: submission.input,
+        trace,
+      }).catch((err: unknown) => {
+        // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
+        if (isForeignKeyViolation(err)) throw unknownPersona(submission.persona_id);
+        throw err;
+      });
+      deps.logger.info({ task_id: id, persona_id: submission.persona_id, task_type: submission.task_type }, "task accepted");
+      await deps.relay.announce([created.announcement]);
       try {
-        await addJob(ctx.queue, row, ctx.jobs);
+        await addJob(deps.taskQueue, created.row, deps.jobs);
       } catch (err) {
-        ctx.logger.warn({ err, task_id: id }, "task committed but not enqueued; the sweeper will enqueue it");
+        deps.logger.warn({ err, task_id: id }, "task committed but not enqueued; the reconciler will enqueue it");
       }
-      return row;
+      return created.row;
     },
   );
 }

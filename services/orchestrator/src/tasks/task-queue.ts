@@ -8,6 +8,7 @@ export type ContentQueue = Queue<ContentJob>;
 /** What happened when a task was handed to the queue. */
 export type EnqueueOutcome = "added" | "already-queued" | "replaced";
 
+/** Attempts and backoff of every content job (the worker reads them from the job). */
 export type JobSettings = { attempts: number; backoffMs: number };
 
 /**
@@ -20,9 +21,8 @@ export function createContentQueue(connection: Redis, prefix: string): ContentQu
 
 /**
  * Makes sure the task has a job that will run. The job id is the task id, so adding a job that
- * exists is a no-op: that makes this safe to call from every replica's sweeper at once. A job
- * left over in a finished state (a retried task's dead letter) would swallow the add, so it is
- * removed first.
+ * exists is a no-op: that makes this safe to call from every replica at once. A job left over in
+ * a finished state (a retried task's dead letter) would swallow the add, so it is removed first.
  */
 export async function enqueueTask(
   queue: ContentQueue,
@@ -35,10 +35,8 @@ export async function enqueueTask(
   if (existing) {
     const state = await existing.getState();
     if (state !== "completed" && state !== "failed" && state !== "unknown") return "already-queued";
-    await existing.remove().catch((err: unknown) => {
-      // Another replica replaced it a moment ago (and a worker may hold the new job): the add below is then a no-op.
-      if (!isNotRemovable(err)) throw err;
-    });
+    // 0: another replica replaced it a moment ago and a worker holds the new job; the add is then a no-op.
+    await queue.remove(task.id);
     outcome = "replaced";
   }
   await addJob(queue, task, settings);
@@ -69,28 +67,21 @@ function isTraceCarrier(value: unknown): value is Record<string, string> {
 export type Withdrawal = "removed" | "active" | "missing";
 
 /**
- * Takes a task's job off the queue unless a worker holds it. BullMQ refuses to remove a locked
- * (active) job; a job between states (moved back to delayed for a retry, say) is tried again.
+ * Takes a task's job off the queue unless a worker holds it (its lock): BullMQ's remove answers 0
+ * for a locked job. A job between states (moved back to delayed for a retry, say) is tried again.
  */
 export async function withdrawJob(queue: ContentQueue, taskId: string): Promise<Withdrawal> {
   assertRedisReady(connectionOf(queue));
   for (let attempt = 0; attempt < 3; attempt++) {
     const job = await queue.getJob(taskId);
     if (!job) return "missing";
-    try {
-      await job.remove();
-      return "removed";
-    } catch (err) {
-      if (!isNotRemovable(err)) throw err;
-      const state = await job.getState();
-      if (state === "active") return "active";
-      if (state === "unknown") return "missing";
-    }
+    if ((await queue.remove(taskId)) === 1) return "removed";
+    const state = await job.getState();
+    if (state === "active") return "active";
+    if (state === "unknown") return "missing";
   }
   return "active";
 }
 
-const isNotRemovable = (err: unknown) => err instanceof Error && /could not be removed/.test(err.message);
-
 /** The connection the queue was built on (createContentQueue always passes one). */
-export const connectionOf = (queue: ContentQueue): Redis => queue.opts.connection as Redis;
+export const connectionOf = (queue: Queue): Redis => queue.opts.connection as Redis;

@@ -1,5 +1,17 @@
 import { type GenerateFrame, type LlmCallRecord, newId, type Post, redisKeys, type TaskEvent } from "@threads-agent/contracts";
-import { type Db, type PostRow, Prisma, toLlmCallRow, toPost } from "@threads-agent/db";
+import {
+  type Db,
+  type EventFields,
+  IllegalTransition,
+  isTerminal,
+  isUniqueViolation,
+  type Lifecycle,
+  type PostRow,
+  TASK_LIFECYCLE,
+  type TaskStatusValue,
+  toLlmCallRow,
+  toPost,
+} from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
 import { injectTraceContext, type Logger } from "@threads-agent/observability";
 import type { Redis } from "ioredis";
@@ -12,7 +24,9 @@ export type ContentDeps = {
   db: Db;
   redis: Redis;
   prefix: string;
+  /** Progress frames (step.*) go straight to the task's stream; state changes through `lifecycle`. */
   events: EventLog;
+  lifecycle: Lifecycle;
   runtime: PersonaRuntimeClient;
   threads: ThreadsClient;
   logger: Logger;
@@ -21,7 +35,8 @@ export type ContentDeps = {
 
 export type Outcome = "succeeded" | "blocked" | "cancelled" | "skipped";
 
-const ACTIVE = ["queued", "running"];
+/** A worker may end a task it holds from either active state: the reconciler may have queued it again meanwhile. */
+const ACTIVE: readonly TaskStatusValue[] = ["queued", "running"];
 const PROGRESS = new Set(["step.started", "step.completed", "step.delta"]);
 const CANCEL_CHECK_MS = 250;
 
@@ -29,30 +44,36 @@ const CANCEL_CHECK_MS = 250;
  * Drives one content task to a terminal state. Safe to run again for the same task at any point
  * (a retry, or a stalled job taken over from a killed worker): a finished task is left alone, a
  * stored post is not generated again, and the publish call carries the task id as its idempotency
- * key, so each task has exactly one post, published once.
+ * key, so each task has exactly one post, published once. Every status change is a state-machine
+ * transition committed with its event (the outbox); a transition the task has moved past (someone
+ * else finished it) ends this attempt quietly.
  */
 export async function processContentTask(deps: ContentDeps, taskId: string, attempt: number, signal: AbortSignal): Promise<Outcome> {
   const { db, events, logger } = deps;
   const log = logger.child({ task_id: taskId, attempt });
-  const emit = (event: TaskEvent) => events.append("task", taskId, event);
-
   const task = await db.task.findUnique({ where: { id: taskId }, include: { post: true, persona: true } });
   if (!task) {
     log.warn("task row not found; dropping its job");
     return "skipped";
   }
-  if (!ACTIVE.includes(task.status)) {
+  if (isTerminal(TASK_LIFECYCLE, task.status)) {
     log.info({ status: task.status }, "task already finished; nothing to do");
     return "skipped";
   }
   if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId);
 
-  const started = await db.task.updateMany({
-    where: { id: taskId, status: { in: ACTIVE } },
-    data: { status: "running", attempts: attempt, started_at: task.started_at ?? new Date() },
-  });
-  if (started.count === 0) return "skipped";
-  await emit({ type: "task.started", attempt });
+  try {
+    await deps.lifecycle.task({
+      id: taskId,
+      to: "running",
+      from: ACTIVE,
+      set: { attempts: attempt, started_at: task.started_at ?? new Date() },
+      event: { type: "task.started", attempt },
+    });
+  } catch (err) {
+    if (err instanceof IllegalTransition) return "skipped";
+    throw err;
+  }
   const begun = performance.now();
 
   let post: PostRow | null = task.post;
@@ -118,12 +139,13 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     }
     if (final.type === "blocked") {
       await recordCalls(deps, taskId, final.calls);
-      const blocked = await db.task.updateMany({
-        where: { id: taskId, status: "running" },
-        data: { status: "blocked", error_code: "guardrail_blocked", error_message: final.reason, finished_at: new Date() },
+      const blocked = await ended(deps, {
+        id: taskId,
+        to: "blocked",
+        set: { error_code: "guardrail_blocked", error_message: final.reason, finished_at: new Date() },
+        event: { type: "task.blocked", reason: final.reason },
       });
-      if (blocked.count === 1) {
-        await emit({ type: "task.blocked", reason: final.reason });
+      if (blocked) {
         deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "blocked" });
       }
       log.info({ reason: final.reason }, "task blocked by the guardrail");
@@ -144,13 +166,14 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     });
   }
 
-  const done = await db.task.updateMany({
-    where: { id: taskId, status: "running" },
-    data: { status: "succeeded", error_code: null, error_message: null, finished_at: new Date() },
+  const apiPost: Post = toPost(post);
+  const done = await ended(deps, {
+    id: taskId,
+    to: "succeeded",
+    set: { error_code: null, error_message: null, finished_at: new Date() },
+    event: { type: "task.succeeded", post: apiPost },
   });
-  if (done.count === 1) {
-    const apiPost: Post = toPost(post);
-    await emit({ type: "task.succeeded", post: apiPost });
+  if (done) {
     const usage = await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { cost_usd: true } });
     deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "succeeded" });
     deps.metrics.costPerPost.observe({ persona_id: task.persona_id }, Number(usage.cost_usd));
@@ -190,9 +213,29 @@ async function storePost(
     ]);
     return post as PostRow;
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      return deps.db.post.findUniqueOrThrow({ where: { task_id: taskId } });
-    }
+    if (isUniqueViolation(err)) return deps.db.post.findUniqueOrThrow({ where: { task_id: taskId } });
+    throw err;
+  }
+}
+
+/**
+ * Ends the task (from either active state); false when it had already ended (a cancel, or the
+ * reconciler finishing a published task) so the caller counts the outcome once.
+ */
+async function ended(
+  deps: ContentDeps,
+  change: {
+    id: string;
+    to: "succeeded" | "blocked" | "failed" | "cancelled";
+    set: Record<string, string | Date | null>;
+    event: EventFields;
+  },
+): Promise<boolean> {
+  try {
+    await deps.lifecycle.task({ ...change, from: ACTIVE });
+    return true;
+  } catch (err) {
+    if (err instanceof IllegalTransition) return false;
     throw err;
   }
 }
@@ -232,11 +275,7 @@ async function cancelRequested(deps: ContentDeps, taskId: string): Promise<boole
 
 /** The worker holding a task is the one that ends it as cancelled (one writer per running task). */
 async function finishCancelled(deps: ContentDeps, taskId: string): Promise<Outcome> {
-  const result = await deps.db.task.updateMany({
-    where: { id: taskId, status: { in: ACTIVE } },
-    data: { status: "cancelled", finished_at: new Date() },
-  });
-  if (result.count === 1) await deps.events.append("task", taskId, { type: "task.cancelled" });
+  await ended(deps, { id: taskId, to: "cancelled", set: { finished_at: new Date() }, event: { type: "task.cancelled" } });
   await deps.redis.del(redisKeys(deps.prefix).cancelTask(taskId));
   deps.logger.info({ task_id: taskId }, "task cancelled");
   return "cancelled";
@@ -249,22 +288,22 @@ export async function recordFailure(
   failure: { attempt: number; final: boolean; code: string; message: string; delayMs: number },
 ): Promise<void> {
   if (!failure.final) {
-    await deps.events.append("task", taskId, {
-      type: "task.retrying",
-      attempt: failure.attempt,
-      error: failure.message,
-      delay_ms: failure.delayMs,
-    });
+    // Not a status change (the task stays running), but viewers must see it: through the outbox all the same.
+    await deps.lifecycle.event(
+      { entity: "task", id: taskId },
+      { type: "task.retrying", attempt: failure.attempt, error: failure.message, delay_ms: failure.delayMs },
+    );
     deps.metrics.retries.inc({ code: failure.code });
     return;
   }
   const message = failure.attempt > 1 ? `${failure.message} (gave up after ${failure.attempt} attempts)` : failure.message;
-  const result = await deps.db.task.updateMany({
-    where: { id: taskId, status: { in: ACTIVE } },
-    data: { status: "failed", error_code: failure.code, error_message: message, finished_at: new Date() },
+  const failed = await ended(deps, {
+    id: taskId,
+    to: "failed",
+    set: { error_code: failure.code, error_message: message, finished_at: new Date() },
+    event: { type: "task.failed", error: { code: failure.code, message } },
   });
-  if (result.count === 1) {
-    await deps.events.append("task", taskId, { type: "task.failed", error: { code: failure.code, message } });
+  if (failed) {
     const task = await deps.db.task.findUnique({ where: { id: taskId }, select: { persona_id: true } });
     if (task) deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "failed" });
   }

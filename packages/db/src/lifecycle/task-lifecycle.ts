@@ -1,0 +1,34 @@
+import { TaskStatus, TERMINAL_TASK_STATUSES } from "@threads-agent/contracts";
+import { defineMachine } from "./machine.ts";
+
+/**
+ * A content task. `queued` is owned by the queue (a job with the task id), `running` by the
+ * worker holding that job (its lock is the lease). `failed` and `cancelled` end the task's stream
+ * but a user may retry them; `succeeded` and `blocked` are final.
+ *
+ *   queued ──► running ──► succeeded | blocked | failed | cancelled
+ *                running ──► running (another attempt, or a takeover after a crash)
+ *                running ──► queued  (its job was lost or dead-lettered: the reconciler queued it again)
+ *   queued ──► cancelled | failed | succeeded | blocked
+ *   failed | cancelled ──► queued (POST /v1/tasks/:id/retry)
+ *
+ * queued -> succeeded | blocked: a worker that was still running the task when the reconciler
+ * found its job gone (Redis lost it) finishes it all the same; its outcome is the truth.
+ */
+export const TASK_LIFECYCLE = defineMachine<TaskStatus>({
+  entity: "task",
+  table: "tasks",
+  enumType: "task_status",
+  states: TaskStatus.options,
+  terminal: TERMINAL_TASK_STATUSES,
+  transitions: {
+    queued: ["running", "cancelled", "failed", "succeeded", "blocked"],
+    running: ["running", "queued", "succeeded", "blocked", "failed", "cancelled"],
+    failed: ["queued"],
+    cancelled: ["queued"],
+    succeeded: [],
+    blocked: [],
+  },
+  stream: { entity: "task", idColumn: "id" },
+  columns: ["attempts", "revivals", "error_code", "error_message", "started_at", "finished_at"],
+});

@@ -1,0 +1,111 @@
+import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
+import { createDb, type Db, Lifecycle } from "@threads-agent/db";
+import { EventLog, OutboxRelay } from "@threads-agent/events";
+import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
+import type { Redis } from "ioredis";
+import type { Config } from "./config.ts";
+import { createRedis, waitUntilReady } from "./redis.ts";
+import { createRunQueue, type RunQueue } from "./runs/run-queue.ts";
+import { type ContentQueue, createContentQueue, type JobSettings } from "./tasks/task-queue.ts";
+
+/** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
+export type OrchestratorDeps = {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  db: Db;
+  /** Shared, non-blocking connection (no offline queue): requests, queues, idempotency keys, relay. */
+  redis: Redis;
+  taskQueue: ContentQueue;
+  runQueue: RunQueue;
+  taskEvents: EventLog;
+  runEvents: EventLog;
+  /** Publishes this process's outbox rows, and anyone's that were left unsent. */
+  relay: OutboxRelay;
+  /** Every status change goes through here (state machines + outbox). */
+  lifecycle: Lifecycle;
+  jobs: JobSettings;
+  close(): Promise<void>;
+};
+
+export type DepsOptions = {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** How long to wait for Redis at start; null starts without waiting (tests of outages). */
+  waitForRedisMs?: number | null;
+  dbPoolSize?: number;
+};
+
+export async function createDeps(config: Config, options: DepsOptions = {}): Promise<OrchestratorDeps> {
+  const logger = options.logger ?? createLogger({ service: "orchestrator", level: config.LOG_LEVEL });
+  const metrics = options.metrics ?? createMetrics("orchestrator");
+  const redis = createRedis(config.REDIS_URL, logger);
+  if (options.waitForRedisMs !== null) {
+    try {
+      await waitUntilReady(redis, options.waitForRedisMs ?? 15_000);
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
+  }
+  const db = createDb(config.DATABASE_URL, { poolSize: options.dbPoolSize ?? 10 });
+  const taskQueue = createContentQueue(redis, config.REDIS_PREFIX);
+  const runQueue = createRunQueue(redis, config.REDIS_PREFIX);
+  for (const [name, queue] of [
+    ["content", taskQueue],
+    ["agent-runs", runQueue],
+  ] as const) {
+    queue.on("error", (err) => logger.warn({ err: { message: err.message }, queue: name }, "queue error"));
+  }
+  const taskEvents = new EventLog({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    maxLen: config.EVENT_STREAM_MAXLEN,
+    retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    isTerminal: (type) => TERMINAL_TASK_EVENTS.has(type),
+  });
+  const runEvents = new EventLog({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    // The launcher writes thousands of lines to the same stream: the same cap for every writer.
+    maxLen: RUN_EVENT_STREAM_MAXLEN,
+    retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    isTerminal: (type) => TERMINAL_RUN_EVENTS.has(type),
+  });
+  const relay = new OutboxRelay({
+    db,
+    logs: { task: taskEvents, run: runEvents },
+    logger,
+    intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
+    retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    ...(config.FAULT_CRASH_AFTER_COMMIT ? { afterCommit: crashAfterCommit(logger) } : {}),
+  });
+  return {
+    config,
+    logger,
+    metrics,
+    db,
+    redis,
+    taskQueue,
+    runQueue,
+    taskEvents,
+    runEvents,
+    relay,
+    lifecycle: new Lifecycle(db, relay),
+    jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
+    async close() {
+      await relay.stop();
+      await Promise.allSettled([taskQueue.close(), runQueue.close()]);
+      await redis.quit().catch(() => redis.disconnect());
+      await db.$disconnect();
+    },
+  };
+}
+
+/** Test-only: dies by SIGKILL right after its first commit of an event, before the relay publishes it. */
+function crashAfterCommit(logger: Logger) {
+  return () => {
+    logger.warn("FAULT_CRASH_AFTER_COMMIT: killing this process between the commit and the relay");
+    process.kill(process.pid, "SIGKILL");
+  };
+}

@@ -1,0 +1,110 @@
+import { IllegalTransition, type PostRow, toPost } from "@threads-agent/db";
+import type { OrchestratorDeps } from "../deps.ts";
+import { addJob } from "../tasks/task-queue.ts";
+import type { ReconcileAction, ReconcileOptions } from "./reconcile-types.ts";
+
+const BATCH = 100;
+
+type Unfinished = { id: string; status: "queued" | "running"; trace: unknown; revivals: number; post: PostRow | null };
+
+/**
+ * Every queued or running task has an owner: its BullMQ job (waiting, delayed, active: a worker's
+ * lock is the lease, and BullMQ's stalled check hands an expired one to another worker). A task
+ * whose job is gone (Redis restarted empty, never enqueued) is queued again under the same id; one
+ * whose job was dead-lettered while the task stayed unfinished (its failure could not be recorded,
+ * e.g. PostgreSQL was down) is revived a bounded number of times, then failed with a reason. A
+ * task whose post was already published is finished as succeeded, never published again.
+ */
+export async function reconcileTasks(
+  deps: OrchestratorDeps,
+  options: ReconcileOptions,
+  count: (a: ReconcileAction) => void,
+): Promise<void> {
+  const cutoff = new Date(options.now - options.afterMs);
+  let after: string | undefined;
+  let checked = 0;
+  while (checked < options.maxPerPass) {
+    const batch = (await deps.db.task.findMany({
+      where: { status: { in: ["queued", "running"] }, updated_at: { lt: cutoff }, ...(after ? { id: { gt: after } } : {}) },
+      orderBy: { id: "asc" },
+      take: BATCH,
+      select: { id: true, status: true, trace: true, revivals: true, post: true },
+    })) as Unfinished[];
+    if (batch.length === 0) return;
+    checked += batch.length;
+    after = batch[batch.length - 1]?.id;
+    await Promise.all(
+      batch.map((task) =>
+        reconcileTask(deps, options, task).then(count, (err: unknown) => {
+          deps.logger.warn({ err, task_id: task.id }, "reconciling the task failed; the next pass tries again");
+        }),
+      ),
+    );
+    if (batch.length < BATCH) return;
+  }
+}
+
+async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, task: Unfinished): Promise<ReconcileAction> {
+  const log = deps.logger.child({ task_id: task.id, status: task.status });
+  try {
+    if (task.post?.published_id) {
+      await deps.lifecycle.task({
+        id: task.id,
+        to: "succeeded",
+        from: [task.status],
+        set: { error_code: null, error_message: null, finished_at: new Date() },
+        event: { type: "task.succeeded", post: toPost(task.post) },
+      });
+      await deps.taskQueue.remove(task.id);
+      log.warn({ published_id: task.post.published_id }, "task was published but not finished: finished it as succeeded");
+      return "task.finished";
+    }
+
+    const job = await deps.taskQueue.getJob(task.id);
+    const state = job ? await job.getState() : "missing";
+    if (state === "waiting" || state === "delayed" || state === "active" || state === "prioritized" || state === "waiting-children") {
+      return "none";
+    }
+
+    if (state === "failed") {
+      const cause = job?.failedReason || "unknown error";
+      if (task.revivals >= options.maxRevivals) {
+        const message = `its job failed ${task.revivals + 1} times without the task recording an outcome (last: ${cause}); retry it with POST /v1/tasks/${task.id}/retry`;
+        await deps.lifecycle.task({
+          id: task.id,
+          to: "failed",
+          from: [task.status],
+          set: { error_code: "dead_letter", error_message: message, finished_at: new Date() },
+          event: { type: "task.failed", error: { code: "dead_letter", message } },
+        });
+        log.warn({ cause }, "task's job kept failing while the task stayed unfinished: failed it");
+        return "task.failed";
+      }
+      await requeue(deps, task, `its last attempt failed without recording an outcome (${cause}); queued again`, true);
+      log.warn({ cause, revivals: task.revivals + 1 }, "task's job was dead-lettered while the task was unfinished: queued it again");
+      return "task.revived";
+    }
+
+    // missing, unknown or completed: nothing will run it.
+    await requeue(deps, task, "its job was lost (Redis restarted or was flushed); queued again", false);
+    log.warn({ job_state: state }, "task had no job that will run: queued it again");
+    return "task.requeued";
+  } catch (err) {
+    // It moved on (a worker finished it) between the read and the change: nothing to do.
+    if (err instanceof IllegalTransition) return "none";
+    throw err;
+  }
+}
+
+async function requeue(deps: OrchestratorDeps, task: Unfinished, reason: string, revival: boolean): Promise<void> {
+  const revivals = task.revivals + (revival ? 1 : 0);
+  if (task.status === "running") {
+    await deps.lifecycle.task({ id: task.id, to: "queued", from: ["running"], set: { revivals }, event: { type: "task.queued", reason } });
+  } else if (revival) {
+    // Already queued: only the count changes (not a status change).
+    await deps.db.task.updateMany({ where: { id: task.id, status: "queued" }, data: { revivals } });
+  }
+  // A finished job would swallow the add: 0 when a worker holds a fresh one, which is then the owner.
+  await deps.taskQueue.remove(task.id);
+  await addJob(deps.taskQueue, task, deps.jobs);
+}

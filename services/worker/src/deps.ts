@@ -1,0 +1,72 @@
+import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
+import { createDb, type Db, Lifecycle } from "@threads-agent/db";
+import { EventLog, OutboxRelay } from "@threads-agent/events";
+import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
+import { Redis } from "ioredis";
+import type { WorkerConfig } from "./config.ts";
+import { createWorkerMetrics } from "./metrics.ts";
+import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
+import type { ContentDeps } from "./processors/content.ts";
+import { createThreadsClient } from "./threads-client.ts";
+
+/** Everything the worker is built from; one place builds it for main.ts, the tests and bench/. */
+export type WorkerDeps = ContentDeps & {
+  config: WorkerConfig;
+  serviceMetrics: Metrics;
+  /** BullMQ's blocking connection (maxRetriesPerRequest: null). */
+  blocking: Redis;
+  relay: OutboxRelay;
+  close(): Promise<void>;
+};
+
+export function createDeps(config: WorkerConfig, options: { logger?: Logger; metrics?: Metrics; db?: Db } = {}): WorkerDeps {
+  const logger = options.logger ?? createLogger({ service: "worker", level: config.LOG_LEVEL });
+  const serviceMetrics = options.metrics ?? createMetrics("worker");
+  const db = options.db ?? createDb(config.DATABASE_URL, { poolSize: config.WORKER_CONCURRENCY + 2 });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  const blocking = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  // One line per outage, not one per reconnect attempt (ioredis reports each).
+  let down = false;
+  for (const connection of [redis, blocking]) {
+    connection.on("error", (err) => {
+      if (down) return;
+      down = true;
+      logger.warn({ err: { message: err.message } }, "Redis connection lost; reconnecting");
+    });
+    connection.on("ready", () => {
+      if (down) logger.info("Redis connection restored");
+      down = false;
+    });
+  }
+  const events = new EventLog({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    maxLen: config.EVENT_STREAM_MAXLEN,
+    retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    isTerminal: (type) => TERMINAL_TASK_EVENTS.has(type),
+  });
+  const relay = new OutboxRelay({ db, logs: { task: events }, logger, retentionSeconds: config.EVENT_RETENTION_SECONDS });
+  return {
+    config,
+    db,
+    redis,
+    blocking,
+    prefix: config.REDIS_PREFIX,
+    events,
+    relay,
+    lifecycle: new Lifecycle(db, relay),
+    runtime: createPersonaRuntimeClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
+    threads: createThreadsClient({
+      baseUrl: config.THREADS_API_URL,
+      accessToken: config.THREADS_ACCESS_TOKEN,
+      timeoutMs: config.THREADS_TIMEOUT_MS,
+    }),
+    logger,
+    serviceMetrics,
+    metrics: createWorkerMetrics(serviceMetrics),
+    async close() {
+      await relay.stop();
+      await Promise.allSettled([db.$disconnect(), redis.quit(), blocking.quit()]);
+    },
+  };
+}
