@@ -34,6 +34,8 @@ export async function openPage(browser: Browser, viewport: { width: number; heig
 /** A full-page screenshot under the system temp dir; prints its path so a person can look at it. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(tmpdir(), `threads-agent-${name}.png`);
+  // From the top, so the sticky header sits where a person sees it, not at the last scroll position.
+  await page.evaluate("window.scrollTo(0, 0)");
   await page.screenshot({ path: file, fullPage: true });
   console.log(`${name} screenshot: ${file}`);
   return file;

@@ -78,14 +78,19 @@ export function createQueuePanel(api: Api, onRetried: (task: DashboardTask) => v
     if (!tasks.data.items.length) deadList.appendChild(h("li", { class: "empty", text: "No failed tasks: nothing to retry." }));
     for (const t of tasks.data.items) deadList.appendChild(deadLetter(t));
     if (failedRuns.length) {
-      deadList.appendChild(h("li", { class: "section-note", text: "Failed agent runs are final; open one to read its variations' output." }));
+      deadList.appendChild(
+        h("li", { class: "section-note", text: "Failed agent runs are final; open one to read its variations' output." }),
+      );
       for (const r of failedRuns) {
         deadList.appendChild(
           h(
             "li",
             { class: "dead-run" },
             h("a", { href: `#run=${r.id}` }, h("span", { class: "title", text: r.prompt }), badge(r.status)),
-            h("span", { class: "sub", text: `${repoName(r.repo_url)} · ${plural(r.variations.length, "variation")} · ${ago(r.created_at)}` }),
+            h("span", {
+              class: "sub",
+              text: `${repoName(r.repo_url)} · ${plural(r.variations.length, "variation")} · ${ago(r.created_at)}`,
+            }),
           ),
         );
       }
@@ -124,7 +129,10 @@ export function createQueuePanel(api: Api, onRetried: (task: DashboardTask) => v
       }
       deadNotice.className = "alert info";
       clear(deadNotice);
-      add(deadNotice, ["Queued again: ", h("a", { href: `#task=${t.id}`, text: t.input.length > 60 ? `${t.input.slice(0, 59)}…` : t.input })]);
+      add(deadNotice, [
+        "Queued again: ",
+        h("a", { href: `#task=${t.id}`, text: t.input.length > 60 ? `${t.input.slice(0, 59)}…` : t.input }),
+      ]);
       li.remove();
       onRetried(res.data);
       await loadQueues();

@@ -67,7 +67,12 @@ export function createDiffView(): DiffView {
       { class: "changes-head" },
       h("h4", { text: "Proposed changes" }),
       tabs,
-      h("div", { class: "diff-tools" }, h("div", { class: "segmented-chips", role: "group", "aria-label": "Diff layout" }, unified, split), download),
+      h(
+        "div",
+        { class: "diff-tools" },
+        h("div", { class: "segmented-chips", role: "group", "aria-label": "Diff layout" }, unified, split),
+        download,
+      ),
     ),
     title,
     body,

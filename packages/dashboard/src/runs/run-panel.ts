@@ -40,7 +40,14 @@ type Detail = {
   frame: number;
   refreshTimer: number;
   diff: DiffView;
-  els: { badge: HTMLElement; streamState: HTMLElement; cancel: HTMLButtonElement; notice: HTMLElement; events: HTMLElement; eventCount: HTMLElement };
+  els: {
+    badge: HTMLElement;
+    streamState: HTMLElement;
+    cancel: HTMLButtonElement;
+    notice: HTMLElement;
+    events: HTMLElement;
+    eventCount: HTMLElement;
+  };
 };
 
 export type RunPanel = { start(): Promise<void>; refresh(): Promise<void>; select(id: string): void };
@@ -54,7 +61,8 @@ export function createRunPanel(api: Api): RunPanel {
   let submissionKey: string | null = null;
 
   // ---- the form -------------------------------------------------------------------------------
-  for (const id of ["run-repo", "run-prompt", "run-variations", "run-model"]) byId(id).addEventListener("input", () => (submissionKey = null));
+  for (const id of ["run-repo", "run-prompt", "run-variations", "run-model"])
+    byId(id).addEventListener("input", () => (submissionKey = null));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const alertBox = byId("run-form-error");
@@ -128,7 +136,10 @@ export function createRunPanel(api: Api): RunPanel {
             h("span", { class: "emoji", "aria-hidden": "true", text: r.winner !== null && r.winner !== undefined ? "🏆" : "🤖" }),
             h("span", { class: "title", text: r.prompt }),
             badge(r.status),
-            h("span", { class: "sub", text: `${repoName(r.repo_url)} · ${plural(r.variations.length, "variation")} · ${ago(r.created_at)}` }),
+            h("span", {
+              class: "sub",
+              text: `${repoName(r.repo_url)} · ${plural(r.variations.length, "variation")} · ${ago(r.created_at)}`,
+            }),
           ),
         ),
       );
@@ -143,7 +154,9 @@ export function createRunPanel(api: Api): RunPanel {
     const res = await api.get<DashboardRun>(`/v1/runs/${encodeURIComponent(id)}`);
     if (!res.ok) {
       current = null;
-      clear(detailEl).appendChild(h("div", { class: "welcome" }, h("h3", { text: "Run not available" }), h("p", { text: problemText(res) })));
+      clear(detailEl).appendChild(
+        h("div", { class: "welcome" }, h("h3", { text: "Run not available" }), h("p", { text: problemText(res) })),
+      );
       return;
     }
     current = renderDetail(res.data);
@@ -196,7 +209,12 @@ export function createRunPanel(api: Api): RunPanel {
             "div",
             { class: "who-text" },
             h("div", { class: "name run-repo", text: run.repo_url }),
-            h("div", { class: "meta" }, `${plural(run.variations.length, "variation")} · created ${ago(run.created_at)} · `, h("code", { text: run.id })),
+            h(
+              "div",
+              { class: "meta" },
+              `${plural(run.variations.length, "variation")} · created ${ago(run.created_at)} · `,
+              h("code", { text: run.id }),
+            ),
           ),
         ),
         h("div", { class: "actions" }, els.badge, els.streamState, els.cancel),
@@ -224,7 +242,13 @@ export function createRunPanel(api: Api): RunPanel {
       reason: h("div", { class: "vreason", hidden: true }),
       log: h("pre", { class: "vlog", role: "log", "aria-label": `Output of variation ${index}` }),
       count: h("span", { class: "vcount" }),
-      pick: h("button", { class: "button", type: "button", text: "Pick as winner", hidden: true, onclick: () => void pickWinner(detail, index) }),
+      pick: h("button", {
+        class: "button",
+        type: "button",
+        text: "Pick as winner",
+        hidden: true,
+        onclick: () => void pickWinner(detail, index),
+      }),
       summary: h("div", { class: "vsummary", hidden: true }),
       change: h("button", {
         class: "vchange",
@@ -255,7 +279,7 @@ export function createRunPanel(api: Api): RunPanel {
       const card = detail.cards.get(v.index);
       if (!card) continue;
       setBadge(card.badge, v.status);
-      const settings = [v.model ?? "agent default", v.temperature === null ? "" : `T ${v.temperature}`].filter(Boolean).join(" · ");
+      const settings = [v.model ?? "agent default", v.temperature === null ? "" : `T ${Math.round(v.temperature * 100) / 100}`].filter(Boolean).join(" · ");
       card.meta.textContent = settings + (v.started_at ? ` · ${duration(v.started_at, v.finished_at)}` : "");
       card.meta.title = `${v.job ? `job ${v.job}` : "not started yet"}${v.exit_code !== null ? ` · exit code ${v.exit_code}` : ""}`;
       const winner = run.winner === v.index;
@@ -301,7 +325,9 @@ export function createRunPanel(api: Api): RunPanel {
       const card = detail.cards.get(line.variation);
       if (!card) continue;
       const nodes = byCard.get(card) ?? [];
-      nodes.push(h("span", { class: lineClass(line), title: line.ts ? new Date(line.ts).toLocaleTimeString() : null, text: `${line.line}\n` }));
+      nodes.push(
+        h("span", { class: lineClass(line), title: line.ts ? new Date(line.ts).toLocaleTimeString() : null, text: `${line.line}\n` }),
+      );
       byCard.set(card, nodes);
       card.lines = Math.max(card.lines, line.seq + 1);
     }
@@ -359,7 +385,11 @@ export function createRunPanel(api: Api): RunPanel {
         try {
           applied = applyRunEvent(detail.run, event);
         } catch (err) {
-          applied = { kind: "state", log: { at: null, type: event.type, info: `could not apply: ${(err as Error).message}`, known: false }, refresh: false };
+          applied = {
+            kind: "state",
+            log: { at: null, type: event.type, info: `could not apply: ${(err as Error).message}`, known: false },
+            refresh: false,
+          };
         }
         if (applied.kind === "line") return queueLine(detail, applied.line);
         logEvent(detail, applied.log);
@@ -420,7 +450,10 @@ export function createRunPanel(api: Api): RunPanel {
   }
 
   async function pickWinner(detail: Detail, index: number) {
-    const res = await api.post<Run>(`/v1/runs/${detail.run.id}/winner`, { body: { variation: index }, headers: { "idempotency-key": newKey() } });
+    const res = await api.post<Run>(`/v1/runs/${detail.run.id}/winner`, {
+      body: { variation: index },
+      headers: { "idempotency-key": newKey() },
+    });
     if (current !== detail) return;
     if (!res.ok) return notify(detail, problemText(res));
     notify(detail, null);

@@ -34,7 +34,13 @@ export function applyRunEvent(run: DashboardRun, incoming: IncomingEvent): RunAp
     case "variation.log":
       return {
         kind: "line",
-        line: { variation: num(event.variation) ?? -1, seq: num(event.seq) ?? 0, ts: text(event.ts), line: text(event.line) ?? "", kind: text(event.kind) ?? "log" },
+        line: {
+          variation: num(event.variation) ?? -1,
+          seq: num(event.seq) ?? 0,
+          ts: text(event.ts),
+          line: text(event.line) ?? "",
+          kind: text(event.kind) ?? "log",
+        },
       };
     case "run.started":
       run.status = "running";

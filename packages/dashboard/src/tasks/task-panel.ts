@@ -185,7 +185,9 @@ export function createTaskPanel(api: Api): TaskPanel {
     const res = await api.get<DashboardTask>(`/v1/tasks/${encodeURIComponent(id)}`);
     if (!res.ok) {
       current = null;
-      clear(detailEl).appendChild(h("div", { class: "welcome" }, h("h3", { text: "Task not available" }), h("p", { text: problemText(res) })));
+      clear(detailEl).appendChild(
+        h("div", { class: "welcome" }, h("h3", { text: "Task not available" }), h("p", { text: problemText(res) })),
+      );
       return;
     }
     current = renderDetail(newTaskView(res.data));
@@ -291,10 +293,17 @@ export function createTaskPanel(api: Api): TaskPanel {
     if (t.post) els.result.appendChild(renderPost(t.post, t.status, view));
     else if ((t.status === "failed" || t.status === "rejected") && t.error) {
       els.result.appendChild(
-        h("div", { class: "outcome failed" }, h("strong", { text: `${t.status === "rejected" ? "Rejected" : "Failed"}: ${t.error.code}` }), t.error.message),
+        h(
+          "div",
+          { class: "outcome failed" },
+          h("strong", { text: `${t.status === "rejected" ? "Rejected" : "Failed"}: ${t.error.code}` }),
+          t.error.message,
+        ),
       );
     } else if (t.status === "blocked") {
-      els.result.appendChild(h("div", { class: "outcome blocked" }, h("strong", { text: "Blocked by the guardrail" }), t.error?.message ?? ""));
+      els.result.appendChild(
+        h("div", { class: "outcome blocked" }, h("strong", { text: "Blocked by the guardrail" }), t.error?.message ?? ""),
+      );
     } else if (t.status === "cancelled") {
       els.result.appendChild(h("div", { class: "outcome cancelled" }, h("strong", { text: "Cancelled" }), "Retry to run it again."));
     }
@@ -313,13 +322,22 @@ export function createTaskPanel(api: Api): TaskPanel {
 
   function renderPost(post: Post, status: string, view: TaskView) {
     const p = personaOf(post.persona_id);
-    const state = post.published_id ? `Published · ${post.published_id}` : status === "awaiting_review" ? "Draft · awaiting review" : "Not published yet";
+    const state = post.published_id
+      ? `Published · ${post.published_id}`
+      : status === "awaiting_review"
+        ? "Draft · awaiting review"
+        : "Not published yet";
     const engagement = view.engagement
       ? h(
           "div",
           { class: "engagement", "aria-label": "Engagement" },
           ENGAGEMENT_KEYS.filter((k) => view.engagement?.[k] !== undefined).map((k) =>
-            h("span", null, `${k} `, h("b", { text: k === "rate" ? `${((view.engagement?.[k] ?? 0) * 100).toFixed(1)}%` : String(view.engagement?.[k]) })),
+            h(
+              "span",
+              null,
+              `${k} `,
+              h("b", { text: k === "rate" ? `${((view.engagement?.[k] ?? 0) * 100).toFixed(1)}%` : String(view.engagement?.[k]) }),
+            ),
           ),
         )
       : null;
@@ -364,7 +382,10 @@ export function createTaskPanel(api: Api): TaskPanel {
             applied = applyTaskEvent(detail.view, event);
           } catch (err) {
             // An event this version cannot apply must not stop the stream: log it and go on.
-            applied = { log: { at: null, type: event.type, info: `could not apply: ${(err as Error).message}`, known: false }, listChanged: false };
+            applied = {
+              log: { at: null, type: event.type, info: `could not apply: ${(err as Error).message}`, known: false },
+              listChanged: false,
+            };
           }
           if (applied.log) logEvent(detail, applied.log);
           if (applied.listChanged) upsert(detail.view.task);

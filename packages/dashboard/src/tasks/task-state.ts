@@ -54,7 +54,15 @@ export type Applied = {
   listChanged: boolean;
 };
 
-export const ENGAGEMENT_KEYS = ["views", "likes", "replies", "reposts", "quotes", "shares", "rate"] as const satisfies readonly (keyof Engagement)[];
+export const ENGAGEMENT_KEYS = [
+  "views",
+  "likes",
+  "replies",
+  "reposts",
+  "quotes",
+  "shares",
+  "rate",
+] as const satisfies readonly (keyof Engagement)[];
 
 const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
 const text = (value: unknown, fallback = ""): string => (typeof value === "string" ? value : fallback);

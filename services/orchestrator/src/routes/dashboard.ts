@@ -38,13 +38,13 @@ export function dashboardDist(): string | null {
 
 const BUILD_HINT = "node packages/dashboard/build.ts (scripts/up, scripts/test and the image build run it)";
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const notBuiltPage = (dist: string | null) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>threads-agent · dashboard not built</title></head>
 <body>
 <h1>The dashboard has not been built</h1>
-<p>The orchestrator serves the dashboard from <code>${escape(dist ?? "packages/dashboard/dist")}</code>, which has no build yet.
+<p>The orchestrator serves the dashboard from <code>${escapeHtml(dist ?? "packages/dashboard/dist")}</code>, which has no build yet.
 Build it with <code>${BUILD_HINT}</code> and reload this page; no restart is needed.</p>
 <p>The API works meanwhile: <a href="/docs">API docs</a>, <a href="/openapi.json">OpenAPI</a>, <a href="/ready">/ready</a>.</p>
 </body></html>

@@ -82,4 +82,3 @@ describe("GET /docs", () => {
     expect(json.json().paths["/v1/tasks"]).toBeDefined();
   });
 });
-

@@ -235,4 +235,3 @@ describe("POST /v1/runs/:id/winner", () => {
     expect((await o.app.inject({ url: `/v1/runs/${run.id}` })).json().winner).toBe(0);
   });
 });
-
