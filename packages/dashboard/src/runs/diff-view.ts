@@ -4,7 +4,7 @@
 import { clear, h } from "../dom.ts";
 import { plural } from "../format.ts";
 import { type DiffLayout, type DiffStats, diffMarkup, diffStats, parseChange } from "./diff-markup.ts";
-import type { DashboardRun } from "./run-state.ts";
+import { type DashboardRun, preferredDiff } from "./run-state.ts";
 
 const LAYOUT_STORAGE = "threads-agent.diff-layout";
 
@@ -94,7 +94,7 @@ export function createDiffView(): DiffView {
     split.setAttribute("aria-pressed", String(layout === "side-by-side"));
     el.hidden = parsed.size === 0;
     clear(tabs);
-    for (const [index, change] of parsed) {
+    for (const [index, change] of [...parsed].sort(([a], [b]) => a - b)) {
       tabs.appendChild(
         h(
           "button",
@@ -135,8 +135,8 @@ export function createDiffView(): DiffView {
       changed = true;
     }
     if (selected === null || !parsed.has(selected)) {
-      const winner = next.winner !== null && parsed.has(next.winner) ? next.winner : null;
-      selected = winner ?? parsed.keys().next().value ?? null;
+      selected = preferredDiff(next) ?? Math.min(...parsed.keys());
+      if (!Number.isFinite(selected)) selected = null;
       changed = true;
     }
     render(changed);

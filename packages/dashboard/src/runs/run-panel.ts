@@ -279,7 +279,9 @@ export function createRunPanel(api: Api): RunPanel {
       const card = detail.cards.get(v.index);
       if (!card) continue;
       setBadge(card.badge, v.status);
-      const settings = [v.model ?? "agent default", v.temperature === null ? "" : `T ${Math.round(v.temperature * 100) / 100}`].filter(Boolean).join(" · ");
+      const settings = [v.model ?? "agent default", v.temperature === null ? "" : `T ${Math.round(v.temperature * 100) / 100}`]
+        .filter(Boolean)
+        .join(" · ");
       card.meta.textContent = settings + (v.started_at ? ` · ${duration(v.started_at, v.finished_at)}` : "");
       card.meta.title = `${v.job ? `job ${v.job}` : "not started yet"}${v.exit_code !== null ? ` · exit code ${v.exit_code}` : ""}`;
       const winner = run.winner === v.index;
