@@ -5,7 +5,7 @@ import { ensureDashboardBuilt } from "@threads-agent/testing";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
-import { CHROMIUM, launchChromium, openPage } from "./browser.ts";
+import { CHROMIUM, launchChromium, openPage, screenshot } from "./browser.ts";
 
 describe.skipIf(!CHROMIUM)("dashboard behind API keys, in headless Chromium (needs /usr/bin/chromium)", () => {
   let f: Fixture;
@@ -27,6 +27,7 @@ describe.skipIf(!CHROMIUM)("dashboard behind API keys, in headless Chromium (nee
     const dialog = page.locator("#key-dialog");
     await dialog.waitFor({ state: "visible" });
     expect(await dialog.locator("#key-reason").textContent()).toMatch(/^This deployment requires an API key/);
+    await screenshot(page, "api-key-dialog");
 
     await page.fill("#key-input", "wrong-key");
     await page.getByRole("button", { name: "Save" }).click();

@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
-import { CHROMIUM, launchChromium, openPage } from "./browser.ts";
+import { CHROMIUM, launchChromium, openPage, screenshot } from "./browser.ts";
 
 describe.skipIf(!CHROMIUM)("dashboard and events it does not know, in headless Chromium (needs /usr/bin/chromium)", () => {
   let f: Fixture;
@@ -51,6 +51,7 @@ describe.skipIf(!CHROMIUM)("dashboard and events it does not know, in headless C
     await events.append("task", task.id, { type: "post.engagement", views: 1200, likes: 87, rate: 0.0725 });
     await expect.poll(() => page.locator("#detail .events .type").last().textContent()).toBe("post.engagement");
     expect(await page.locator("#detail .detail-head .badge").getAttribute("data-tone")).toBe("waiting");
+    await screenshot(page, "unknown-events");
     expect(problems).toEqual([]);
   });
 });

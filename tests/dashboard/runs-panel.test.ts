@@ -87,6 +87,7 @@ describe.skipIf(!CHROMIUM)("Runs panel in headless Chromium (needs /usr/bin/chro
     expect(await page.getByRole("button", { name: "Cancel run" }).isHidden()).toBe(true);
     const runId = /#run=([0-9a-f-]{36})/.exec(page.url())?.[1];
     expect((await f.json<{ status: string }>(`/v1/runs/${runId}`)).body.status).toBe("cancelled");
+    await screenshot(page, "runs-cancelled");
     expect(problems).toEqual([]);
   });
 });

@@ -10,7 +10,14 @@ import { ago, clock, duration, newKey, plural, repoName } from "../format.ts";
 import { badge, setBadge } from "../status.ts";
 import type { LogLine } from "../tasks/task-state.ts";
 import { createDiffView, type DiffView, statsText } from "./diff-view.ts";
-import { applyRunEvent, type DashboardRun, FINISHED_RUN_STATUSES, type OutputLine, type RunApplied } from "./run-state.ts";
+import {
+  applyRunEvent,
+  type DashboardRun,
+  FINISHED_RUN_STATUSES,
+  FINISHED_VARIATION_STATUSES,
+  type OutputLine,
+  type RunApplied,
+} from "./run-state.ts";
 
 /** Lines kept on the page per variation; the full log is one click away. */
 const MAX_DOM_LINES = 3000;
@@ -292,6 +299,7 @@ export function createRunPanel(api: Api): RunPanel {
       card.reason.hidden = !failedReason;
       card.reason.className = `vreason${v.status === "cancelled" ? " cancelled" : ""}`;
       card.reason.textContent = failedReason ? `${v.reason}${v.exit_code !== null ? ` (exit code ${v.exit_code})` : ""}` : "";
+      card.log.dataset.empty = FINISHED_VARIATION_STATUSES.has(v.status) ? "No output." : "Waiting for output…";
       card.summary.hidden = !v.summary;
       card.summary.textContent = v.summary ?? "";
       const stats = detail.diff.statsOf(v.index);

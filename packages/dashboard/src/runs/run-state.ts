@@ -8,7 +8,7 @@ export type DashboardVariation = Omit<Variation, "status"> & { status: string };
 export type DashboardRun = Omit<Run, "status" | "variations"> & { status: string; variations: DashboardVariation[] };
 
 export const FINISHED_RUN_STATUSES: ReadonlySet<string> = new Set<Run["status"]>(["succeeded", "partially_failed", "failed", "cancelled"]);
-const FINISHED_VARIATION_STATUSES: ReadonlySet<string> = new Set<Variation["status"]>(["succeeded", "failed", "cancelled"]);
+export const FINISHED_VARIATION_STATUSES: ReadonlySet<string> = new Set<Variation["status"]>(["succeeded", "failed", "cancelled"]);
 
 export type OutputLine = { variation: number; seq: number; ts: string | null; line: string; kind: string };
 
