@@ -112,6 +112,7 @@ lint: tools
 # Lint, typecheck and the delivery checks (chart render, schema, policy, monitoring) — fast, no cluster
 check: lint
     pnpm exec tsc -p tsconfig.json
+    pnpm exec tsc -p packages/dashboard/tsconfig.json
     pnpm exec vitest run tests/delivery
 
 # Every service as a local process against local Redis and PostgreSQL, no cluster (scripts/up)

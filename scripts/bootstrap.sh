@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, idempotently: Node 24 and pnpm (into .tools/ when the
-# machine's Node is older), the workspace's packages, the generated Prisma client. Then checks that
+# machine's Node is older), the workspace's packages, the generated Prisma client, the dashboard's
+# build. Then checks that
 # Redis and PostgreSQL answer. Sourced by scripts/up and scripts/test, so PATH changes carry over.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,5 +58,9 @@ if [ -f "$schema" ] && { [ ! -f "$stamp" ] || [ "$schema" -nt "$stamp" ]; }; the
   mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi
 
-# 5. Backing services: fail fast with instructions rather than a timeout deep inside a test.
+# 5. The dashboard's build (packages/dashboard/dist, not committed), which the orchestrator serves:
+#    rebuilt only when its sources, configuration or the lockfile changed (silent otherwise).
+node "$ROOT/packages/dashboard/build.ts" --if-stale || die "the dashboard build failed (see above)"
+
+# 6. Backing services: fail fast with instructions rather than a timeout deep inside a test.
 node "$ROOT/scripts/check-backing-services.mjs" || exit 1

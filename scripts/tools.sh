@@ -6,7 +6,8 @@
 #
 #   scripts/tools.sh              install (or verify) helm, kubectl, just
 #   scripts/tools.sh --promtool   also install Debian's `prometheus` package for promtool (root + apt)
-#   scripts/tools.sh --chromium   also install Debian's `chromium` for the headless dashboard tests (root + apt)
+#   scripts/tools.sh --chromium   also install Debian's `chromium` for the headless dashboard tests, with
+#                                 `fonts-noto-color-emoji` so its screenshots show emoji (root + apt)
 #   scripts/tools.sh --print-path print the directory to put first on PATH
 #
 # Debian packages are installed only when missing, in one apt-get call, with at most one
@@ -33,7 +34,7 @@ for arg in "$@"; do
     --print-path) echo "$BIN"; exit 0 ;;
     --promtool) want_promtool=1 ;;
     --chromium) want_chromium=1 ;;
-    -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $arg (see --help)" ;;
   esac
 done
@@ -130,6 +131,14 @@ fi
 if [ "$want_chromium" = 1 ] && ! have_chromium; then
   packages+=(chromium)
   hints+=("headless Chromium: 'sudo apt-get install chromium' (Debian), or set CHROMIUM_PATH")
+fi
+
+# Without a colour emoji font Chromium draws the personas' 🙏 and 🚀 as empty boxes. EMOJI_FONT
+# points the check elsewhere (tests/delivery's sandbox).
+EMOJI_FONT=${EMOJI_FONT:-/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf}
+if [ "$want_chromium" = 1 ] && [ ! -e "$EMOJI_FONT" ]; then
+  packages+=(fonts-noto-color-emoji)
+  hints+=("colour emoji in Chromium: 'sudo apt-get install fonts-noto-color-emoji' (Debian)")
 fi
 
 if [ "${#packages[@]}" -gt 0 ]; then

@@ -42,8 +42,9 @@ for (const dir of packageDirs) {
   const rel = path.relative(ROOT, dir);
   const compiled = path.join(BUILD, rel, "src");
   const dist = path.join(dir, "dist");
-  rmSync(dist, { recursive: true, force: true });
+  // A package tsc does not compile (the dashboard: Vite built its dist/ already) keeps its dist/.
   if (existsSync(compiled)) {
+    rmSync(dist, { recursive: true, force: true });
     renameSync(compiled, dist);
     copyAssets(path.join(dir, "src"), dist);
   }

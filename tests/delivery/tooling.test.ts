@@ -255,7 +255,12 @@ function aptSandbox(options: { uid: number; have: string[] }) {
     chmodSync(path.join(bin, name), 0o755);
   };
   script("id", `echo ${options.uid}`);
-  for (const tool of options.have) script(tool, "exit 0");
+  // The emoji font tools.sh looks for (EMOJI_FONT), "installed" by having it or by the fake apt-get.
+  const font = path.join(dir, "NotoColorEmoji.ttf");
+  for (const tool of options.have) {
+    if (tool === "emoji-font") writeFileSync(font, "");
+    else script(tool, "exit 0");
+  }
   script(
     "apt-get",
     [
@@ -264,12 +269,13 @@ function aptSandbox(options: { uid: number; have: string[] }) {
       `  *" update "*) : > ${dir}/updated ;;`,
       `  *" install "*)`,
       `    [ -e ${dir}/updated ] || { echo "E: Unable to locate package" >&2; exit 100; }`,
-      `    for p in "$@"; do case "$p" in prometheus) n=promtool ;; chromium) n=chromium ;; *) continue ;; esac`,
+      `    for p in "$@"; do case "$p" in prometheus) n=promtool ;; chromium) n=chromium ;; fonts-noto-color-emoji) : > ${font}; continue ;; *) continue ;; esac`,
       `      printf '#!/bin/bash\\nexit 0\\n' > ${bin}/$n; /bin/chmod +x ${bin}/$n; done ;;`,
       `esac`,
     ].join("\n"),
   );
-  const runTools = (...args: string[]) => run("/bin/bash", [path.join(ROOT, "scripts", "tools.sh"), ...args], { env: { PATH: bin } });
+  const runTools = (...args: string[]) =>
+    run("/bin/bash", [path.join(ROOT, "scripts", "tools.sh"), ...args], { env: { PATH: bin, EMOJI_FONT: font } });
   const aptCalls = () => (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : []);
   return { runTools, aptCalls, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -285,7 +291,7 @@ describe("scripts/tools.sh", () => {
   });
 
   it("--promtool --chromium: nothing to do is silent and never calls apt-get", () => {
-    const box = aptSandbox({ uid: 0, have: ["promtool", "chromium"] });
+    const box = aptSandbox({ uid: 0, have: ["promtool", "chromium", "emoji-font"] });
     try {
       const result = box.runTools("--promtool", "--chromium");
       expect(result.status, result.stderr).toBe(0);
@@ -304,9 +310,9 @@ describe("scripts/tools.sh", () => {
       const calls = box.aptCalls();
       expect(calls.filter((c) => /(^| )update( |$)/.test(c))).toHaveLength(1);
       expect(calls.map((c) => c.replace(/^.*\binstall\b.*?((?: [a-z][a-z0-9.+-]*)+)$/, "install$1"))).toEqual([
-        "install prometheus chromium",
+        "install prometheus chromium fonts-noto-color-emoji",
         "update -q",
-        "install prometheus chromium",
+        "install prometheus chromium fonts-noto-color-emoji",
       ]);
       // Installed now: a second run does nothing and prints nothing.
       const second = box.runTools("--promtool", "--chromium");
@@ -324,7 +330,20 @@ describe("scripts/tools.sh", () => {
       expect(box.runTools("--promtool", "--chromium").status).toBe(0);
       const installs = box.aptCalls().filter((c) => c.startsWith("install "));
       expect(installs.length).toBeGreaterThan(0);
-      for (const c of installs) expect(c).toMatch(/ --no-install-recommends chromium$/);
+      for (const c of installs) expect(c).toMatch(/ --no-install-recommends chromium fonts-noto-color-emoji$/);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it("--chromium with Chromium present but no emoji font installs just the font", () => {
+    const box = aptSandbox({ uid: 0, have: ["chromium"] });
+    try {
+      expect(box.runTools("--chromium").status).toBe(0);
+      const installs = box.aptCalls().filter((c) => c.startsWith("install "));
+      expect(installs.length).toBeGreaterThan(0);
+      for (const c of installs) expect(c).toMatch(/ --no-install-recommends fonts-noto-color-emoji$/);
+      expect(box.runTools("--chromium").stderr).toBe("");
     } finally {
       box.cleanup();
     }
@@ -338,6 +357,7 @@ describe("scripts/tools.sh", () => {
       expect(box.aptCalls()).toEqual([]);
       expect(result.stderr).toContain("apt-get install prometheus");
       expect(result.stderr).toContain("apt-get install chromium");
+      expect(result.stderr).toContain("apt-get install fonts-noto-color-emoji");
     } finally {
       box.cleanup();
     }

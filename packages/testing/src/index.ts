@@ -1,3 +1,4 @@
+export { ensureDashboardBuilt } from "./dashboard-build.ts";
 export { type Listening, listen } from "./listen.ts";
 export {
   type LlmStandIn,
