@@ -3,7 +3,7 @@ import { type Account, AccountRegistry } from "./accounts.ts";
 import { CommentStore } from "./comments.ts";
 import { type Config, DEV_ACCESS_TOKEN } from "./config.ts";
 import { ContainerStore } from "./containers.ts";
-import { type EngagedAccount, type EngagedPost, followersCount, mediaMetrics } from "./engagement.ts";
+import { type EngagedPost, followersCount, mediaMetrics } from "./engagement.ts";
 import { FaultInjector } from "./faults.ts";
 import { IdSequence } from "./ids.ts";
 import { type Post, PostStore } from "./post-store.ts";
@@ -57,7 +57,6 @@ export function createState(deps: { config: StateConfig; logger: Logger; metrics
 
   const engagedPost = (post: Post): EngagedPost => ({ id: post.id, text: post.text, publishedAt: post.publishedAt });
   const accountOf = (post: Post): Account => accounts.get(post.accountId) ?? defaultAccount;
-  const engagedAccount = (account: Account): EngagedAccount => account;
 
   const counters = {
     containers: deps.metrics.counter("threads_containers_created_total", "Media containers created through the Graph API"),
@@ -93,10 +92,10 @@ export function createState(deps: { config: StateConfig; logger: Logger; metrics
       return (personaId ? accounts.byUsername(personaId) : undefined) ?? defaultAccount;
     },
     metricsOf(post: Post) {
-      return mediaMetrics(engagedPost(post), engagedAccount(accountOf(post)), now());
+      return mediaMetrics(engagedPost(post), accountOf(post), now());
     },
     followersOf(account: Account): number {
-      return followersCount(engagedAccount(account), accountPosts(account), now());
+      return followersCount(account, accountPosts(account), now());
     },
     permalinkOf(post: Post): string {
       return `${config.PERMALINK_ROOT.replace(/\/$/, "")}/@${accountOf(post).username}/post/${post.shortcode}`;
