@@ -39,6 +39,7 @@ function shown(value: unknown): string {
   if (value === undefined) return "(unset)";
   if (value instanceof RegExp) return `\`${value.source}\``;
   if (Array.isArray(value)) return value.length ? `\`${value.join(",")}\`` : "(empty)";
+  if (value instanceof Map) return value.size ? `\`${[...value].map(([k, v]) => `${k}=${v}`).join(",")}\`` : "(empty)";
   if (typeof value === "string") return value === "" ? "(empty)" : `\`${value}\``;
   return `\`${String(value)}\``;
 }

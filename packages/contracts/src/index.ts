@@ -1,4 +1,5 @@
 export * from "./events.ts";
+export * from "./hook-styles.ts";
 export * from "./ids.ts";
 export { buildOpenApiDocument } from "./openapi.ts";
 export * from "./pagination.ts";
@@ -10,3 +11,5 @@ export * from "./queues.ts";
 export * from "./runs.ts";
 export * from "./tasks.ts";
 export * from "./threads.ts";
+export * from "./threads-graph.ts";
+export * from "./threads-text.ts";

@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { THREADS_MAX_CHARS } from "./posts.ts";
 
-/** fake-threads (Threads API stand-in) contract. */
+/**
+ * fake-threads' own pre-Graph contract (`POST /publish` with an Idempotency-Key, `GET /published?limit=`).
+ * @deprecated Kept while the worker still publishes this way; it goes when the worker moves to the
+ * Graph API (packages/threads). Graph shapes are in threads-graph.ts.
+ */
 export const PublishRequest = z.strictObject({
   text: z.string().min(1, "must not be empty").max(THREADS_MAX_CHARS, `at most ${THREADS_MAX_CHARS} characters`),
   persona_id: z.string().min(1).max(64).optional(),

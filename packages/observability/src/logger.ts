@@ -2,8 +2,15 @@ import { type Logger, pino } from "pino";
 
 export type { Logger };
 
-/** Anything that looks like a provider key or bearer token is masked before a line is written. */
-export const SECRET_PATTERNS: RegExp[] = [/sk-(?:ant-|proj-)?[A-Za-z0-9_-]{8,}/g, /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi];
+/**
+ * Anything that looks like a provider key, a bearer token or a token in a URL (Threads takes
+ * `access_token=` as a query parameter, and its refresh call must) is masked before a line is written.
+ */
+export const SECRET_PATTERNS: RegExp[] = [
+  /sk-(?:ant-|proj-)?[A-Za-z0-9_-]{8,}/g,
+  /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
+  /((?:access_token|input_token|client_secret)=)[^&\s"'#]+/gi,
+];
 
 export function redactSecrets(text: string): string {
   let out = text;
