@@ -1,4 +1,5 @@
 export * from "./events.ts";
+export * from "./hook-styles.ts";
 export * from "./ids.ts";
 export { buildOpenApiDocument } from "./openapi.ts";
 export * from "./pagination.ts";
