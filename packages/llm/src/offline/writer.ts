@@ -63,7 +63,22 @@ function referTo(phrase: NounPhrase, taskType: "trend" | "pain"): NounPhrase {
   return { ...phrase, text: `${taskType === "pain" ? "your" : "the"} ${phrase.text.slice(indefinite[0].length)}` };
 }
 
-function slotsFor(input: string, taskType: "trend" | "pain"): { slots: Slots; phrases: NounPhrase[] } {
+type Filled = { slots: Slots; phrases: NounPhrase[] };
+// The hook and body calls of one task read the same input: tagging it once serves both.
+const filledCache = new Map<string, Filled>();
+const FILLED_CACHE_SIZE = 256;
+
+function slotsFor(input: string, taskType: "trend" | "pain"): Filled {
+  const key = `${taskType}\u0000${input}`;
+  const hit = filledCache.get(key);
+  if (hit) return hit;
+  const filled = fillSlots(input, taskType);
+  if (filledCache.size >= FILLED_CACHE_SIZE) filledCache.delete(filledCache.keys().next().value as string);
+  filledCache.set(key, filled);
+  return filled;
+}
+
+function fillSlots(input: string, taskType: "trend" | "pain"): Filled {
   const phrases = extractKeyPhrases(input, 2).map((p) => referTo(p, taskType));
   const [topic, detail = topic] = phrases;
   const headline = headlineOf(input);
