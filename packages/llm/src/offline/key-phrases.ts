@@ -395,6 +395,8 @@ function rankPhrases(text: string): NounPhrase[] {
       if (isName(t)) score += 1;
       score += ((frequency.get(t.text.toLowerCase()) ?? 1) - 1) * 0.5;
     }
+    // The input's first phrases are usually its subject ("Electric cars outsold gas cars").
+    score += Math.max(0, 1 - order * 0.5);
     const lower = bare.toLowerCase();
     const previous = scored.get(lower);
     if (previous) previous.score += 0.5;

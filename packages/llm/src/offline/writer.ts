@@ -54,13 +54,12 @@ function phraseSlots(name: string, phrase: NounPhrase | undefined, agreementPref
 }
 
 /**
- * How a post refers to a phrase the input introduced with "a": a pain statement is the reader's
- * ("a job I hate" -> "your job"), a trend is the one in the news ("a new model" -> "the new model").
+ * A post refers back to what the input introduced with "a": "after a big launch" -> "the big
+ * launch", "a new model" -> "the new model". ("your" would misread "lost a client to an AI tool".)
  */
-function referTo(phrase: NounPhrase, taskType: "trend" | "pain"): NounPhrase {
+function referTo(phrase: NounPhrase): NounPhrase {
   const indefinite = /^an? (?=\S)/.exec(phrase.text);
-  if (!indefinite) return phrase;
-  return { ...phrase, text: `${taskType === "pain" ? "your" : "the"} ${phrase.text.slice(indefinite[0].length)}` };
+  return indefinite ? { ...phrase, text: `the ${phrase.text.slice(indefinite[0].length)}` } : phrase;
 }
 
 type Filled = { slots: Slots; phrases: NounPhrase[] };
@@ -79,7 +78,7 @@ function slotsFor(input: string, taskType: "trend" | "pain"): Filled {
 }
 
 function fillSlots(input: string, taskType: "trend" | "pain"): Filled {
-  const phrases = extractKeyPhrases(input, 2).map((p) => referTo(p, taskType));
+  const phrases = extractKeyPhrases(input, 2).map(referTo);
   const [topic, detail = topic] = phrases;
   const headline = headlineOf(input);
   return {
