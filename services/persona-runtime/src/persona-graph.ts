@@ -55,8 +55,8 @@ export type PersonaGraphOptions = {
 };
 
 // Token budgets: a hook is one line; a body is 2-4 sentences that must fit in a 500-character post.
-const HOOK_MAX_TOKENS = 60;
-const BODY_MAX_TOKENS = 220;
+export const HOOK_MAX_TOKENS = 60;
+export const BODY_MAX_TOKENS = 220;
 
 /** Collapses whitespace and drops control characters, so prompts and guardrail see clean text. */
 export function normalizeInput(input: string): string {
