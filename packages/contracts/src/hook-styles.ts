@@ -1,17 +1,97 @@
 import { z } from "zod";
 
 /**
- * The hook styles every persona starts with. A post's style is read back from its text by
- * {@link classifyHookStyle}, so the bandit over styles and the engagement model of fake-threads
- * agree on what a post was without storing anything extra, and an offline writer that wants a
- * style only has to follow the rules below.
+ * Hook styles: how a post's first line grabs attention. Five are seeded; personas may define
+ * their own ids, which writers that do not know them treat as "no particular style".
  */
-export const SEEDED_HOOK_STYLES = ["question", "bold_number", "contrarian", "short_story", "how_to"] as const;
-export type SeededHookStyle = (typeof SEEDED_HOOK_STYLES)[number];
+export const HookStyleId = z
+  .string({ message: "expected a hook style id like question" })
+  .trim()
+  .min(1, "must not be empty")
+  .max(64, "at most 64 characters")
+  .regex(/^[a-z][a-z0-9_]*$/, "lowercase letters, digits and underscores, starting with a letter (e.g. bold_number)");
+export type HookStyleId = z.infer<typeof HookStyleId>;
+
+export const SEEDED_HOOK_STYLE_IDS = ["question", "bold_number", "contrarian", "short_story", "how_to"] as const;
+export const SeededHookStyleId = z.enum(SEEDED_HOOK_STYLE_IDS);
+export type SeededHookStyleId = z.infer<typeof SeededHookStyleId>;
+
+export type HookStyle = {
+  id: SeededHookStyleId;
+  name: string;
+  /** One line, for people choosing or reading about styles. */
+  description: string;
+  /** What a model's hook prompt is told, so a real model writes the style. */
+  instruction: string;
+  /**
+   * The surface marker a hook of this style carries. It is a contract: the Threads emulator
+   * classifies published hooks by it, and the offline writer always produces it.
+   */
+  marker: RegExp;
+};
+
+export const HOOK_STYLES: Record<SeededHookStyleId, HookStyle> = {
+  question: {
+    id: "question",
+    name: "Question",
+    description: "Opens with a question the reader wants answered.",
+    instruction: 'Write the hook as one question the reader will want answered; it must end with "?".',
+    marker: /\?$/,
+  },
+  bold_number: {
+    id: "bold_number",
+    name: "Bold number",
+    description: "Leads with a concrete number or percentage.",
+    instruction: 'Start the hook with a concrete number or percentage, as digits (e.g. "3 ..." or "90% ...").',
+    marker: /^\d[\d,.]*%?\s/,
+  },
+  contrarian: {
+    id: "contrarian",
+    name: "Contrarian",
+    description: "Takes the side most people do not, to start an argument worth having.",
+    instruction: 'Start the hook with "Unpopular opinion:" or "Hot take:" and state a view most people would push back on.',
+    marker: /^(?:Unpopular opinion|Hot take):/,
+  },
+  short_story: {
+    id: "short_story",
+    name: "Short story",
+    description: "Opens a tiny first-person story in one line.",
+    instruction:
+      'Open a tiny first-person story: start the hook with "Yesterday", "Last week", "Last night", "This morning" or "Years ago".',
+    marker: /^(?:Yesterday|Last week|Last night|This morning|Years ago)\b/,
+  },
+  how_to: {
+    id: "how_to",
+    name: "How-to",
+    description: "Promises a practical way to do something.",
+    instruction: 'Start the hook with "How to" or "Here\'s how" and promise one practical result.',
+    marker: /^(?:How to|Here's how)\b/,
+  },
+};
+
+/** The seeded style a hook id names, or null for a persona-defined (unknown) one. */
+export function seededHookStyle(id: string | null | undefined): HookStyle | null {
+  const parsed = SeededHookStyleId.safeParse(id);
+  return parsed.success ? HOOK_STYLES[parsed.data] : null;
+}
+
+/** The seeded styles whose marker the hook carries (none for a neutral hook). */
+export function hookStyleMarkers(hook: string): SeededHookStyleId[] {
+  const text = hook.trim();
+  return SEEDED_HOOK_STYLE_IDS.filter((id) => HOOK_STYLES[id].marker.test(text));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a published post's style back from its text: how fake-threads' audience model (and the
+// bandit's bookkeeping, when a post carries no recorded style) sees a hook. It follows the same
+// surface markers, leniently (any case), with a fixed precedence when several match.
+
+export const SEEDED_HOOK_STYLES = SEEDED_HOOK_STYLE_IDS;
+export type SeededHookStyle = SeededHookStyleId;
 
 /** A seeded style, or `other` for a hook that follows none of the rules. */
-export const HookStyle = z.enum([...SEEDED_HOOK_STYLES, "other"]);
-export type HookStyle = z.infer<typeof HookStyle>;
+export const ClassifiedHookStyle = z.enum([...SEEDED_HOOK_STYLE_IDS, "other"]);
+export type ClassifiedHookStyle = z.infer<typeof ClassifiedHookStyle>;
 
 const CONTRARIAN = /^(?:unpopular opinion|hot take)\s*:/i;
 const SHORT_STORY = /^(?:yesterday|last week|last night|this morning|years ago)\b/i;
@@ -41,7 +121,7 @@ export function hookOf(text: string): string {
  * Matching ignores case; a leading emoji plus space and a trailing space plus emoji are stripped
  * first, so "🙏 Why do we burn out? 🙏\n\nbody" is a `question`.
  */
-export function classifyHookStyle(text: string): HookStyle {
+export function classifyHookStyle(text: string): ClassifiedHookStyle {
   const hook = hookOf(text);
   if (CONTRARIAN.test(hook)) return "contrarian";
   if (SHORT_STORY.test(hook)) return "short_story";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Step } from "./events.ts";
+import { HookStyleId } from "./hook-styles.ts";
 import { Uuid } from "./ids.ts";
 import { PersonaSpec } from "./personas.ts";
 import { TaskType } from "./tasks.ts";
@@ -10,6 +11,11 @@ export const GenerateRequest = z.object({
   persona: PersonaSpec,
   input: z.string().min(1).max(10_000),
   task_type: TaskType.default("trend"),
+  /**
+   * The hook style to write (a seeded id such as `question`, or a persona-defined one); absent:
+   * no particular style. The hook prompt gets a `Style:` line for it (see packages/llm README).
+   */
+  hook_style: HookStyleId.optional(),
 });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 

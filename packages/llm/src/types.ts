@@ -22,6 +22,12 @@ export type CallPurpose = {
   taskType?: "trend" | "pain";
   /** The hook already written, when writing the body. */
   hook?: string;
+  /**
+   * The hook style asked for (`question`, `bold_number`, ... or a persona-defined id), when writing
+   * the hook. Real models read it from the prompt's `Style:` line; the offline provider from here
+   * (or from that line when no purpose says it).
+   */
+  hookStyle?: string;
 };
 
 export type CompletionRequest = {

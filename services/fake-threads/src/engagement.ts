@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { classifyHookStyle, type HookStyle, type SeededHookStyle, type ThreadsMediaMetric } from "@threads-agent/contracts";
+import { type ClassifiedHookStyle, classifyHookStyle, type SeededHookStyle, type ThreadsMediaMetric } from "@threads-agent/contracts";
 
 const HOUR_MS = 3_600_000;
 
@@ -10,7 +10,7 @@ export type EngagedPost = { id: string; text: string; publishedAt: number };
 export type EngagedAccount = { id: string; bestStyle: SeededHookStyle; baseFollowers: number };
 
 /** How much a hook style multiplies an account's engagement rate. */
-export function styleLift(style: HookStyle, best: SeededHookStyle): number {
+export function styleLift(style: ClassifiedHookStyle, best: SeededHookStyle): number {
   if (style === best) return 2;
   return style === "other" ? 0.85 : 1;
 }

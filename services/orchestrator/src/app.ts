@@ -67,7 +67,7 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
   };
 
   await registerDocs(app, packageJson.version);
-  await registerDashboard(app, { logger });
+  await registerDashboard(app, { logger: deps.logger });
   await app.register(async (api) => {
     // Dependency outages become 503 naming the dependency, body errors name what to fix; registerCommon's handler formats them.
     api.setErrorHandler((error, request) => {

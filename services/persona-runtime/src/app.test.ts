@@ -246,6 +246,38 @@ describe("POST /v1/generate", () => {
     expect(terminal(frames)).toHaveLength(1);
   });
 
+  it("writes the hook style the request asks for, offline", async () => {
+    const { url } = await start();
+    for (const [style, marker] of [
+      ["question", /\?$/],
+      ["bold_number", /^\d/],
+      ["contrarian", /^(?:Unpopular opinion|Hot take):/],
+      ["short_story", /^(?:Yesterday|Last week|Last night|This morning|Years ago)\b/],
+      ["how_to", /^(?:How to|Here's how)\b/],
+    ] as const) {
+      for (const id of ["ai-jesus", "ai-elon"]) {
+        const { frames } = await generate(url, request({ persona: persona(id), hook_style: style }));
+        const result = frames.at(-1);
+        expect(result?.type === "result" && result.hook, `${id} ${style}`).toMatch(marker);
+      }
+    }
+  });
+
+  it("tells a real model the style in a Style: line, and says nothing without one", async () => {
+    const hookCalls: ProviderRequest[] = [];
+    const llm = scripted({}, (req) => void (req.purpose?.step === "hook" && hookCalls.push(req)));
+    const { url } = await start({ llm });
+    await generate(url, request({ persona: scriptedPersona(), hook_style: "contrarian" }));
+    await generate(url, request({ persona: scriptedPersona(), hook_style: "myth_busting" }));
+    await generate(url, request({ persona: scriptedPersona() }));
+    const [contrarian, custom, none] = hookCalls;
+    expect(contrarian?.prompt).toMatch(/\n\nStyle: contrarian\. Start the hook with "Unpopular opinion:" or "Hot take:"/);
+    expect(contrarian?.purpose?.hookStyle).toBe("contrarian");
+    expect(custom?.prompt.endsWith("\n\nStyle: myth_busting.")).toBe(true);
+    expect(none?.prompt).not.toMatch(/Style:/);
+    expect(none?.purpose).not.toHaveProperty("hookStyle");
+  });
+
   it("speaks in the persona's temperament", async () => {
     let system = "";
     const { url } = await start({ llm: scripted({}, (req) => void (system = req.system ?? "")) });
@@ -419,6 +451,12 @@ describe("POST /v1/generate with bad input", () => {
     });
     expect(status).toBe(400);
     expect(body.errors?.map((e) => e.field)).toEqual(expect.arrayContaining(["task_id", "persona.temperament"]));
+  });
+
+  it("names a malformed hook style", async () => {
+    const { status, body } = await problem(request({ hook_style: "Not a style!" }));
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{ field: "hook_style", message: expect.stringMatching(/lowercase letters/) }]);
   });
 
   it("requires a persona and input", async () => {

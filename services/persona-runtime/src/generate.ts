@@ -48,7 +48,13 @@ export async function* generateFrames(
   let final: PersonaStateValue | undefined;
   try {
     const stream = await graph.stream(
-      { taskId: request.task_id, persona: request.persona, taskType: request.task_type, input: request.input },
+      {
+        taskId: request.task_id,
+        persona: request.persona,
+        taskType: request.task_type,
+        input: request.input,
+        hookStyle: request.hook_style ?? null,
+      },
       { streamMode: ["custom", "values"], signal: options.signal, configurable: run },
     );
     for await (const [mode, chunk] of stream) {

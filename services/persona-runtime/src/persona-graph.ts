@@ -6,7 +6,7 @@ import type { Logger, Metrics } from "@threads-agent/observability";
 import { createGuardrail, moderationVerdict } from "./guardrail.ts";
 import type { ModelChoice, WritingStep } from "./model-choice.ts";
 import { cleanBody, cleanHook, formatPost } from "./post-format.ts";
-import { fillTemplate, systemPromptFor } from "./prompts.ts";
+import { fillTemplate, hookPromptFor, systemPromptFor } from "./prompts.ts";
 
 /** The graph's state: what the request brought, and what each step adds. */
 export const PersonaState = Annotation.Root({
@@ -14,6 +14,8 @@ export const PersonaState = Annotation.Root({
   persona: Annotation<PersonaSpec>(),
   taskType: Annotation<TaskType>(),
   input: Annotation<string>(),
+  /** The hook style asked for (GenerateRequest.hook_style); null: no particular style. */
+  hookStyle: Annotation<string | null>({ reducer: (_old, next) => next, default: () => null }),
   // Not "hook"/"body": LangGraph channel names must differ from node names.
   hookText: Annotation<string>(),
   bodyText: Annotation<string>(),
@@ -53,8 +55,8 @@ export type PersonaGraphOptions = {
 };
 
 // Token budgets: a hook is one line; a body is 2-4 sentences that must fit in a 500-character post.
-const HOOK_MAX_TOKENS = 60;
-const BODY_MAX_TOKENS = 220;
+export const HOOK_MAX_TOKENS = 60;
+export const BODY_MAX_TOKENS = 220;
 
 /** Collapses whitespace and drops control characters, so prompts and guardrail see clean text. */
 export function normalizeInput(input: string): string {
@@ -163,6 +165,7 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
         input: state.input,
         taskType: state.taskType,
         ...(stepName === "body" ? { hook: state.hookText } : {}),
+        ...(stepName === "hook" && state.hookStyle ? { hookStyle: state.hookStyle } : {}),
       },
     });
     trace.getActiveSpan()?.setAttributes({
@@ -224,7 +227,7 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
       "hook",
       step("hook", async (state, emit, run) => {
         const completion = await write("hook", state, emit, run, {
-          prompt: fillTemplate(state.persona.hook_prompt, { input: state.input }),
+          prompt: hookPromptFor(state.persona, state.input, state.hookStyle),
           maxTokens: HOOK_MAX_TOKENS,
           temperature: 0.9,
         });

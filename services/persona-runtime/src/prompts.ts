@@ -1,4 +1,4 @@
-import type { PersonaSpec, Temperament } from "@threads-agent/contracts";
+import { type PersonaSpec, seededHookStyle, type Temperament } from "@threads-agent/contracts";
 
 /**
  * Fills a persona's prompt template. Only {input} and {hook} are placeholders; any other braces
@@ -28,4 +28,20 @@ export function systemPromptFor(persona: PersonaSpec): string {
     TEMPERAMENT_VOICES[persona.temperament],
     "You write Threads posts: plain text, no hashtags, no quotation marks around your answer, no preamble, never more than asked for.",
   ].join(" ");
+}
+
+/**
+ * The hook prompt's last line when a style is asked for: `Style: <id>.` and, for a seeded style,
+ * its instruction. Real models follow the instruction; the offline provider reads the id (see
+ * packages/llm README, "Hook styles").
+ */
+export function styleLine(hookStyle: string): string {
+  const seeded = seededHookStyle(hookStyle);
+  return seeded ? `Style: ${seeded.id}. ${seeded.instruction}` : `Style: ${hookStyle}.`;
+}
+
+/** The persona's hook prompt for an input, with the style line when a style is asked for. */
+export function hookPromptFor(persona: PersonaSpec, input: string, hookStyle: string | null): string {
+  const prompt = fillTemplate(persona.hook_prompt, { input });
+  return hookStyle ? `${prompt}\n\n${styleLine(hookStyle)}` : prompt;
 }

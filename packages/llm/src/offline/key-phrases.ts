@@ -1,190 +1,421 @@
-// Key phrases for the offline writer: a RAKE-style extractor (Rose et al., 2010). Candidate
-// phrases are runs of content words between stop words and punctuation; each word scores
-// degree/frequency, a phrase the sum of its words, with a bonus for names and acronyms.
+// Key phrases for the offline writer: the input's noun phrases, found with compromise's
+// part-of-speech tagger, so that only a noun phrase ever lands where a template expects one.
+// compromise tags words in context; the chunking and the checks around it below correct its
+// known slips (a verb tagged as a noun before another noun, a sentence-start capital read as a name).
+import nlp from "compromise";
 
-const STOP_WORDS = new Set(
+export type NounPhrase = {
+  /** As it goes into a sentence: "AI agents", "your startup", "the career ladder", "burnout". */
+  text: string;
+  /** Whether it takes a plural verb ("AI agents are", "burnout is"). */
+  plural: boolean;
+  /** False when a capital first letter would misspell it ("iPhone sales"). */
+  canStartSentence: boolean;
+};
+
+type Term = { text: string; pre: string; post: string; tags: Set<string> };
+
+const MAX_CONTENT_WORDS = 3;
+const MAX_PHRASE_CHARS = 40;
+
+// Nouns that name nothing a post can talk about: "nobody knows", "everything changed".
+const NOT_A_TOPIC = new Set(
   (
-    "a about above after again against all almost also am an and any are aren't around as at be because been before being below " +
-    "between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each either else even " +
-    "ever every few for from further get gets getting got had hadn't has hasn't have haven't having he he's her here here's hers " +
-    "herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like many may me might " +
-    "more most much must mustn't my myself need needs never no nor not now of off often on once one only or other ought our ours " +
-    "ourselves out over own quite rather really same shall shan't she she'd she'll she's should shouldn't since so some still such " +
-    "than that that's the their theirs them themselves then there there's these they they'd they'll they're they've thing things " +
-    "this those though through to too under until up upon us very via was wasn't we we'd we'll we're we've were weren't what what's " +
-    "when when's where where's whether which while who who's whom why why's will with within without won't would wouldn't yet you " +
-    "you'd you'll you're you've your yours yourself yourselves " +
-    // Frequent verbs and fillers: splitting at them leaves the nouns a post can talk about.
-    "feel feels felt feeling keep keeps kept know knows knew make makes made making say says said see seen seems think thinks " +
-    "thought want wants wanted go goes going gone went come comes came take takes took try tries trying tried use uses used " +
-    "announce announces announced launches launched releases released reveal reveals revealed reports reported become becomes became look looks looking lot lots today yesterday tomorrow week anymore anyone anything " +
-    "everyone everything someone something nothing nobody always sometimes usually maybe probably actually literally basically " +
-    "totally completely enough way ways according per despite among across toward towards amid including run runs ran lose " +
-    "loses lost quit quits left leave leaves hit hits raise raises raised drop drops dropped ship ships shipped turn turns turned " +
-    "start starts started stop stops stopped two three four five six seven eight nine ten hundred thousand million billion " +
-    "next last year years month months week weeks tonight"
+    "nobody somebody someone anyone anybody everyone everybody no-one nothing something anything everything thing things stuff " +
+    "lot lots kind sort way ways bit one ones time times day days today tonight tomorrow yesterday week weeks year years month " +
+    "months hour hours minute minutes moment guys people folks others other inside outside back out here there"
   ).split(" "),
 );
 
-// Common verbs that are rarely nouns, in all their regular forms: a phrase ends where one starts
-// ("NASA engineers | prefer | remote work"). Verbs that double as nouns (work, change, build) stay out.
-for (const verb of (
-  "prefer believe seem replace remain allow enable create require include expect predict warn claim argue suggest " +
-  "reveal show find pass gain bring give buy sell hire fire pay win beat miss grow rise fall struggle fail succeed hurt cause " +
-  "destroy save improve reduce increase boost cut slash double triple ban block approve reject sue invest acquire " +
-  "threaten promise decide refuse admit deny"
-).split(" ")) {
-  const stem = verb.replace(/e$/, "");
-  for (const form of [verb, `${verb}s`, `${verb}es`, `${stem}ed`, `${stem}ing`]) STOP_WORDS.add(form);
+// Kept in front of a phrase; first person becomes the reader's, since the writer answers the person.
+const DETERMINERS: Record<string, string> = {
+  a: "a",
+  an: "an",
+  the: "the",
+  this: "this",
+  these: "these",
+  my: "your",
+  our: "your",
+  your: "your",
+  their: "their",
+  his: "his",
+  her: "her",
+};
+
+// Short all-caps words that stay acronyms when shouted input is lowered ("AI IS TAKING OUR JOBS").
+const ACRONYMS = new Set(
+  (
+    "AI AGI API APIS ARR B2B CEO CEOS CFO CTO CPU GPU GPUS DM DMS EU EV EVS FAANG FBI FDA GDP GPT HR IPO IT KPI KPIS LLM LLMS ML " +
+    "MVP NASA NBA NFL PM PR QA ROI SaaS SEC SEO SQL UI UK UN US USA UX VC VCS VR AR XR"
+  )
+    .split(" ")
+    .map((w) => w.toUpperCase()),
+);
+
+// Acronyms that are no English word, so "ai" or "llm" in lower-case input can only mean them.
+const LOWERCASE_ACRONYMS = new Set(
+  "ai agi api apis ceo ceos cto cfo gpu gpus cpu llm llms nasa usa eu uk fbi fda gdp ipo kpi kpis mvp seo sql ux vr xr faang gpt b2b roi".split(
+    " ",
+  ),
+);
+
+// Nouns that usually go without an article ("burnout is", "remote work"): mass and abstract nouns.
+const MASS_NOUN = /(?:tion|sion|ness|ment|ity|ism|ance|ence|ship|hood|dom|ics|ware|work|out|ing|ery|ry|cy|age|ure|th|ty|ce|sm)$/i;
+
+// Emoji with their joiners, variation selectors, skin tones and keycaps; flags as regional indicators.
+const PICTOGRAPHS = /(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Modifier}|\u200d|\ufe0f|\u20e3)+/gu;
+
+/** True when most of the input is written in capitals (shouting), not just an acronym or two. */
+function isShouted(text: string): boolean {
+  const words = text.match(/\p{L}{2,}/gu) ?? [];
+  const upper = words.filter((w) => w === w.toUpperCase() && w !== w.toLowerCase());
+  return upper.length >= 3 && upper.length / words.length > 0.6 && upper.some((w) => w.length >= 5);
 }
-for (const irregular of "found gave given brought bought sold paid won beaten grew grown rose risen fell fallen shown".split(" ")) {
-  STOP_WORDS.add(irregular);
+
+function lowerShouting(text: string): string {
+  return text.replace(/\p{L}[\p{L}'’]*/gu, (word) =>
+    ACRONYMS.has(word.toUpperCase().replace(/['’]S$/, "S")) || word === "I" ? word : word.toLowerCase(),
+  );
 }
 
-const MAX_PHRASE_WORDS = 3;
-const MAX_PHRASE_CHARS = 40;
-
-type Candidate = { words: string[]; sentenceStart: boolean; determiner: string | null };
-
-// Kept in front of a phrase so it reads naturally ("your new city", "the career ladder"); first
-// person becomes the reader's, since the offline writer answers the person who wrote the input.
-const DETERMINERS: Record<string, string> = { a: "a", an: "an", the: "the", my: "your", our: "your", your: "your", their: "their" };
-
-// Words (letters/digits with inner apostrophes, hyphens, dots as in "GPT-5" or "Node.js").
-const WORD = /[\p{L}\p{N}](?:[\p{L}\p{N}'’.+-]*[\p{L}\p{N}+])?/gu;
-
-function cleanInput(text: string): string {
-  return text
-    .replace(/https?:\/\/\S+/g, " . ")
-    .replace(/[@#](\w+)/g, "$1")
-    .replace(/[’]/g, "'")
-    .replace(/(\d),(\d{3})\b/g, "$1$2");
+/**
+ * The input as the tagger should see it: links, mentions and emoji out (a comma, so phrases do
+ * not run across them), hashtags as words ("#RemoteWork" -> "remote work"), curly quotes straight,
+ * shouting lowered, first person kept.
+ */
+export function prepareInput(text: string): string {
+  const cleaned = text
+    .normalize("NFC")
+    .replace(/https?:\/\/\S+|www\.\S+/gi, " , ")
+    .replace(/(^|\s)@\w+/g, "$1, ")
+    // A hashtag is a topic of its own, not part of the phrase before it.
+    .replace(/#(\p{L}[\p{L}\p{N}_]*)/gu, (_whole, tag: string) =>
+      /^(?:\p{Lu}\p{Ll}+){2,}$/u.test(tag)
+        ? `, ${tag.replace(/(?<=\p{Ll})(?=\p{Lu})/gu, " ").toLowerCase()}`
+        : `, ${tag.replace(/_/g, " ")}`,
+    )
+    .replace(PICTOGRAPHS, " , ")
+    .replace(/[’‘]/g, "'")
+    // "U.S." -> "US": a dot inside a phrase would read as the end of a sentence.
+    .replace(/\b(\p{Lu})\.(\p{Lu})\.(?:(\p{Lu})\.)?/gu, (_whole, a: string, b: string, c = "") => `${a}${b}${c}`)
+    .replace(/[“”«»]/g, '"')
+    .replace(/[ \t]+/g, " ")
+    .replace(/(?:\s*,\s*){2,}/g, ", ")
+    .replace(/^[\s,]+|[\s,]+$/g, "");
+  return isShouted(cleaned)
+    ? lowerShouting(cleaned)
+    : cleaned.replace(/\b\p{Ll}{2,5}\b/gu, (word) => (LOWERCASE_ACRONYMS.has(word) ? word.toUpperCase() : word));
 }
 
-function candidates(text: string): Candidate[] {
-  const out: Candidate[] = [];
-  // Sentence and clause punctuation ends a phrase; sentence ends also mark where capitals are not names.
-  for (const sentence of cleanInput(text).split(/[.!?\n]+(?:\s|$)/)) {
-    let first = true;
-    for (const clause of sentence.split(/[,;:()[\]{}"“”|/\\]+|\s[-–—]\s/)) {
-      let run: string[] = [];
-      let runStartsSentence = false;
-      let previous: string | null = null;
-      let determiner: string | null = null;
-      const flush = () => {
-        // A long run usually hides a verb: "Humanoid robots | entering | car factories".
-        const participle = run.findIndex((word, i) => i > 0 && /^\p{Ll}+ing$/u.test(word));
-        if (run.length > MAX_PHRASE_WORDS && participle > 0) {
-          const rest = run.slice(participle + 1);
-          run = run.slice(0, participle);
-          flush();
-          run = rest;
-          determiner = null;
-          runStartsSentence = false;
-        }
-        let words = run.slice(-MAX_PHRASE_WORDS);
-        let startsSentence = runStartsSentence && run.length <= MAX_PHRASE_WORDS;
-        // "replacing junior developers": a leading -ing verb without an article is an action, not the topic.
-        if (!determiner && words.length > 1 && /^\p{Ll}+ing$/u.test(words[0]!)) {
-          words = words.slice(1);
-          startsSentence = false;
-        }
-        // A trailing adverb ("prices rise quickly") adds nothing to a topic.
-        if (words.length > 1 && /^\p{Ll}+ly$/u.test(words.at(-1)!)) words = words.slice(0, -1);
-        if (words.length) out.push({ words, sentenceStart: startsSentence, determiner: words.length === run.length ? determiner : null });
-        run = [];
-      };
-      for (const match of clause.matchAll(WORD)) {
-        const word = match[0];
-        const atStart = first;
-        first = false;
-        if (STOP_WORDS.has(word.toLowerCase()) || /^\d{1,2}$/.test(word)) {
-          flush();
-          previous = word.toLowerCase();
-          continue;
-        }
-        if (run.length === 0) {
-          runStartsSentence = atStart;
-          determiner = previous ? (DETERMINERS[previous] ?? null) : null;
-        }
-        run.push(word);
-        previous = word.toLowerCase();
+type Doc = ReturnType<typeof nlp>;
+const termsOf = (text: string | Doc): Term[][] =>
+  (typeof text === "string" ? nlp(text) : text)
+    .json()
+    .map((sentence: { terms: { text: string; pre: string; post: string; tags: string[] }[] }) =>
+      sentence.terms.map((t) => ({ text: t.text, pre: t.pre, post: t.post, tags: new Set(t.tags) })),
+    );
+
+// compromise's own word lists: the lexicon's tag per word, and the words it knows can be noun or verb.
+const model = nlp.model() as {
+  one: { lexicon: Record<string, string | undefined> };
+  two: { switches: Record<string, string | undefined> };
+};
+const lexicon = model.one.lexicon;
+const switches = model.two.switches;
+
+/** compromise knows the word as possibly a verb ("cut", "looks", "rates"). */
+const canBeVerb = (word: string) => /Verb/.test(switches[word.toLowerCase()] ?? "") || lexicon[word.toLowerCase()] === "Infinitive";
+
+const isNoun = (t: Term) =>
+  t.tags.has("Noun") &&
+  !t.tags.has("Pronoun") &&
+  !t.tags.has("Date") &&
+  !t.tags.has("Duration") &&
+  !t.tags.has("Url") &&
+  !t.tags.has("AtMention") &&
+  !t.tags.has("Emoji") &&
+  !t.tags.has("Emoticon") &&
+  !t.tags.has("Expression") &&
+  !t.tags.has("QuestionWord") &&
+  !NOT_A_TOPIC.has(t.text.toLowerCase()) &&
+  /\p{L}/u.test(t.text);
+const isName = (t: Term) => t.tags.has("ProperNoun") || t.tags.has("Acronym") || /\p{Lu}/u.test(t.text.slice(1));
+// Punctuation that ends a phrase: anything but a hyphen joining compound parts, or an apostrophe.
+const breaksAfter = (t: Term) => /[^\s\-']/.test(t.post);
+const breaksBefore = (t: Term) => /[^\s]/.test(t.pre);
+const joinerAfter = (t: Term) => (/^-\s*$/.test(t.post) ? "-" : " ");
+
+type Chunk = { determiner: string | null; terms: Term[]; sentenceStart: boolean; next: Term | undefined };
+
+/** Runs of Determiner? (Adjective|Ordinal)* Noun+ (Name Number)? in each sentence, split where a run cannot be one phrase. */
+function chunksOf(sentences: Term[][]): Chunk[] {
+  const out: Chunk[] = [];
+  for (const terms of sentences) {
+    let current: Chunk | null = null;
+    let nounSeen = false;
+    const flush = (next: Term | undefined) => {
+      if (current) out.push({ ...current, next });
+      current = null;
+      nounSeen = false;
+    };
+    const chunkAt = (index: number, determiner: string | null = null): Chunk => {
+      current ??= { determiner, terms: [], sentenceStart: index === 0, next: undefined };
+      return current;
+    };
+    terms.forEach((t, i) => {
+      const lower = t.text.toLowerCase();
+      if (breaksBefore(t)) flush(t);
+      const previous: Term | undefined = (current as Chunk | null)?.terms.at(-1);
+      const hyphenated = previous !== undefined && joinerAfter(previous) === "-";
+      // compromise tags "my" and "our" as possessive nouns, "the" and "a" as determiners.
+      const isDeterminer = t.tags.has("Determiner") || (t.tags.has("Possessive") && !/'s$/i.test(t.text));
+      if (isDeterminer && DETERMINERS[lower] && !hyphenated) {
+        flush(t);
+        chunkAt(i, DETERMINERS[lower]);
+      } else if ((t.tags.has("Adjective") || t.tags.has("Ordinal")) && !t.tags.has("Noun")) {
+        if (nounSeen && !hyphenated) flush(t);
+        chunkAt(i).terms.push(t);
+      } else if (isNoun(t)) {
+        chunkAt(i).terms.push(t);
+        nounSeen = true;
+      } else if (t.tags.has("Value") && previous && nounSeen && (hyphenated || isName(previous)) && /^\d{1,4}[a-z]?$/i.test(t.text)) {
+        // "GPT-5", "Windows 11": a number that is part of a name.
+        chunkAt(i).terms.push(t);
+      } else {
+        flush(t);
       }
-      flush();
-    }
+      if (breaksAfter(t)) flush(terms[i + 1]);
+    });
+    flush(undefined);
   }
   return out;
 }
 
-// "GPT-5", "OpenAI", "NASA": names carry a post. Numbers ("2000 managers", "1000-cycle") do not.
-const isAcronymOrName = (word: string) =>
-  /^\p{Lu}[\p{Lu}\p{N}.+-]+$/u.test(word) || /\p{Lu}/u.test(word.slice(1)) || /^\p{L}.*\d/u.test(word);
+const isContent = (t: Term) => isNoun(t) || t.tags.has("Value");
+
+/** The chunk's phrases after correcting the tagger's slips; a chunk may split in two. */
+function phrasesOf(chunk: Chunk): Chunk[] {
+  let terms = [...chunk.terms];
+  // A phrase ends with its noun (or a name's number): "big" in "the launch was big" is no phrase.
+  while (terms.length && !isContent(terms.at(-1)!)) terms.pop();
+  if (!terms.some(isNoun)) return [];
+  // "The Fed cut interest rates", "layoffs hit 12,000 people": a noun-or-verb word right after a
+  // name or a plural is the sentence's verb, so the run is two phrases.
+  // Likewise a word right after a plural inside the run ("electric cars outsold gas cars"), and a
+  // noun-or-verb plural before a name ("Anthropic ships Claude").
+  for (let i = 1; i < terms.length - 1; i++) {
+    const [before, term, after] = [terms[i - 1]!, terms[i]!, terms[i + 1]!];
+    const joined = joinerAfter(before) === "-" || joinerAfter(term) === "-";
+    const verbAfterName = canBeVerb(term.text) && isNoun(before) && (isName(before) || before.tags.has("Plural"));
+    const wordAfterPlural = isNoun(before) && before.tags.has("Plural");
+    const pluralVerbBeforeName = term.tags.has("Plural") && canBeVerb(term.text) && isName(after);
+    if (!joined && (verbAfterName || wordAfterPlural || pluralVerbBeforeName)) {
+      return [
+        ...phrasesOf({ ...chunk, terms: terms.slice(0, i), next: terms[i] }),
+        ...phrasesOf({ determiner: null, terms: terms.slice(i + 1), sentenceStart: false, next: chunk.next }),
+      ];
+    }
+  }
+  // "Google hit 12,000 people": the same at the end of the run, when an object follows.
+  const final = terms.at(-1)!;
+  const beforeFinal = terms.at(-2);
+  if (
+    beforeFinal &&
+    canBeVerb(final.text) &&
+    !final.tags.has("Plural") &&
+    (isName(beforeFinal) || beforeFinal.tags.has("Plural")) &&
+    joinerAfter(beforeFinal) !== "-" &&
+    chunk.next &&
+    !breaksAfter(final) &&
+    /Noun|Value|Determiner|Adjective/.test([...chunk.next.tags].join(" "))
+  ) {
+    return phrasesOf({ ...chunk, terms: terms.slice(0, -1), next: final });
+  }
+  // "long-term" (before a misread "plans"): a hyphenated adjective compound is no noun phrase.
+  if (beforeFinal && joinerAfter(beforeFinal) === "-" && beforeFinal.tags.has("Adjective") && terms.length === 2) return [];
+  // "what the career ladder looks like": a final noun-or-verb plural after a singular noun, followed
+  // by what follows verbs, is the verb.
+  const last = terms.at(-1)!;
+  const afterLast = chunk.next;
+  if (
+    terms.length > 1 &&
+    last.tags.has("Plural") &&
+    canBeVerb(last.text) &&
+    terms.at(-2)!.tags.has("Singular") &&
+    afterLast &&
+    (/^(?:like|up|down|out|off|away|back)$/i.test(afterLast.text) ||
+      afterLast.tags.has("Adverb") ||
+      afterLast.tags.has("Determiner") ||
+      afterLast.tags.has("Adjective"))
+  ) {
+    terms = terms.slice(0, -1);
+  }
+  let determiner = chunk.determiner;
+  let sentenceStart = chunk.sentenceStart && !determiner;
+  // "Feeling stuck", "replacing junior developers": a leading -ing word without an article is an action.
+  while (terms.length > 1 && !determiner && /^\p{L}+ing$/u.test(terms[0]!.text) && !isName(terms[0]!)) {
+    terms = terms.slice(1);
+    sentenceStart = false;
+  }
+  if (terms.length === 1 && !determiner && /^\p{L}+ing$/u.test(terms[0]!.text) && !isName(terms[0]!)) return [];
+  // Long runs usually hide a misread verb at their front: keep the head and its closest modifiers.
+  if (terms.filter(isContent).length > MAX_CONTENT_WORDS || terms.length > MAX_CONTENT_WORDS + 1) {
+    terms = terms.slice(-MAX_CONTENT_WORDS);
+    determiner = null;
+    sentenceStart = false;
+  }
+  return [{ determiner, terms, sentenceStart, next: chunk.next }];
+}
+
+// Precompiled once: compromise parses a match string on every call otherwise.
+const NOT_IN_A_NOUN_PHRASE = nlp.parseMatch("(#Verb|#Adverb|#Preposition|#Conjunction|#QuestionWord|#Expression)");
+const PLAIN_PRONOUN = nlp.parseMatch("#Pronoun");
 
 /**
- * Up to `max` key phrases of `text`, best first, in the casing a sentence can use: a capital that is
- * only there because the word starts a sentence is lowered; names and acronyms keep theirs.
+ * Whether compromise, tagging the phrase on its own, reads it as one noun phrase: determiners,
+ * possessives, adjectives, numbers and nouns only, ending in its noun (or a name's number), with no
+ * verb, adverb, preposition or conjunction. (Tags, not `nouns()`: the chunker costs ~3 ms a call.)
  */
-export function extractKeyPhrases(text: string, max = 3): string[] {
-  const found = candidates(text);
-  const frequency = new Map<string, number>();
-  const degree = new Map<string, number>();
-  const midSentenceCapital = new Set<string>();
-  for (const { words, sentenceStart } of found) {
-    words.forEach((word, i) => {
-      const key = word.toLowerCase();
-      frequency.set(key, (frequency.get(key) ?? 0) + 1);
-      degree.set(key, (degree.get(key) ?? 0) + words.length);
-      if (/^\p{Lu}/u.test(word) && !(sentenceStart && i === 0)) midSentenceCapital.add(key);
-    });
-  }
-
-  const scored = new Map<string, { phrase: string; score: number; order: number }>();
-  found.forEach(({ words, sentenceStart, determiner }, order) => {
-    const cased = words.map((word, i) => {
-      const key = word.toLowerCase();
-      const startCapital = sentenceStart && i === 0 && /^\p{Lu}\p{Ll}*$/u.test(word) && !midSentenceCapital.has(key);
-      return startCapital ? key : word;
-    });
-    const bare = cased.join(" ");
-    // Single short words say little ("go", "ok"), except two-letter acronyms ("AI", "VR").
-    if (bare.length > MAX_PHRASE_CHARS || (words.length === 1 && words[0]!.length < 3 && !/^\p{Lu}{2}$/u.test(words[0]!))) return;
-    const phrase = determiner ? `${determiner} ${bare}` : bare;
-    let score = 0;
-    for (const word of words) {
-      const key = word.toLowerCase();
-      score += (degree.get(key) ?? 1) / (frequency.get(key) ?? 1);
-      if (isAcronymOrName(word) || midSentenceCapital.has(key)) score += 1;
-      // Longer words carry more meaning than short ones ("regulation" vs "big").
-      score += Math.min(word.length, 10) / 10;
-    }
-    // A lone -ing word ("shipping", "moving") is usually an action, not the subject.
-    if (words.length === 1 && /^\p{Ll}+ing$/u.test(words[0]!)) score -= 1;
-    // A phrase led by a bare number is usually a statistic, not the subject.
-    if (/^\d+$/.test(words[0]!)) score -= 2;
-    const key = bare.toLowerCase();
-    const previous = scored.get(key);
-    if (!previous) scored.set(key, { phrase, score, order });
-    else previous.score += 0.5; // repetition means it matters
-  });
-
-  const ranked = [...scored.values()].sort((a, b) => b.score - a.score || a.order - b.order);
-  const chosen: string[] = [];
-  for (const { phrase } of ranked) {
-    const lower = phrase.toLowerCase();
-    if (chosen.some((c) => c.toLowerCase().includes(lower) || lower.includes(c.toLowerCase()))) continue;
-    chosen.push(phrase);
-    if (chosen.length === max) break;
-  }
-  return chosen;
+export function isNounPhrase(phrase: string): boolean {
+  const doc = nlp(phrase);
+  if (doc.has(NOT_IN_A_NOUN_PHRASE) || doc.match(PLAIN_PRONOUN).not("#Possessive").found) return false;
+  const terms = termsOf(doc);
+  if (terms.length !== 1) return false;
+  const words = terms[0]!;
+  const fits = (t: Term) =>
+    t.tags.has("Noun") || t.tags.has("Adjective") || t.tags.has("Determiner") || t.tags.has("Value") || t.tags.has("Possessive");
+  const last = words.at(-1);
+  const head = last?.tags.has("Value") && words.length > 1 ? words.at(-2) : last;
+  return words.every(fits) && !!head?.tags.has("Noun");
 }
 
 const SINGULAR_ENDINGS = /(ss|us|is|ics|news)$/i;
 
-/** Whether a phrase takes a plural verb ("AI agents are"): judged from its last word. */
+/** Whether a phrase takes a plural verb, by compromise's tags of its head noun. */
 export function isPluralPhrase(phrase: string): boolean {
-  const last = phrase.split(" ").at(-1) ?? "";
-  if (/^\p{Lu}{2,}s$/u.test(last)) return true; // LLMs, APIs
-  return last.length > 3 && /s$/.test(last) && !SINGULAR_ENDINGS.test(last) && !/\p{Lu}/u.test(last.slice(1));
+  const terms = termsOf(phrase).flat();
+  const head = [...terms].reverse().find((t) => t.tags.has("Noun") || t.tags.has("Value"));
+  if (!head || head.tags.has("Value") || head.tags.has("Uncountable")) return false;
+  if (head.tags.has("Plural")) return !SINGULAR_ENDINGS.test(head.text) || /^\p{Lu}{2,}s$/u.test(head.text);
+  return false;
+}
+
+// Sounds, not letters, choose the article: "an hour", "a unicorn", "an LLM", "an 8-hour day".
+const AN_ACRONYM = /^[AEFHILMNORSX](?:[\p{Lu}\d]|$)/u;
+export function indefiniteArticle(word: string): "a" | "an" {
+  if (/^\p{Lu}{2,}/u.test(word)) return AN_ACRONYM.test(word) ? "an" : "a";
+  if (/^(?:8|11|18|8\d)(?!\d)/.test(word)) return "an";
+  if (/^(?:hour|honest|honou?r|heir)/i.test(word)) return "an";
+  if (/^(?:uni|use|usu|uti|ura|uro|eu|ewe|one|once|ubi)/i.test(word)) return "a";
+  return /^[aeiou]/i.test(word) ? "an" : "a";
+}
+
+/** compromise's lexicon says the lowercased word is a name ("Elon", "Austin", "NASA"). */
+const knownName = (word: string) => /Person|Place|Country|City|Organization|FirstName|LastName/.test(lexicon[word.toLowerCase()] ?? "");
+
+/** The phrase's words in the casing a sentence can use, and whether it reads as a name. */
+function casedWords(chunk: Chunk, capitalisedMidSentence: Set<string>): string[] {
+  const words = chunk.terms.map((t) => t.text.replace(/[.]+$/, (dots) => (/\p{L}\.\p{L}/u.test(t.text) ? dots : "")));
+  const first = chunk.terms[0]!;
+  const word = words[0]!;
+  if (chunk.sentenceStart && /^\p{Lu}\p{Ll}+$/u.test(word) && !capitalisedMidSentence.has(word.toLowerCase()) && !knownName(word)) {
+    // A capital that is only there because the word starts the sentence. A lone unknown singular
+    // subject ("Tesla launches", "Elon says") is more likely a name than a bare count noun.
+    const loneSubject = chunk.terms.length === 1 && !first.tags.has("Plural") && !MASS_NOUN.test(word) && !first.tags.has("Uncountable");
+    const lexiconWord = lexicon[word.toLowerCase()] !== undefined;
+    if (!loneSubject || lexiconWord) words[0] = word.toLowerCase();
+  }
+  return words.map((w, i) =>
+    (chunk.terms[i]!.tags.has("Person") || chunk.terms[i]!.tags.has("Place")) && /^\p{Ll}+$/u.test(w)
+      ? w[0]!.toUpperCase() + w.slice(1)
+      : w,
+  );
+}
+
+function joinTerms(terms: Term[], words: string[]): string {
+  return words.map((w, i) => (i < words.length - 1 ? w + joinerAfter(terms[i]!) : w)).join("");
+}
+
+/** A bare singular count noun needs an article ("the career ladder"); names and mass nouns do not. */
+function needsArticle(chunk: Chunk, words: string[]): boolean {
+  if (chunk.determiner) return false;
+  const head = chunk.terms.at(-1)!;
+  if (head.tags.has("Plural") || head.tags.has("Uncountable") || head.tags.has("Value")) return false;
+  if (chunk.terms.some((t) => isName(t) || t.tags.has("Possessive"))) return false;
+  if (words.some((w) => /\p{Lu}|\d/u.test(w))) return false;
+  return !MASS_NOUN.test(head.text);
+}
+
+const cache = new Map<string, NounPhrase[]>();
+const CACHE_SIZE = 256;
+
+/**
+ * Up to `max` noun phrases of `text`, best first (longer, named and repeated phrases first, earlier
+ * ones on ties), each checked by compromise on its own to be one noun phrase.
+ */
+export function extractKeyPhrases(text: string, max = 3): NounPhrase[] {
+  const key = `${max}\u0000${text}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const found = rankPhrases(text).slice(0, max);
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(key, found);
+  return found;
+}
+
+function rankPhrases(text: string): NounPhrase[] {
+  const sentences = termsOf(prepareInput(text));
+  const capitalisedMidSentence = new Set(
+    sentences.flatMap((terms) => terms.slice(1).flatMap((t) => (/^\p{Lu}/u.test(t.text) ? [t.text.toLowerCase()] : []))),
+  );
+  const chunks = chunksOf(sentences).flatMap(phrasesOf);
+  const frequency = new Map<string, number>();
+  for (const chunk of chunks)
+    for (const t of chunk.terms) frequency.set(t.text.toLowerCase(), (frequency.get(t.text.toLowerCase()) ?? 0) + 1);
+
+  const scored = new Map<string, { phrase: NounPhrase; score: number; order: number }>();
+  chunks.forEach((chunk, order) => {
+    const words = casedWords(chunk, capitalisedMidSentence);
+    const bare = joinTerms(chunk.terms, words);
+    const lone = chunk.terms.length === 1 ? chunk.terms[0]! : null;
+    // Single short words say little ("go", "ok"), except acronyms ("AI", "VR").
+    if (lone && bare.length < 3 && !/^\p{Lu}{2}$/u.test(bare)) return;
+    // A lone word that is as often a verb ("fix", "sleep", "work") is, without an article, most often the verb.
+    if (lone && !chunk.determiner && canBeVerb(bare) && !isName(lone)) return;
+    let determiner = chunk.determiner;
+    if (!determiner && needsArticle(chunk, words)) determiner = "the";
+    if (determiner === "a" || determiner === "an") determiner = indefiniteArticle(words[0]!);
+    const phraseText = determiner ? `${determiner} ${bare}` : bare;
+    if (phraseText.length > MAX_PHRASE_CHARS || /[.!?]\s|["()[\]{}]/.test(phraseText)) return;
+    if (!isNounPhrase(phraseText)) return;
+    let score = 0;
+    for (const t of chunk.terms) {
+      if (t.tags.has("Adjective") || t.tags.has("Ordinal")) score += 0.5;
+      else score += 1 + Math.min(t.text.length, 10) / 10;
+      if (isName(t)) score += 1;
+      score += ((frequency.get(t.text.toLowerCase()) ?? 1) - 1) * 0.5;
+    }
+    // The input's first phrases are usually its subject ("Electric cars outsold gas cars").
+    score += Math.max(0, 1 - order * 0.5);
+    const lower = bare.toLowerCase();
+    const previous = scored.get(lower);
+    if (previous) previous.score += 0.5;
+    else
+      scored.set(lower, {
+        phrase: { text: phraseText, plural: isPluralPhrase(phraseText), canStartSentence: !/^\p{Ll}+\p{Lu}/u.test(phraseText) },
+        score,
+        order,
+      });
+  });
+
+  const ranked = [...scored.values()].sort((a, b) => b.score - a.score || a.order - b.order);
+  const chosen: NounPhrase[] = [];
+  for (const { phrase } of ranked) {
+    const lower = phrase.text.toLowerCase();
+    if (chosen.some((c) => c.text.toLowerCase().includes(lower) || lower.includes(c.text.toLowerCase()))) continue;
+    chosen.push(phrase);
+  }
+  return chosen;
 }
 
 const STATE_OPENERS =
@@ -205,34 +436,63 @@ const SECOND_PERSON: Record<string, string> = {
   "wasn't": "weren't",
 };
 
+// What a clause quoted into a template may contain: words and light punctuation, nothing that
+// would end a sentence or open a quote inside the template's own sentence.
+const QUOTABLE = /^[\p{L}\p{N} ,'&%$-]+$/u;
+
 /**
  * A first-person statement turned to the reader ("I can't sleep" -> "you can't sleep"), so a reply
  * can speak to the person; null when the input is not a short first-person statement.
  */
 export function reflectToReader(text: string, maxChars = 70): string | null {
-  let sentence = cleanInput(text)
+  let sentence = prepareInput(text)
     .trim()
     .split(/(?<=[.!?])\s|\n/)[0]
-    ?.replace(/[.!?]+$/, "")
+    ?.replace(/[.!?,]+$/, "")
     .trim();
-  if (!sentence || sentence.length > maxChars) return null;
+  if (!sentence || sentence.length > maxChars || !QUOTABLE.test(sentence)) return null;
   // "Feeling burned out after…" is first person with the "I'm" left out.
   if (STATE_OPENERS.test(sentence)) sentence = `I'm ${sentence[0]!.toLowerCase()}${sentence.slice(1)}`;
   if (!/^(i|i'm|i've|i'd|i'll|my)\b/i.test(sentence)) return null;
-  return sentence.replace(
+  const reflected = sentence.replace(
     /\b(i'm|i've|i'll|i'd|i|me|my|mine|myself|am|was|wasn't)\b/gi,
     (word) => SECOND_PERSON[word.toLowerCase()] ?? word,
   );
+  return endsCleanly(reflected) ? reflected : null;
 }
 
-/** The input's first sentence when it is short enough to quote as a headline, else null. */
+/** The clause does not stop on a word that needs a continuation ("about", "the", "and"). */
+function endsCleanly(clause: string): boolean {
+  return !nlp(clause).terms().last().has("(#Preposition|#Determiner|#Conjunction|#Possessive)");
+}
+
+/**
+ * The input's first sentence when it reads as a headline (a subject, then a verb: "OpenAI releases
+ * GPT-5") and is short and plain enough to quote, else null. First-person statements and commands
+ * are not headlines.
+ */
 export function headlineOf(text: string, maxChars = 60): string | null {
-  const first = text
-    .replace(/https?:\/\/\S+/g, "")
+  const first = prepareInput(text)
     .trim()
     .split(/(?<=[.!?])\s|\n/)[0]
     ?.trim()
     .replace(/[.!]+$/, "");
-  if (!first || first.length > maxChars || first.length < 8 || /\?$/.test(first)) return null;
-  return first[0]!.toUpperCase() + first.slice(1);
+  if (!first || first.length > maxChars || first.length < 8 || !QUOTABLE.test(first)) return null;
+  // "iPhone 17 is out" cannot start a sentence with a capital without misspelling it.
+  if (/^\p{Ll}+\p{Lu}/u.test(first) || !endsCleanly(first)) return null;
+  const terms = termsOf(first).flat();
+  const opening = terms[0];
+  if (!opening || !(isNoun(opening) || opening.tags.has("Determiner") || opening.tags.has("Adjective"))) return null;
+  if (opening.tags.has("Possessive") || /^\p{L}+ing$/u.test(opening.text) || !terms.some((t) => t.tags.has("Verb"))) return null;
+  // Names the input left in lower case ("austin") get their capital back.
+  const cased = terms
+    .map((t) => {
+      const word =
+        (t.tags.has("Person") || t.tags.has("Place")) && /^\p{Ll}/u.test(t.text) ? t.text[0]!.toUpperCase() + t.text.slice(1) : t.text;
+      return `${t.pre}${word}${t.post}`;
+    })
+    .join("")
+    .trim()
+    .replace(/[.!]+$/, "");
+  return cased[0]!.toUpperCase() + cased.slice(1);
 }

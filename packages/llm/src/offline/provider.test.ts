@@ -1,10 +1,10 @@
-import { Temperament } from "@threads-agent/contracts";
+import { HOOK_STYLES, hookStyleMarkers, SEEDED_HOOK_STYLE_IDS, Temperament } from "@threads-agent/contracts";
 import { describe, expect, it } from "vitest";
 import { LlmError } from "../errors.ts";
 import { estimatePromptTokens, estimateTokens } from "../tokens.ts";
 import type { CallPurpose, ProviderRequest } from "../types.ts";
 import { createOfflineProvider } from "./provider.ts";
-import { HOOK_TARGET_CHARS } from "./writer.ts";
+import { draftOffline, HOOK_TARGET_CHARS, styleFromPrompt } from "./writer.ts";
 
 const input = "AI agents are replacing junior developers at startups";
 const purpose = (step: string, temperament: Temperament = "hype", extra: Partial<CallPurpose> = {}): CallPurpose => ({
@@ -116,5 +116,50 @@ describe("offline provider", () => {
   it("writes neutral prose for other steps and without a purpose", async () => {
     const result = await provider.complete(request({ purpose: undefined, prompt: "Summarise the new billing service rollout" }));
     expect(result.text).toMatch(/billing service|rollout/);
+  });
+
+  it("writes each seeded hook style with its marker, for every temperament", async () => {
+    for (const temperament of Temperament.options) {
+      for (const id of SEEDED_HOOK_STYLE_IDS) {
+        const hook = await provider.complete(request({ purpose: purpose("hook", temperament, { hookStyle: id }) }));
+        expect(HOOK_STYLES[id].marker.test(hook.text), `${temperament} ${id}: ${hook.text}`).toBe(true);
+        expect(hook.text.length).toBeLessThanOrEqual(HOOK_TARGET_CHARS);
+      }
+    }
+  });
+
+  it("writes a style without any noun phrase to work with", async () => {
+    for (const id of SEEDED_HOOK_STYLE_IDS) {
+      const hook = await provider.complete(request({ purpose: purpose("hook", "kind", { hookStyle: id, input: "?!? ..." }) }));
+      expect(HOOK_STYLES[id].marker.test(hook.text), hook.text).toBe(true);
+    }
+  });
+
+  it("reads the style from the prompt's Style: line when the purpose does not say", async () => {
+    expect(styleFromPrompt("Write a hook about: X\n\nStyle: how_to. Start the hook with How to")).toBe("how_to");
+    expect(styleFromPrompt("Write a hook about: the style of Paris")).toBeNull();
+    const hook = await provider.complete(
+      request({ purpose: { step: "hook", persona: purpose("hook").persona! }, prompt: `${input}\n\nStyle: question` }),
+    );
+    expect(hook.text).toMatch(/\?$/);
+    // The style line is an instruction, not part of the input the text is written from.
+    expect(hook.text).not.toMatch(/[Ss]tyle/);
+  });
+
+  it("answers an unknown (persona-defined) style with a neutral hook, and no style as before", () => {
+    for (const temperament of Temperament.options) {
+      const unknown = draftOffline(purpose("hook", temperament, { hookStyle: "myth_busting" }), "");
+      expect(unknown.style).toBeNull();
+      expect(hookStyleMarkers(unknown.text)).toEqual([]);
+      const plain = draftOffline(purpose("hook", temperament), "");
+      expect(plain.style).toBeNull();
+      expect(draftOffline(purpose("hook", temperament), "").text).toBe(plain.text);
+    }
+  });
+
+  it("reports the noun phrases it put in", () => {
+    const draft = draftOffline(purpose("body", "kind"), "");
+    expect(draft.phrases.length).toBeGreaterThan(0);
+    for (const phrase of draft.phrases) expect(draft.text.toLowerCase()).toContain(phrase.toLowerCase());
   });
 });
