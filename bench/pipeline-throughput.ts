@@ -67,6 +67,7 @@ async function pipeline() {
       REDIS_URL: redisUrl,
       REDIS_PREFIX: prefix,
       LOG_LEVEL: "warn",
+      RATE_LIMIT_MAX: "0",
       WORKER_CONCURRENCY: String(CONCURRENCY),
       OFFLINE_STREAM_DELAY_MS: "0",
     },

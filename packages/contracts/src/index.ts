@@ -1,7 +1,8 @@
+import "./messages.ts";
+
 export * from "./events.ts";
 export * from "./hook-styles.ts";
 export * from "./ids.ts";
-export { buildOpenApiDocument } from "./openapi.ts";
 export * from "./pagination.ts";
 export * from "./persona-runtime.ts";
 export * from "./personas.ts";

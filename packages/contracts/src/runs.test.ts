@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "./openapi.ts";
 import { checkRepoUrl, createRunSchema, finalRunStatus, isPublicAddress, type RepoUrlPolicy, resolveVariations } from "./runs.ts";
 
 const policy: RepoUrlPolicy = { allowedHosts: ["github.com", "*.example.org"], allowFile: false };
@@ -129,27 +128,5 @@ describe("finalRunStatus", () => {
     expect(finalRunStatus(["succeeded", "cancelled"])).toBe("partially_failed");
     expect(finalRunStatus(["failed", "failed"])).toBe("failed");
     expect(finalRunStatus([])).toBe("failed");
-  });
-});
-
-describe("OpenAPI", () => {
-  it("documents the run operations with their schemas", () => {
-    const doc = buildOpenApiDocument({ version: "test" }) as {
-      paths: Record<string, Record<string, unknown>>;
-      components: { schemas: Record<string, unknown> };
-    };
-    expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining([
-        "/v1/runs",
-        "/v1/runs/{id}",
-        "/v1/runs/{id}/events",
-        "/v1/runs/{id}/cancel",
-        "/v1/runs/{id}/winner",
-        "/v1/runs/{id}/variations/{index}/log",
-      ]),
-    );
-    expect(doc.components.schemas).toHaveProperty("Run");
-    expect(doc.components.schemas).toHaveProperty("Variation");
-    expect(doc.components.schemas).toHaveProperty("VariationLogLine");
   });
 });

@@ -1,7 +1,10 @@
 import type { Problem } from "@threads-agent/contracts";
 import { type Logger, type Metrics, observeHttp, type ReadinessCheck, runReadinessChecks } from "@threads-agent/observability";
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isResponseSerializationError, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { AppError } from "./errors.ts";
+import { useZodSchemas } from "./validation.ts";
 
 export type CommonOptions = {
   logger: Logger;
@@ -12,6 +15,15 @@ export type CommonOptions = {
 };
 
 const PROBLEM_TYPE_BASE = "https://threads-agent.dev/problems/";
+
+/** The 404 of a path no route serves, as problem+json. */
+export const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+  sendProblem(reply, {
+    type: PROBLEM_TYPE_BASE + "not-found",
+    title: "Not found",
+    status: 404,
+    detail: `No route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`,
+  });
 
 export function sendProblem(reply: FastifyReply, problem: Problem) {
   return reply.code(problem.status).type("application/problem+json").send(problem);
@@ -53,26 +65,28 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; title: st
   },
 };
 
+const Health = z.object({ status: z.literal("ok") });
+const Readiness = z.object({
+  status: z.enum(["ready", "not_ready", "shutting_down"]),
+  checks: z.record(z.string(), z.string()).meta({ description: "Each dependency: `ok`, or what failed" }),
+});
+
 /**
- * The pieces every HTTP service shares: problem+json for every error (never a stack trace, 5xx
- * text hidden), a problem+json 404, RED metrics per route, access logs, /health, /ready, /metrics.
+ * The pieces every HTTP service shares: zod schemas on routes (validation naming each field,
+ * responses serialised by their schema), problem+json for every error (never a stack trace, 5xx
+ * text hidden), a problem+json 404, RED metrics per route, one log line per request through
+ * Fastify's own request logger (request id, route, status, duration), /health, /ready, /metrics.
  */
 export function registerCommon(app: FastifyInstance, options: CommonOptions): void {
   const observe = observeHttp(options.metrics);
+  useZodSchemas(app);
 
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (route === "/health" || route === "/ready" || route === "/metrics") return;
-    options.logger.info(
-      {
-        req_id: request.id,
-        method: request.method,
-        route,
-        url: request.url.split("?")[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
+    request.log.info(
+      { method: request.method, route, url: request.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       "request",
     );
   });
@@ -97,11 +111,24 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
         detail: known.detail(error as FastifyError),
       });
     }
+    if (isResponseSerializationError(error as unknown as Error & { method: string })) {
+      // Our answer did not match its own schema: a bug on our side, logged with the issues.
+      request.log.error(
+        { err: error, issues: (error as { cause?: { issues?: unknown } }).cause?.issues },
+        "response does not match its schema",
+      );
+      return sendProblem(reply, {
+        type: PROBLEM_TYPE_BASE + "internal",
+        title: "Internal error",
+        status: 500,
+        detail: `Something went wrong on our side; quote request id ${request.id} when reporting it`,
+      });
+    }
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       return sendProblem(reply, { type: PROBLEM_TYPE_BASE + "bad-request", title: "Bad request", status, detail: error.message });
     }
-    options.logger.error({ err: error, req_id: request.id, route: request.routeOptions.url }, "unhandled error");
+    request.log.error({ err: error, route: request.routeOptions.url }, "unhandled error");
     return sendProblem(reply, {
       type: PROBLEM_TYPE_BASE + "internal",
       title: "Internal error",
@@ -110,23 +137,43 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: PROBLEM_TYPE_BASE + "not-found",
-      title: "Not found",
-      status: 404,
-      detail: `No route ${request.method} ${request.url.split("?")[0]}`,
-    }),
-  );
+  app.setNotFoundHandler(notFound);
 
-  app.get("/health", async () => ({ status: "ok" }));
-  app.get("/ready", async (_request, reply) => {
-    if (options.accepting && !options.accepting()) return reply.code(503).send({ status: "shutting_down", checks: {} });
-    const result = await runReadinessChecks(options.checks);
-    return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? "ready" : "not_ready", checks: result.checks });
-  });
-  app.get("/metrics", async (_request, reply) => {
-    reply.header("content-type", options.metrics.registry.contentType);
-    return options.metrics.registry.metrics();
-  });
+  const ops = app.withTypeProvider<ZodTypeProvider>();
+  ops.get(
+    "/health",
+    { config: { rateLimit: false }, schema: { summary: "Liveness", tags: ["ops"], response: { 200: Health } } },
+    async () => ({ status: "ok" as const }),
+  );
+  ops.get(
+    "/ready",
+    {
+      config: { rateLimit: false },
+      schema: {
+        summary: "Readiness: the service's dependencies answer",
+        tags: ["ops"],
+        response: { 200: Readiness, 503: Readiness.meta({ description: "A dependency is down; `checks` says which" }) },
+      },
+    },
+    async (_request, reply) => {
+      if (options.accepting && !options.accepting()) return reply.code(503).send({ status: "shutting_down", checks: {} });
+      const result = await runReadinessChecks(options.checks);
+      return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? "ready" : "not_ready", checks: result.checks });
+    },
+  );
+  ops.get(
+    "/metrics",
+    {
+      config: { rateLimit: false },
+      schema: {
+        summary: "Prometheus metrics",
+        tags: ["ops"],
+        response: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } } },
+      },
+    },
+    async (_request, reply) => {
+      reply.header("content-type", options.metrics.registry.contentType);
+      return options.metrics.registry.metrics();
+    },
+  );
 }

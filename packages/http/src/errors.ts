@@ -52,3 +52,9 @@ export class ServiceUnavailable extends AppError {
     super(503, "unavailable", "Service unavailable", detail);
   }
 }
+
+export class TooManyRequests extends AppError {
+  constructor(detail: string) {
+    super(429, "rate-limited", "Too many requests", detail);
+  }
+}

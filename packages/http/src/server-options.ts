@@ -1,4 +1,5 @@
-import type { FastifyServerOptions } from "fastify";
+import type { Logger } from "@threads-agent/observability";
+import type { FastifyBaseLogger, FastifyServerOptions } from "fastify";
 import { sendProblem } from "./common.ts";
 
 /**
@@ -6,9 +7,11 @@ import { sendProblem } from "./common.ts";
  * there is no overall request timeout; slow clients still cannot hold a connection forever while
  * sending headers or a body.
  */
-export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolean } = {}): FastifyServerOptions {
+export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolean; logger?: Logger } = {}): FastifyServerOptions {
   return {
-    logger: false,
+    // Fastify's own request-bound logger (request.log carries req_id); registerCommon writes one line per request.
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger, disableRequestLogging: true } : { logger: false }),
+    requestIdLogLabel: "req_id",
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     connectionTimeout: 0,
     requestTimeout: 30_000,

@@ -19,6 +19,9 @@ const PROVIDER_VARIABLES = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AU
 
 export default async function setup(project: TestProject) {
   for (const variable of PROVIDER_VARIABLES) delete process.env[variable];
+  // Stacks the tests start poll the API far faster than a person: no rate limit for them (the
+  // rate-limit tests build their orchestrator with a limit of their own).
+  process.env.RATE_LIMIT_MAX = "0";
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
   const databasePrefix = `ta_test_${runId}`;
   const templateUrl = new URL(adminUrl);

@@ -5,7 +5,7 @@
 //    GET /posts/:id[/insights]. The worker publishes this way until it moves to the Graph API
 //    (packages/threads); then these go.
 import { type FieldError, type Insights, type PublishedPost, PublishRequest } from "@threads-agent/contracts";
-import { AppError, NotFound, parse, Unauthorized, ValidationFailed } from "@threads-agent/http";
+import { AppError, NotFound, Unauthorized, ValidationFailed, validate } from "@threads-agent/http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { engagementRate } from "./engagement.ts";
@@ -100,7 +100,7 @@ export function registerLegacyRoutes(app: FastifyInstance, state: ThreadsState):
 
   /** The original contract: no headers, `{status: "published", topic, content}` back. */
   function publishOriginal(body: unknown) {
-    const { topic, content } = parse(OriginalPublish, body, "body");
+    const { topic, content } = validate(OriginalPublish, body, "body");
     const account = state.accountForPersona(topic);
     const post = posts.add({
       accountId: account.id,
@@ -188,12 +188,12 @@ export function registerLegacyRoutes(app: FastifyInstance, state: ThreadsState):
     if (Object.keys(query).length === 0) return [...posts.all()].map((post) => originalView(post, state));
     // @deprecated: any query asks for the paged `{items, next_cursor}` form.
     requireBearer(request, reply);
-    const parsed = parse(ListPublishedQuery, query, "query");
+    const parsed = validate(ListPublishedQuery, query, "query");
     return posts.page({ personaId: parsed.persona_id, limit: parsed.limit, cursor: parsed.cursor });
   });
 
   const findPost = (params: unknown): Post => {
-    const { id } = parse(PostParams, params, "params");
+    const { id } = validate(PostParams, params, "params");
     const post = posts.get(id);
     if (!post) throw new NotFound("post", id);
     return post;
@@ -221,11 +221,11 @@ export function registerLegacyRoutes(app: FastifyInstance, state: ThreadsState):
     };
   });
 
-  app.get("/posts/:id/comments", async (request) => state.comments.list(parse(CommentParams, request.params, "params").id));
+  app.get("/posts/:id/comments", async (request) => state.comments.list(validate(CommentParams, request.params, "params").id));
 
   app.post("/posts/:id/comments", async (request, reply) => {
-    const { id } = parse(CommentParams, request.params, "params");
-    const fields = parse(CommentCreate, request.body, "body");
+    const { id } = validate(CommentParams, request.params, "params");
+    const fields = validate(CommentCreate, request.body, "body");
     return reply.code(201).send(state.comments.add(id, fields));
   });
 }

@@ -1,7 +1,7 @@
 // Test-only endpoints, served only with FAULT_INJECTION on: faults, accounts and tokens with a
 // chosen expiry, and the clock. They speak problem+json (they are ours, not Graph's).
 import { SEEDED_HOOK_STYLES } from "@threads-agent/contracts";
-import { NotFound, parse, Unprocessable } from "@threads-agent/http";
+import { NotFound, Unprocessable, validate } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Account } from "./accounts.ts";
@@ -65,11 +65,11 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
   app.post("/_faults", async (request, reply) => {
     const body = request.body;
     if (body && typeof body === "object" && "endpoint" in body) {
-      const rule = faults.add(parse(FaultRuleInput, body, "body"));
+      const rule = faults.add(validate(FaultRuleInput, body, "body"));
       logger.warn({ rule }, "fault injection armed");
       return reply.code(201).send(rule);
     }
-    faults.arm(parse(FaultPlan, body, "body"));
+    faults.arm(validate(FaultPlan, body, "body"));
     logger.warn(faults.plan, "fault injection armed");
     return faults.plan;
   });
@@ -80,7 +80,7 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
 
   app.get("/_accounts", async () => ({ items: accounts.list().map(accountView) }));
   app.post("/_accounts", async (request, reply) => {
-    const input = parse(NewAccount, request.body, "body");
+    const input = validate(NewAccount, request.body, "body");
     if (accounts.byUsername(input.username)) throw new Unprocessable(`account "${input.username}" exists`, "account-exists");
     const account = accounts.create({
       username: input.username,
@@ -95,14 +95,14 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
   app.patch<{ Params: { id: string } }>("/_accounts/:id", async (request) => {
     const account = accounts.get(request.params.id) ?? accounts.byUsername(request.params.id);
     if (!account) throw new NotFound("account", request.params.id);
-    const patch = parse(AccountPatch, request.body, "body");
+    const patch = validate(AccountPatch, request.body, "body");
     if (patch.best_style) account.bestStyle = patch.best_style;
     if (patch.base_followers !== undefined) account.baseFollowers = patch.base_followers;
     return accountView(account);
   });
 
   app.post("/_tokens", async (request, reply) => {
-    const input = parse(NewToken, request.body, "body");
+    const input = validate(NewToken, request.body, "body");
     const account = accounts.get(input.user_id) ?? accounts.byUsername(input.user_id);
     if (!account) throw new NotFound("account", input.user_id);
     const token = accounts.issue(account.id, {
@@ -115,7 +115,7 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
   });
   for (const action of ["expire", "revoke"] as const) {
     app.post(`/_tokens/${action}`, async (request, reply) => {
-      const { access_token } = parse(TokenRef, request.body, "body");
+      const { access_token } = validate(TokenRef, request.body, "body");
       const done = action === "expire" ? accounts.expire(access_token) : accounts.revoke(access_token);
       // The token itself is never echoed back.
       if (!done) throw new NotFound("token", "(the one given)");
@@ -125,7 +125,7 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
 
   app.get("/_clock", async () => ({ now: iso(state.now()), offset_ms: state.clockOffsetMs }));
   app.post("/_clock", async (request) => {
-    const { advance_ms } = parse(ClockMove, request.body, "body");
+    const { advance_ms } = validate(ClockMove, request.body, "body");
     state.advanceClock(advance_ms);
     return { now: iso(state.now()), offset_ms: state.clockOffsetMs };
   });

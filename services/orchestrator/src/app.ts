@@ -1,24 +1,27 @@
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
 import { isDatabaseUnavailable } from "@threads-agent/db";
-import { registerCommon, serverOptions } from "@threads-agent/http";
+import { notFound, registerCommon, serverOptions, useZodSchemas } from "@threads-agent/http";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import packageJson from "../package.json" with { type: "json" };
-import { registerAuth } from "./auth.ts";
 import type { OrchestratorDeps } from "./deps.ts";
+import { requireApiKey } from "./edge/api-key-auth.ts";
+import { limitRequests } from "./edge/rate-limit.ts";
 import { translateError } from "./errors.ts";
-import { registerHttpHeaders } from "./http-headers.ts";
 import { IdempotencyKeys } from "./idempotency.ts";
 import { registerJsonBody } from "./json-body.ts";
 import { createOrchestratorMetrics } from "./metrics.ts";
 import { pingRedis } from "./redis.ts";
-import { registerDashboard } from "./routes/dashboard.ts";
+import { DASHBOARD_CSP_DIRECTIVES, registerDashboard } from "./routes/dashboard.ts";
 import { registerDocs } from "./routes/docs.ts";
-import { registerLegacyTaskRoute } from "./routes/legacy-task.ts";
-import { registerPersonaRoutes } from "./routes/personas.ts";
-import { registerPostRoutes } from "./routes/posts.ts";
-import { registerQueueRoutes } from "./routes/queues.ts";
+import { legacyTaskRoute } from "./routes/legacy-task.ts";
+import { personaRoutes } from "./routes/personas.ts";
+import { postRoutes } from "./routes/posts.ts";
+import { queueRoutes } from "./routes/queues.ts";
 import type { RouteDeps } from "./routes/route-deps.ts";
-import { registerRunRoutes } from "./routes/runs.ts";
-import { registerTaskRoutes } from "./routes/tasks.ts";
+import { runRoutes } from "./routes/runs.ts";
+import { taskRoutes } from "./routes/tasks.ts";
 import { SseConnections } from "./sse-connections.ts";
 
 export type AppOptions = {
@@ -26,18 +29,34 @@ export type AppOptions = {
   accepting?: () => boolean;
 };
 
+/** Headers a browser client may read and send (Idempotent-Replayed tells a retry it hit the first result). */
+const EXPOSED_HEADERS = [
+  "Idempotent-Replayed",
+  "Location",
+  "Retry-After",
+  "WWW-Authenticate",
+  "X-RateLimit-Limit",
+  "X-RateLimit-Remaining",
+];
+const ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"];
+
 /**
  * The orchestrator as a Fastify instance that has not started listening (main.ts listens; tests
- * inject or listen on a free port). Plugins go in a fixed order: body parsing and the shared
- * error/ops layer, then cross-cutting hooks (headers, CORS, auth), then docs, then routes.
+ * inject or listen on a free port). Plugins in a fixed order: zod schemas and the docs (which see
+ * every route registered after them), the shared layer (problem+json errors, ops routes), external
+ * plugins (helmet, CORS), the dashboard, then the API: /v1 as one prefixed plugin that carries auth
+ * and the rate limit, and the original POST /task under the same two.
  */
 export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    ...serverOptions({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY }),
-  });
+    ...serverOptions({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY, logger: deps.logger }),
+  }).withTypeProvider<ZodTypeProvider>();
 
   registerJsonBody(app);
+  useZodSchemas(app);
+  // First, so the document sees every route registered after it (the ops routes included).
+  await registerDocs(app, packageJson.version);
   registerCommon(app, {
     logger: deps.logger,
     metrics: deps.metrics,
@@ -47,8 +66,24 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     ],
     ...(options.accepting ? { accepting: options.accepting } : {}),
   });
-  registerHttpHeaders(app, config.CORS_ORIGINS);
-  registerAuth(app, config.API_KEYS);
+
+  // Security headers on every answer; the strict policy is the dashboard's (an API answer has nothing to run anyway).
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP_DIRECTIVES },
+    frameguard: { action: "deny" },
+    referrerPolicy: { policy: "no-referrer" },
+    // Plain http on a laptop or behind a TLS-terminating ingress, which sets its own.
+    strictTransportSecurity: false,
+  });
+  if (config.CORS_ORIGINS.length > 0) {
+    await app.register(cors, {
+      origin: config.CORS_ORIGINS.includes("*") ? "*" : [...config.CORS_ORIGINS],
+      methods: ["GET", "POST", "PATCH", "PUT", "DELETE"],
+      allowedHeaders: ALLOWED_HEADERS,
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
 
   const sse = new SseConnections();
   // Before the server waits for open connections to finish: SSE streams never would.
@@ -66,23 +101,44 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     metrics: createOrchestratorMetrics(deps),
   };
 
-  await registerDocs(app, packageJson.version);
   await registerDashboard(app, { logger: deps.logger });
-  await app.register(async (api) => {
+
+  /** Auth and the rate limit on every route registered in `scope`, by encapsulation. */
+  const guarded = async (scope: FastifyInstance) => {
+    requireApiKey(scope, config.API_KEYS);
+    await limitRequests(scope, {
+      max: config.RATE_LIMIT_MAX,
+      windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+      redis: deps.redis,
+      prefix: config.REDIS_PREFIX,
+      perApiKey: config.API_KEYS.length > 0,
+    });
     // Dependency outages become 503 naming the dependency, body errors name what to fix; registerCommon's handler formats them.
-    api.setErrorHandler((error, request) => {
+    scope.setErrorHandler((error, request) => {
       throw translateError(error, request, {
         bodyLimit: config.BODY_LIMIT_BYTES,
         redisDown: () => deps.redis.status !== "ready",
         databaseDown: isDatabaseUnavailable,
       });
     });
-    registerPersonaRoutes(api, routeDeps);
-    registerTaskRoutes(api, routeDeps);
-    registerLegacyTaskRoute(api, routeDeps);
-    registerPostRoutes(api, routeDeps);
-    registerQueueRoutes(api, routeDeps);
-    registerRunRoutes(api, routeDeps);
+  };
+
+  await app.register(
+    async (v1) => {
+      await guarded(v1);
+      await v1.register(personaRoutes(routeDeps));
+      await v1.register(taskRoutes(routeDeps));
+      await v1.register(postRoutes(routeDeps));
+      await v1.register(queueRoutes(routeDeps));
+      await v1.register(runRoutes(routeDeps));
+      // Unknown /v1 paths get the scope's hooks too (auth first: no route list for anonymous callers).
+      v1.setNotFoundHandler((request, reply) => notFound(request, reply));
+    },
+    { prefix: "/v1" },
+  );
+  await app.register(async (compat) => {
+    await guarded(compat);
+    await compat.register(legacyTaskRoute(routeDeps));
   });
   return app;
 }

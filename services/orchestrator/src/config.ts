@@ -48,6 +48,10 @@ export const configSchema = z.object({
   REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
   /** Accept file:// repositories for agent runs: tests and local development only. */
   ALLOW_FILE_REPOS: env.flag(false),
+  /** Requests one client may make to the API per window (per API key with auth on, else per client address); 0 turns the limit off. Streams, health and metrics are not counted. */
+  RATE_LIMIT_MAX: env.nonNegativeInt(300),
+  /** The rate limit's window. */
+  RATE_LIMIT_WINDOW_SECONDS: env.positiveInt(60),
   /** Comma-separated browser origins allowed to call the API cross-origin (`*` for any); unset sends no CORS headers. */
   CORS_ORIGINS: env.list([]),
   /** Trust X-Forwarded-* from the ingress (client address and protocol in logs). */

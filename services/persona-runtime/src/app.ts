@@ -1,10 +1,12 @@
 import { Readable } from "node:stream";
 import { context as otelContext, propagation, SpanStatusCode, trace } from "@opentelemetry/api";
-import { type FieldError, type GenerateFrame, GenerateRequest } from "@threads-agent/contracts";
-import { parse, registerCommon, serverOptions, ValidationFailed } from "@threads-agent/http";
+import { type FieldError, type GenerateFrame, GenerateRequest, Problem } from "@threads-agent/contracts";
+import { registerCommon, serverOptions, ValidationFailed } from "@threads-agent/http";
 import { type LlmRouter, type Moderator, modelIdProblem } from "@threads-agent/llm";
 import type { Logger, Metrics } from "@threads-agent/observability";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { Config } from "./config.ts";
 import { errorFrame, generateFrames } from "./generate.ts";
 import { createModelChoice, type ModelChoice } from "./model-choice.ts";
@@ -53,7 +55,7 @@ function semanticProblems(request: GenerateRequest): FieldError[] {
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify(serverOptions());
+  const app = Fastify(serverOptions({ logger: deps.logger })).withTypeProvider<ZodTypeProvider>();
   registerCommon(app, { logger: deps.logger, metrics: deps.metrics, checks: [], ...(deps.accepting ? { accepting: deps.accepting } : {}) });
   // JSON only: a text body gets a clear 415 instead of a confusing "expected object" 400.
   app.removeContentTypeParser("text/plain");
@@ -76,56 +78,75 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   const tracer = trace.getTracer("persona-runtime");
 
-  app.post("/v1/generate", async (request, reply) => {
-    const body = parse(GenerateRequest, request.body, "body");
-    const problems = semanticProblems(body);
-    if (problems.length) throw new ValidationFailed(problems);
-
-    // The client going away (worker cancelled, crashed, timed out) stops the model calls too.
-    const controller = new AbortController();
-    reply.raw.on("close", () => {
-      if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
-    });
-
-    // Continue the caller's trace (the worker sends traceparent), one span for the whole generation.
-    const parent = propagation.extract(otelContext.active(), request.headers);
-    const span = tracer.startSpan(
-      "persona.generate",
-      { attributes: { "task.id": body.task_id, "persona.id": body.persona.id, "task.type": body.task_type } },
-      parent,
-    );
-    const started = performance.now();
-    const log = deps.logger.child({ req_id: request.id, task_id: body.task_id, persona_id: body.persona.id });
-
-    const frames = generateFrames(graph, body, {
-      signal: controller.signal,
-      traceContext: trace.setSpan(parent, span),
-      log,
-      onDone: ({ outcome, error }) => {
-        const ms = Math.round(performance.now() - started);
-        span.setAttribute("outcome", outcome);
-        if (outcome === "error") {
-          const frame = errorFrame(error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: frame.message });
-          // Model failures are described for people already; the stack only helps for our own bugs.
-          if (frame.code === "internal") log.error({ err: error, ms }, "generation failed");
-          else log.warn({ code: frame.code, retryable: frame.retryable, err_message: frame.message, ms }, "generation failed");
-        } else if (outcome === "aborted") log.info({ ms }, "client disconnected: generation aborted");
-        else log.info({ outcome, ms }, "generation finished");
-        span.end();
+  const problem = { content: { "application/problem+json": { schema: Problem } } };
+  app.post(
+    "/v1/generate",
+    {
+      schema: {
+        summary: "Run the persona graph for one task, streaming each node's progress and the result",
+        body: GenerateRequest,
+        response: {
+          200: {
+            description: "NDJSON: one GenerateFrame per line, ending with result, blocked or error",
+            content: { "application/x-ndjson": { schema: z.string() } },
+          },
+          400: { description: "Invalid request (field-level errors)", ...problem },
+          415: { description: "Not JSON", ...problem },
+        },
       },
-    });
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const problems = semanticProblems(body);
+      if (problems.length) throw new ValidationFailed(problems);
 
-    reply
-      .code(200)
-      .header("content-type", "application/x-ndjson; charset=utf-8")
-      .header("cache-control", "no-store")
-      // Proxies (nginx ingress) must pass frames through as they come, not buffer the stream.
-      .header("x-accel-buffering", "no");
-    return reply.send(Readable.from(ndjson(frames), { objectMode: false }));
-  });
+      // The client going away (worker cancelled, crashed, timed out) stops the model calls too.
+      const controller = new AbortController();
+      reply.raw.on("close", () => {
+        if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
+      });
 
-  return app;
+      // Continue the caller's trace (the worker sends traceparent), one span for the whole generation.
+      const parent = propagation.extract(otelContext.active(), request.headers);
+      const span = tracer.startSpan(
+        "persona.generate",
+        { attributes: { "task.id": body.task_id, "persona.id": body.persona.id, "task.type": body.task_type } },
+        parent,
+      );
+      const started = performance.now();
+      const log = deps.logger.child({ req_id: request.id, task_id: body.task_id, persona_id: body.persona.id });
+
+      const frames = generateFrames(graph, body, {
+        signal: controller.signal,
+        traceContext: trace.setSpan(parent, span),
+        log,
+        onDone: ({ outcome, error }) => {
+          const ms = Math.round(performance.now() - started);
+          span.setAttribute("outcome", outcome);
+          if (outcome === "error") {
+            const frame = errorFrame(error);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: frame.message });
+            // Model failures are described for people already; the stack only helps for our own bugs.
+            if (frame.code === "internal") log.error({ err: error, ms }, "generation failed");
+            else log.warn({ code: frame.code, retryable: frame.retryable, err_message: frame.message, ms }, "generation failed");
+          } else if (outcome === "aborted") log.info({ ms }, "client disconnected: generation aborted");
+          else log.info({ outcome, ms }, "generation finished");
+          span.end();
+        },
+      });
+
+      reply
+        .code(200)
+        .header("content-type", "application/x-ndjson; charset=utf-8")
+        .header("cache-control", "no-store")
+        // Proxies (nginx ingress) must pass frames through as they come, not buffer the stream.
+        .header("x-accel-buffering", "no");
+      // A stream: Fastify pipes it as is (no serializer), so the 200 schema above only documents it.
+      return reply.send(Readable.from(ndjson(frames), { objectMode: false }) as never);
+    },
+  );
+
+  return app as unknown as FastifyInstance;
 }
 
 async function* ndjson(frames: AsyncIterable<GenerateFrame>): AsyncGenerator<string> {

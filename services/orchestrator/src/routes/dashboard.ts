@@ -5,6 +5,7 @@ import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { Logger } from "@threads-agent/observability";
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 
 /**
  * The dashboard's Content-Security-Policy. Its code is the Vite build's hashed files under
@@ -13,18 +14,21 @@ import type { FastifyInstance } from "fastify";
  * `X-Content-Type-Options: nosniff`, which browsers refuse to run as script. Trusted Types close the
  * DOM side: no string reaches innerHTML & co. except through the one policy the diff view declares.
  */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "require-trusted-types-for 'script'",
-  "trusted-types dashboard-diff",
-].join("; ");
+export const DASHBOARD_CSP_DIRECTIVES = {
+  "default-src": ["'none'"],
+  "script-src": ["'self'"],
+  "style-src": ["'self'"],
+  "img-src": ["'self'", "data:"],
+  "connect-src": ["'self'"],
+  "base-uri": ["'none'"],
+  "form-action": ["'none'"],
+  "frame-ancestors": ["'none'"],
+  "require-trusted-types-for": ["'script'"],
+  "trusted-types": ["dashboard-diff"],
+};
+export const DASHBOARD_CSP = Object.entries(DASHBOARD_CSP_DIRECTIVES)
+  .map(([name, values]) => `${name} ${values.join(" ")}`)
+  .join("; ");
 
 /** Where `pnpm --filter @threads-agent/dashboard build` writes (the package ships only dist/ in images). */
 export function dashboardDist(): string | null {
@@ -85,16 +89,31 @@ export async function registerDashboard(app: FastifyInstance, options: { logger:
     });
   }
 
-  app.get("/", async (_request, reply) => {
-    let html: string | null = null;
-    try {
-      if (index) html = await readFile(index, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-    reply.type("text/html; charset=utf-8").header("content-security-policy", DASHBOARD_CSP).header("cache-control", "no-cache");
-    if (html !== null) return reply.send(html);
-    warnMissing();
-    return reply.code(503).header("retry-after", "30").send(notBuiltPage(dist));
-  });
+  const html = { content: { "text/html": { schema: z.string() } } };
+  app.get(
+    "/",
+    {
+      config: { rateLimit: false },
+      schema: {
+        summary: "Browser dashboard: submit tasks, watch them run, compare agent-run variations",
+        tags: ["docs"],
+        response: {
+          200: { description: "The dashboard", ...html },
+          503: { description: "Not built yet: a page saying how to build it", ...html },
+        },
+      },
+    },
+    async (_request, reply) => {
+      let page: string | null = null;
+      try {
+        if (index) page = await readFile(index, "utf8");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+      reply.type("text/html; charset=utf-8").header("content-security-policy", DASHBOARD_CSP).header("cache-control", "no-cache");
+      if (page !== null) return reply.send(page);
+      warnMissing();
+      return reply.code(503).header("retry-after", "30").send(notBuiltPage(dist));
+    },
+  );
 }

@@ -1,11 +1,11 @@
-import { CreatePersona, type FieldError, UpdatePersona } from "@threads-agent/contracts";
+import { CreatePersona, type FieldError, Persona, UpdatePersona } from "@threads-agent/contracts";
 import { isUniqueViolation, Prisma, toPersona } from "@threads-agent/db";
-import { Conflict, NotFound, parse, ValidationFailed } from "@threads-agent/http";
+import { Conflict, NotFound, ValidationFailed } from "@threads-agent/http";
 import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { committed } from "../idempotency.ts";
 import { idempotently, type RouteDeps } from "./route-deps.ts";
-import { NoQuery, PersonaListParams, PersonaParams, pageOf } from "./schemas.ts";
+import { COMMON_PROBLEMS, IdempotencyHeaders, NoQuery, PersonaListParams, PersonaParams, pageOf, pageSchema, problems } from "./schemas.ts";
 
 type ModelFields = { hook_model?: string | null | undefined; body_model?: string | null | undefined };
 
@@ -28,81 +28,133 @@ function canonicalModels<T extends ModelFields>(body: T): T {
   return out;
 }
 
-export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { db } = deps.deps;
+/** Personas: list, read, create, change. Mounted under /v1. */
+export const personaRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { db } = deps.deps;
 
-  app.get("/v1/personas", async (request) => {
-    const query = parse(PersonaListParams, request.query, "query");
-    const rows = await db.persona.findMany({
-      where: query.cursor ? { id: { gt: query.cursor } } : {},
-      orderBy: { id: "asc" },
-      take: query.limit + 1,
-    });
-    const page = pageOf(rows, query.limit);
-    return { items: page.items.map(toPersona), next_cursor: page.next_cursor };
-  });
+    app.get(
+      "/personas",
+      {
+        schema: {
+          summary: "List personas",
+          tags: ["personas"],
+          querystring: PersonaListParams,
+          response: { 200: pageSchema(Persona), ...problems(...COMMON_PROBLEMS) },
+        },
+      },
+      async (request) => {
+        const query = request.query;
+        const rows = await db.persona.findMany({
+          where: query.cursor ? { id: { gt: query.cursor } } : {},
+          orderBy: { id: "asc" },
+          take: query.limit + 1,
+        });
+        const page = pageOf(rows, query.limit);
+        return { items: page.items.map(toPersona), next_cursor: page.next_cursor };
+      },
+    );
 
-  app.get("/v1/personas/:id", async (request) => {
-    const { id } = parse(PersonaParams, request.params, "params");
-    parse(NoQuery, request.query, "query");
-    const row = await db.persona.findUnique({ where: { id } });
-    if (!row) throw new NotFound("Persona", id);
-    return toPersona(row);
-  });
+    app.get(
+      "/personas/:id",
+      {
+        schema: {
+          summary: "Get a persona",
+          tags: ["personas"],
+          params: PersonaParams,
+          querystring: NoQuery,
+          response: { 200: Persona, ...problems(...COMMON_PROBLEMS, 404) },
+        },
+      },
+      async (request) => {
+        const row = await db.persona.findUnique({ where: { id: request.params.id } });
+        if (!row) throw new NotFound("Persona", request.params.id);
+        return toPersona(row);
+      },
+    );
 
-  // Personas are data: a user adds one here and tasks can use it at once, without a deploy.
-  app.post("/v1/personas", async (request, reply) => {
-    parse(NoQuery, request.query, "query");
-    const body = canonicalModels(parse(CreatePersona, request.body, "body"));
-    const persona = await idempotently(
-      { request, reply, idempotency: deps.idempotency },
-      { scope: "personas.create", entityId: body.id, sameEntity: false, body },
-      async () => {
-        try {
-          return await db.persona.create({ data: body });
-        } catch (err) {
-          if (isUniqueViolation(err)) {
-            throw new Conflict(
-              `Persona ${JSON.stringify(body.id)} already exists; change it with PATCH /v1/personas/${body.id}`,
-              "persona-exists",
-            );
+    // Personas are data: a user adds one here and tasks can use it at once, without a deploy.
+    app.post(
+      "/personas",
+      {
+        schema: {
+          summary: "Create a persona: tasks can use it at once, no deploy",
+          tags: ["personas"],
+          headers: IdempotencyHeaders,
+          querystring: NoQuery,
+          body: CreatePersona,
+          response: { 201: Persona, ...problems(...COMMON_PROBLEMS, 409, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const body = canonicalModels(request.body);
+        const persona = await idempotently(
+          { request, reply, idempotency: deps.idempotency },
+          { scope: "personas.create", entityId: body.id, sameEntity: false, body },
+          async () => {
+            try {
+              return await db.persona.create({ data: body });
+            } catch (err) {
+              if (isUniqueViolation(err)) {
+                throw new Conflict(
+                  `Persona ${JSON.stringify(body.id)} already exists; change it with PATCH /v1/personas/${body.id}`,
+                  "persona-exists",
+                );
+              }
+              throw err;
+            }
+          },
+          async (firstId) => committed(await db.persona.findUnique({ where: { id: firstId } })),
+        );
+        return reply.code(201).header("location", `/v1/personas/${persona.id}`).send(toPersona(persona));
+      },
+    );
+
+    app.patch(
+      "/personas/:id",
+      {
+        schema: {
+          summary: "Change a persona's name, voice, prompts or models (null returns a model to the service's default)",
+          tags: ["personas"],
+          headers: IdempotencyHeaders,
+          params: PersonaParams,
+          querystring: NoQuery,
+          body: UpdatePersona,
+          response: { 200: Persona, ...problems(...COMMON_PROBLEMS, 404, 409, 413, 415, 422) },
+        },
+        // Before the schema, which would only call it an unknown field: say why it cannot change.
+        preValidation: async (request) => {
+          if (request.body && typeof request.body === "object" && "id" in request.body) {
+            throw new ValidationFailed([
+              { field: "id", message: "cannot be changed: tasks and posts refer to the persona by it; create a new persona instead" },
+            ]);
           }
-          throw err;
-        }
+        },
       },
-      async (firstId) => committed(await db.persona.findUnique({ where: { id: firstId } })),
-    );
-    return reply.code(201).header("location", `/v1/personas/${persona.id}`).send(toPersona(persona));
-  });
-
-  app.patch("/v1/personas/:id", async (request, reply) => {
-    const { id } = parse(PersonaParams, request.params, "params");
-    parse(NoQuery, request.query, "query");
-    if (request.body && typeof request.body === "object" && "id" in request.body) {
-      throw new ValidationFailed([
-        { field: "id", message: "cannot be changed: tasks and posts refer to the persona by it; create a new persona instead" },
-      ]);
-    }
-    const changes = canonicalModels(parse(UpdatePersona, request.body, "body"));
-    const persona = await idempotently(
-      { request, reply, idempotency: deps.idempotency },
-      { scope: "personas.update", entityId: id, sameEntity: true, body: changes },
-      async () => {
-        try {
-          return await db.persona.update({ where: { id }, data: changes });
-        } catch (err) {
-          // P2025: no row to update.
-          if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") throw new NotFound("Persona", id);
-          throw err;
-        }
-      },
-      async () => {
-        const row = await db.persona.findUnique({ where: { id } });
-        if (!row) throw new NotFound("Persona", id);
-        return row;
+      async (request, reply) => {
+        const { id } = request.params;
+        const changes = canonicalModels(request.body);
+        const persona = await idempotently(
+          { request, reply, idempotency: deps.idempotency },
+          { scope: "personas.update", entityId: id, sameEntity: true, body: changes },
+          async () => {
+            try {
+              return await db.persona.update({ where: { id }, data: changes });
+            } catch (err) {
+              // P2025: no row to update.
+              if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") throw new NotFound("Persona", id);
+              throw err;
+            }
+          },
+          async () => {
+            const row = await db.persona.findUnique({ where: { id } });
+            if (!row) throw new NotFound("Persona", id);
+            return row;
+          },
+        );
+        // Tasks already running keep the persona they loaded; the next task a worker picks up uses this one.
+        return reply.send(toPersona(persona));
       },
     );
-    // Tasks already running keep the persona they loaded; the next task a worker picks up uses this one.
-    return reply.send(toPersona(persona));
-  });
-}
+  };

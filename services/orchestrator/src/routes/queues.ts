@@ -1,31 +1,50 @@
 import { QUEUES } from "@threads-agent/contracts";
-import { parse } from "@threads-agent/http";
 import type { Queue } from "bullmq";
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { JOB_STATES } from "../metrics.ts";
 import { assertRedisReady } from "../redis.ts";
 import type { RouteDeps } from "./route-deps.ts";
-import { NoQuery } from "./schemas.ts";
+import { COMMON_PROBLEMS, NoQuery, problems } from "./schemas.ts";
+
+const QueueDepths = z
+  .object({
+    queues: z.array(z.object({ name: z.string(), counts: z.record(z.string(), z.number().int()) })),
+  })
+  .meta({ id: "QueueDepths" });
 
 /**
  * Queue depth per state, for both queues. Failed jobs are the dead letters: POST
  * /v1/tasks/:id/retry runs a task again; a run's failures are final (its variations' output stays).
+ * Mounted under /v1.
  */
-export function registerQueueRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const queues = [
-    { name: QUEUES.content, queue: deps.deps.taskQueue as Queue },
-    { name: QUEUES.agentRuns, queue: deps.deps.runQueue as Queue },
-  ];
-  app.get("/v1/queues", async (request) => {
-    parse(NoQuery, request.query, "query");
-    assertRedisReady(deps.deps.redis);
-    return {
-      queues: await Promise.all(
-        queues.map(async ({ name, queue }) => {
-          const counts = await queue.getJobCounts(...JOB_STATES);
-          return { name, counts: Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])) };
-        }),
-      ),
-    };
-  });
-}
+export const queueRoutes =
+  (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const queues = [
+      { name: QUEUES.content, queue: deps.deps.taskQueue as Queue },
+      { name: QUEUES.agentRuns, queue: deps.deps.runQueue as Queue },
+    ];
+    app.get(
+      "/queues",
+      {
+        schema: {
+          summary: "Queue depth per state",
+          tags: ["ops"],
+          querystring: NoQuery,
+          response: { 200: QueueDepths, ...problems(...COMMON_PROBLEMS) },
+        },
+      },
+      async () => {
+        assertRedisReady(deps.deps.redis);
+        return {
+          queues: await Promise.all(
+            queues.map(async ({ name, queue }) => {
+              const counts = await queue.getJobCounts(...JOB_STATES);
+              return { name, counts: Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])) };
+            }),
+          ),
+        };
+      },
+    );
+  };

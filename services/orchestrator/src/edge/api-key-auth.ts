@@ -9,16 +9,29 @@ declare module "fastify" {
   }
 }
 
-/** The API proper; health, metrics, docs and the dashboard page stay public. */
-const isProtectedPath = (path: string) => path === "/v1" || path.startsWith("/v1/") || path === "/task" || path.startsWith("/task/");
-
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
+/** The key a request presents: `Authorization: Bearer <key>`, or `?access_token=` where the route allows it. */
+export function credentialsOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] ?? "";
+  }
+  if (request.routeOptions.config.acceptsQueryToken) {
+    const token = (request.query as Record<string, unknown> | undefined)?.access_token;
+    if (typeof token === "string" && token) return token;
+  }
+  return undefined;
+}
+
 /**
- * Bearer API keys when API_KEYS is set; off otherwise (the local default). Runs on onRequest,
- * before the body is read, so an anonymous client cannot make the server parse a large body.
+ * Bearer API keys on every route of `scope` (the /v1 plugin and the original POST /task): scoped
+ * by encapsulation, so health, metrics, docs and the dashboard stay public without any list of
+ * paths. Off when API_KEYS is empty (the local default). Runs on onRequest, before the body is
+ * read, so an anonymous client cannot make the server parse a large body.
  */
-export function registerAuth(app: FastifyInstance, apiKeys: readonly string[]): void {
+export function requireApiKey(scope: FastifyInstance, apiKeys: readonly string[]): void {
   if (apiKeys.length === 0) return;
   // Comparing fixed-length digests keeps the comparison constant-time whatever the key lengths.
   const accepted = apiKeys.map(digest);
@@ -29,10 +42,7 @@ export function registerAuth(app: FastifyInstance, apiKeys: readonly string[]): 
     return ok;
   };
 
-  app.addHook("onRequest", async (request, reply) => {
-    const path = request.url.split("?")[0] ?? "";
-    const route = request.routeOptions.url ?? "";
-    if (!isProtectedPath(path) && !isProtectedPath(route)) return;
+  scope.addHook("onRequest", async (request, reply) => {
     if (request.method === "OPTIONS") return; // CORS preflights carry no credentials.
     const token = credentialsOf(request);
     if (token && isAccepted(token)) return;
@@ -45,17 +55,4 @@ export function registerAuth(app: FastifyInstance, apiKeys: readonly string[]): 
           : "A valid API key is required: send 'Authorization: Bearer <key>'",
     );
   });
-}
-
-function credentialsOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1] ?? "";
-  }
-  if (request.routeOptions.config.acceptsQueryToken) {
-    const token = (request.query as Record<string, unknown> | undefined)?.access_token;
-    if (typeof token === "string" && token) return token;
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 import { listen, readSse } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTask, type Orchestrator, startOrchestrator } from "./test-fixture.ts";
+import { createTask, type Orchestrator, startOrchestrator } from "../test-fixture.ts";
 
 describe("with API_KEYS set", () => {
   let o: Orchestrator;

@@ -1,0 +1,67 @@
+import type { FieldError } from "@threads-agent/contracts";
+import type { FastifyInstance, FastifySchemaCompiler } from "fastify";
+import { serializerCompiler } from "fastify-type-provider-zod";
+import type { z } from "zod";
+import { ValidationFailed } from "./errors.ts";
+
+/** Where a value came from, as a field error names it. */
+export type RequestPart = "body" | "query" | "params" | "headers";
+
+const PARTS: Record<string, RequestPart> = { body: "body", querystring: "query", params: "params", headers: "headers" };
+
+/**
+ * Zod issues as field errors in the API's one wording style: the path of the field (`persona_id`,
+ * `variations.1.temperature`), "is required" for a missing one, "unknown field" for an extra one.
+ * The messages themselves come from the schemas or the contracts' error map (never zod's defaults).
+ */
+export function fieldErrors(error: z.ZodError, part: RequestPart): FieldError[] {
+  return error.issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      const prefix = [part === "body" ? "" : part, ...issue.path.map(String)].filter(Boolean).join(".");
+      return {
+        field: issue.keys.map((k) => (prefix ? `${prefix}.${k}` : k)).join(", ") || "(body)",
+        message: `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`,
+      };
+    }
+    const path = issue.path.map(String).join(".");
+    const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+    return { field: path || (part === "body" ? "(body)" : part), message };
+  });
+}
+
+/**
+ * Fastify's validator for zod route schemas (fastify-type-provider-zod's own would answer with
+ * zod's issue list): a failure is a ValidationFailed, which the common error handler turns into a
+ * 400 problem+json naming each field.
+ */
+export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {
+  const part = PARTS[httpPart ?? "body"] ?? "body";
+  return (data: unknown) => {
+    // Fastify hands a missing body over as null.
+    const value = data === null && part === "body" ? undefined : data;
+    const result = schema.safeParse(value, { reportInput: true });
+    if (result.success) return { value: result.data };
+    if (value === undefined && part === "body")
+      return { error: new ValidationFailed([{ field: "(body)", message: "a JSON body is required" }]) };
+    return { error: new ValidationFailed(fieldErrors(result.error, part)) };
+  };
+};
+
+/** Zod schemas on every route of `app`: requests validated as above, responses serialised (and checked) by theirs. */
+export function useZodSchemas(app: FastifyInstance): void {
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+}
+
+/**
+ * Validates a value that is not one of a route's declared parts (a union decided at run time, a
+ * body read by hand): the same field errors as route schemas give. Routes declare their schemas
+ * instead; this is for the few places that cannot.
+ */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, part: RequestPart): z.output<S> {
+  const input = value === null && part === "body" ? undefined : value;
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  if (input === undefined && part === "body") throw new ValidationFailed([{ field: "(body)", message: "a JSON body is required" }]);
+  throw new ValidationFailed(fieldErrors(result.error, part));
+}
