@@ -1,3 +1,4 @@
+export * from "./agent-verification.ts";
 export * from "./events.ts";
 export * from "./ids.ts";
 export { buildOpenApiDocument } from "./openapi.ts";
