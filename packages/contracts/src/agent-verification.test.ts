@@ -24,6 +24,8 @@ describe("scoreVariation", () => {
     ["times out where it passed", [check("passed", 0, 2)], [check("timed_out")], patch(4), 0.5, "regressed", 12],
     ["has no checks", [], [], patch(4), null, "unverified", 52],
     ["has only checks that cannot run", [check("unavailable")], [check("unavailable")], patch(4), 0.5, "unverified", 52],
+    ["makes a check that ran unrunnable", [check("passed", 0, 2)], [check("unavailable")], patch(4), 0.5, "regressed", 12],
+    ["ignores a check that never could run", [check("failed", 1, 1), lint("unavailable")], [check("passed", 0, 2), lint("unavailable")], patch(4), 0.5, "fixed", 97],
   ] as const)("%s: %s, %i", (_name, baseline, patched, p, confidence, outcome, score) => {
     const result = scoreVariation({ patch: p, baseline, patched, confidence });
     expect(result.outcome).toBe(outcome);

@@ -180,7 +180,8 @@ const completeNames = (check: CheckOutcomeInput) =>
  * Scores a variation from its verification relative to the baseline, the patch applying, its size
  * and the agent's confidence: `band(outcome) + improvement + size + confidence`, rounded, 0-100.
  *
- * - band: OUTCOME_BANDS. A check counts only when it could run in both phases (matched by name).
+ * - band: OUTCOME_BANDS. Checks are matched by name; one that could not run on the baseline is
+ *   left out, one that ran on the baseline but cannot run with the patch counts as failing.
  * - improvement (`improved` only): 14 × the share of the baseline's failures the patch fixes.
  * - size: 10 × 100 / (100 + changed lines): 9.9 for a one-line change, 5 at 100 lines, 0.9 at 1,000.
  * - confidence: 5 × the agent's confidence (0-1), 2.5 when it gave none.
@@ -200,10 +201,9 @@ export function scoreVariation(input: ScoreInput): VariationScore {
   const before = new Map((input.baseline ?? []).map((c) => [c.name, c]));
   const pairs = (input.patched ?? [])
     .map((after) => ({ after, before: before.get(after.name) }))
-    .filter(
-      (p): p is { after: CheckOutcomeInput; before: CheckOutcomeInput } =>
-        p.before !== undefined && p.before.status !== "unavailable" && p.after.status !== "unavailable",
-    );
+    // A check that could not run before says nothing; one that ran before and cannot run with the
+    // patch (it deleted the program the check needs) counts as failing.
+    .filter((p): p is { after: CheckOutcomeInput; before: CheckOutcomeInput } => p.before !== undefined && p.before.status !== "unavailable");
 
   let outcome: VerificationOutcome;
   let improvement = 0;
@@ -211,7 +211,7 @@ export function scoreVariation(input: ScoreInput): VariationScore {
   if (pairs.length === 0) {
     outcome = "unverified";
     const ran = [...(input.baseline ?? []), ...(input.patched ?? [])];
-    detail = ran.length ? "no check could run both before and after the patch" : "no checks were found to run";
+    detail = ran.length ? "no check could run on the unmodified checkout" : "no checks were found to run";
   } else {
     const failingBefore = pairs.reduce((n, p) => n + failures(p.before), 0);
     const failingAfter = pairs.reduce((n, p) => n + failures(p.after), 0);

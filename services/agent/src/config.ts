@@ -28,6 +28,18 @@ export const configSchema = z.object({
   AGENT_CLONE_MAX_MB: env.positiveInt(200),
   /** Delay between output lines, so a demo can be watched; 0 in production. */
   AGENT_PACE_MS: env.nonNegativeInt(0),
+  /** Run the repository's checks before and after the change (false: the change is reported unverified). */
+  AGENT_VERIFY: env.flag(true),
+  /** The check to run instead of the detected ones (`sh -c`), e.g. `npm test -- --run`. */
+  AGENT_CHECK_COMMAND: z.string().max(2000, "at most 2000 characters").optional(),
+  /** Each check command is killed (its whole process group) after this long. */
+  AGENT_CHECK_TIMEOUT_SECONDS: env.positiveInt(300),
+  /** With a model: at most this many model turns... */
+  AGENT_MAX_STEPS: env.positiveInt(30),
+  /** ...this many tokens in and out over all turns... */
+  AGENT_MAX_TOKENS: env.positiveInt(400_000),
+  /** ...and this long for the whole tool loop. */
+  AGENT_TIME_LIMIT_SECONDS: env.positiveInt(600),
   /** Provider keys, injected from a Secret; absent or `test` means offline. */
   OPENAI_API_KEY: z.string().optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
