@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type CheckOutcomeInput, OUTCOME_BANDS, type PatchStats, scoreVariation, suggestWinner, type WinnerCandidate } from "./agent-verification.ts";
+import {
+  type CheckOutcomeInput,
+  OUTCOME_BANDS,
+  type PatchStats,
+  scoreVariation,
+  suggestWinner,
+  type WinnerCandidate,
+} from "./agent-verification.ts";
 import { AgentEvent } from "./runs.ts";
 
 const patch = (additions: number, deletions = 0, files = 1): PatchStats => ({ applies: true, files, additions, deletions });
@@ -15,8 +22,24 @@ describe("scoreVariation", () => {
     // name, baseline, patched, patch, confidence, outcome, score
     ["fixes the failing test", [check("failed", 1, 1, ["a"])], [check("passed", 0, 2)], patch(2, 1), 0.9, "fixed", 99],
     ["fixes it with a big patch and no confidence", [check("failed", 1, 1)], [check("passed", 0, 2)], patch(900, 100), 0, "fixed", 86],
-    ["keeps passing checks passing", [check("passed", 0, 3), lint("passed")], [check("passed", 0, 3), lint("passed")], patch(10), 0.5, "passing", 82],
-    ["breaks a passing check", [check("passed", 0, 3), lint("passed")], [check("passed", 0, 3), lint("failed")], patch(3), 1, "regressed", 15],
+    [
+      "keeps passing checks passing",
+      [check("passed", 0, 3), lint("passed")],
+      [check("passed", 0, 3), lint("passed")],
+      patch(10),
+      0.5,
+      "passing",
+      82,
+    ],
+    [
+      "breaks a passing check",
+      [check("passed", 0, 3), lint("passed")],
+      [check("passed", 0, 3), lint("failed")],
+      patch(3),
+      1,
+      "regressed",
+      15,
+    ],
     ["fixes one test and breaks another", [check("failed", 1, 1, ["a"])], [check("failed", 1, 1, ["b"])], patch(3), 1, "regressed", 15],
     ["fixes some of the failures", [check("failed", 4, 0)], [check("failed", 1, 3)], patch(5), 0.5, "improved", 78],
     ["changes nothing the checks see", [check("failed", 1, 1, ["a"])], [check("failed", 1, 1, ["a"])], patch(4), 0.5, "unchanged", 37],
@@ -25,7 +48,15 @@ describe("scoreVariation", () => {
     ["has no checks", [], [], patch(4), null, "unverified", 52],
     ["has only checks that cannot run", [check("unavailable")], [check("unavailable")], patch(4), 0.5, "unverified", 52],
     ["makes a check that ran unrunnable", [check("passed", 0, 2)], [check("unavailable")], patch(4), 0.5, "regressed", 12],
-    ["ignores a check that never could run", [check("failed", 1, 1), lint("unavailable")], [check("passed", 0, 2), lint("unavailable")], patch(4), 0.5, "fixed", 97],
+    [
+      "ignores a check that never could run",
+      [check("failed", 1, 1), lint("unavailable")],
+      [check("passed", 0, 2), lint("unavailable")],
+      patch(4),
+      0.5,
+      "fixed",
+      97,
+    ],
   ] as const)("%s: %s, %i", (_name, baseline, patched, p, confidence, outcome, score) => {
     const result = scoreVariation({ patch: p, baseline, patched, confidence });
     expect(result.outcome).toBe(outcome);
@@ -38,12 +69,20 @@ describe("scoreVariation", () => {
       score: 0,
       outcome: "not_applied",
     });
-    expect(scoreVariation({ patch: patch(0, 0, 0), baseline: [], patched: [], confidence: 1 })).toMatchObject({ score: 0, outcome: "empty" });
+    expect(scoreVariation({ patch: patch(0, 0, 0), baseline: [], patched: [], confidence: 1 })).toMatchObject({
+      score: 0,
+      outcome: "empty",
+    });
   });
 
   it("lets the outcome decide before size and confidence: the worst fix beats the best improvement", () => {
     const worstFix = scoreVariation({ patch: patch(100_000), baseline: [check("failed", 9)], patched: [check("passed")], confidence: 0 });
-    const bestImprovement = scoreVariation({ patch: patch(1), baseline: [check("failed", 100)], patched: [check("failed", 1)], confidence: 1 });
+    const bestImprovement = scoreVariation({
+      patch: patch(1),
+      baseline: [check("failed", 100)],
+      patched: [check("failed", 1)],
+      confidence: 1,
+    });
     const bestUnchanged = scoreVariation({ patch: patch(1), baseline: [check("failed", 1)], patched: [check("failed", 1)], confidence: 1 });
     const bestRegression = scoreVariation({ patch: patch(1), baseline: [check("passed")], patched: [check("failed")], confidence: 1 });
     expect(worstFix.score).toBeGreaterThan(bestImprovement.score);
@@ -63,7 +102,13 @@ describe("scoreVariation", () => {
   });
 });
 
-const candidate = (variation: number, baseline: CheckOutcomeInput[], patched: CheckOutcomeInput[], p: PatchStats, confidence: number | null): WinnerCandidate => ({
+const candidate = (
+  variation: number,
+  baseline: CheckOutcomeInput[],
+  patched: CheckOutcomeInput[],
+  p: PatchStats,
+  confidence: number | null,
+): WinnerCandidate => ({
   variation,
   verification: { ...scoreVariation({ patch: p, baseline, patched, confidence }), patch: p, confidence },
 });
@@ -89,21 +134,27 @@ describe("suggestWinner", () => {
       candidate(1, failing, [check("passed", 0, 2)], patch(4), 0.7),
     ]);
     expect(winner?.variation).toBe(1);
-    expect(winner?.reason).toMatch(/^the best of 2 variations whose patch makes the failing checks pass .*; a smaller patch \(4 changed lines against 60\) than variation 0$/);
+    expect(winner?.reason).toMatch(
+      /^the best of 2 variations whose patch makes the failing checks pass .*; a smaller patch \(4 changed lines against 60\) than variation 0$/,
+    );
   });
 
   it("breaks exact ties by the lower index", () => {
     const same = (i: number) => candidate(i, [], [], patch(5), 0.5);
     expect(suggestWinner([same(2), same(1)])).toEqual({
       variation: 1,
-      reason: "no check could verify the variations; chosen by patch size and the agent's confidence (no checks were found to run); tied with variation 2; the earlier one",
+      reason:
+        "no check could verify the variations; chosen by patch size and the agent's confidence (no checks were found to run); tied with variation 2; the earlier one",
     });
   });
 
   it.each([
     ["no variations", []],
     ["only failed variations", [{ variation: 0, verification: null }]],
-    ["only regressions and empty patches", [candidate(0, [check("passed")], [check("failed")], patch(1), 1), candidate(1, [], [], patch(0, 0, 0), 1)]],
+    [
+      "only regressions and empty patches",
+      [candidate(0, [check("passed")], [check("failed")], patch(1), 1), candidate(1, [], [], patch(0, 0, 0), 1)],
+    ],
   ] as const)("suggests nothing for %s", (_name, variations) => {
     expect(suggestWinner(variations)).toBeNull();
   });
@@ -123,12 +174,23 @@ describe("the verification events", () => {
       output_bytes: 512,
       note: null,
     };
-    expect(AgentEvent.parse({ ...base, type: "verification", phase: "baseline", checks: [checkResult], duration_ms: 900, skipped: null })).toMatchObject({
+    expect(
+      AgentEvent.parse({ ...base, type: "verification", phase: "baseline", checks: [checkResult], duration_ms: 900, skipped: null }),
+    ).toMatchObject({
       type: "verification",
       phase: "baseline",
     });
-    const result = { ...base, type: "result", summary: "s", diff: "d", model: "offline", usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 } };
+    const result = {
+      ...base,
+      type: "result",
+      summary: "s",
+      diff: "d",
+      model: "offline",
+      usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+    };
     expect(AgentEvent.parse(result)).not.toHaveProperty("verification");
-    expect(() => AgentEvent.parse({ ...base, type: "verification", phase: "later", checks: [], duration_ms: 0, skipped: null })).toThrow(/phase/);
+    expect(() => AgentEvent.parse({ ...base, type: "verification", phase: "later", checks: [], duration_ms: 0, skipped: null })).toThrow(
+      /phase/,
+    );
   });
 });

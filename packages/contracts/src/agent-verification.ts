@@ -203,7 +203,9 @@ export function scoreVariation(input: ScoreInput): VariationScore {
     .map((after) => ({ after, before: before.get(after.name) }))
     // A check that could not run before says nothing; one that ran before and cannot run with the
     // patch (it deleted the program the check needs) counts as failing.
-    .filter((p): p is { after: CheckOutcomeInput; before: CheckOutcomeInput } => p.before !== undefined && p.before.status !== "unavailable");
+    .filter(
+      (p): p is { after: CheckOutcomeInput; before: CheckOutcomeInput } => p.before !== undefined && p.before.status !== "unavailable",
+    );
 
   let outcome: VerificationOutcome;
   let improvement = 0;
@@ -252,7 +254,8 @@ const LEADS: Record<string, (count: number) => string> = {
     n === 1
       ? "the only variation whose patch makes the failing checks pass"
       : `the best of ${n} variations whose patch makes the failing checks pass`,
-  passing: (n) => (n === 1 ? "the only variation that keeps every check passing" : `the best of ${n} variations that keep every check passing`),
+  passing: (n) =>
+    n === 1 ? "the only variation that keeps every check passing" : `the best of ${n} variations that keep every check passing`,
   improved: (n) =>
     n === 1
       ? "no variation makes every check pass; this is the only one that reduces the failures without breaking anything"
@@ -264,13 +267,20 @@ const LEADS: Record<string, (count: number) => string> = {
 const changed = (p: PatchStats) => p.additions + p.deletions;
 
 /** Why `best` beat `next` of the same outcome, in words. */
-function edge(best: NonNullable<WinnerCandidate["verification"]>, next: WinnerCandidate & { verification: NonNullable<WinnerCandidate["verification"]> }) {
+function edge(
+  best: NonNullable<WinnerCandidate["verification"]>,
+  next: WinnerCandidate & { verification: NonNullable<WinnerCandidate["verification"]> },
+) {
   const v = next.verification;
   const reasons: string[] = [];
-  if (changed(best.patch) < changed(v.patch)) reasons.push(`a smaller patch (${changed(best.patch)} changed lines against ${changed(v.patch)})`);
-  if ((best.confidence ?? 0.5) > (v.confidence ?? 0.5)) reasons.push(`higher confidence (${best.confidence ?? "none"} against ${v.confidence ?? "none"})`);
+  if (changed(best.patch) < changed(v.patch))
+    reasons.push(`a smaller patch (${changed(best.patch)} changed lines against ${changed(v.patch)})`);
+  if ((best.confidence ?? 0.5) > (v.confidence ?? 0.5))
+    reasons.push(`higher confidence (${best.confidence ?? "none"} against ${v.confidence ?? "none"})`);
   if (best.outcome === "improved" && best.score > v.score && reasons.length === 0) reasons.push("it fixes more of the failures");
-  return reasons.length ? `${reasons.join(" and ")} than variation ${next.variation}` : `tied with variation ${next.variation}; the earlier one`;
+  return reasons.length
+    ? `${reasons.join(" and ")} than variation ${next.variation}`
+    : `tied with variation ${next.variation}; the earlier one`;
 }
 
 /**
@@ -280,8 +290,9 @@ function edge(best: NonNullable<WinnerCandidate["verification"]>, next: WinnerCa
  */
 export function suggestWinner(variations: readonly WinnerCandidate[]): { variation: number; reason: string } | null {
   const ranked = variations
-    .filter((v): v is WinnerCandidate & { verification: NonNullable<WinnerCandidate["verification"]> } =>
-      v.verification !== null && RECOMMENDABLE.has(v.verification.outcome),
+    .filter(
+      (v): v is WinnerCandidate & { verification: NonNullable<WinnerCandidate["verification"]> } =>
+        v.verification !== null && RECOMMENDABLE.has(v.verification.outcome),
     )
     .sort(
       (a, b) =>

@@ -270,7 +270,9 @@ function toolPairingProblem(api: "openai" | "anthropic", messages: Message[]): s
     const uses = (message.content as Block[]).filter((b) => b.type === "tool_use").map((b) => b.id);
     if (!uses.length) continue;
     const next = messages[i + 1];
-    const results = new Set(Array.isArray(next?.content) ? (next.content as Block[]).filter((b) => b.type === "tool_result").map((b) => b.tool_use_id) : []);
+    const results = new Set(
+      Array.isArray(next?.content) ? (next.content as Block[]).filter((b) => b.type === "tool_result").map((b) => b.tool_use_id) : [],
+    );
     const missing = uses.filter((id) => !results.has(id));
     if (missing.length) {
       return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
@@ -489,7 +491,13 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
                   content: toolCalls.length && !text ? null : text,
                   refusal: null,
                   ...(toolCalls.length
-                    ? { tool_calls: toolCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })) }
+                    ? {
+                        tool_calls: toolCalls.map((c) => ({
+                          id: c.id,
+                          type: "function",
+                          function: { name: c.name, arguments: c.arguments },
+                        })),
+                      }
                     : {}),
                 },
                 logprobs: null,
@@ -628,7 +636,11 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
     // Each call its own tool_use block after the text: named at the start, its input as JSON fragments.
     for (const [i, call] of toolCalls.entries()) {
       const index = i + (hasText ? 1 : 0);
-      send("content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } });
+      send("content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "tool_use", id: call.id, name: call.name, input: {} },
+      });
       for (const fragment of call.arguments.match(/.{1,12}/gs) ?? []) {
         await wait(options.chunkDelayMs ?? 0, res);
         send("content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });

@@ -1,6 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { AGENT_EXIT, type CheckBrief, type CheckResult, checkRepoUrl, scoreVariation, type VerificationSummary } from "@threads-agent/contracts";
+import {
+  AGENT_EXIT,
+  type CheckBrief,
+  type CheckResult,
+  checkRepoUrl,
+  scoreVariation,
+  type VerificationSummary,
+} from "@threads-agent/contracts";
 import { AgentError } from "./agent-error.ts";
 import { NON_CODE } from "./analysis/languages.ts";
 import { projectFacts } from "./analysis/project.ts";
@@ -52,7 +59,8 @@ const brief = (c: CheckResult): CheckBrief => ({
 
 /** The verification event of a phase, and one readable line per check for today's log view. */
 async function report(emit: Emitter, phase: "baseline" | "patched", plan: CheckPlan, verification: Verification): Promise<void> {
-  const skipped = plan.checks.length === 0 ? plan.skipped : verification.applyError ? `the patch does not apply: ${verification.applyError}` : null;
+  const skipped =
+    plan.checks.length === 0 ? plan.skipped : verification.applyError ? `the patch does not apply: ${verification.applyError}` : null;
   await emit.verification(phase, verification.checks, verification.durationMs, skipped);
   for (const check of verification.checks) {
     await emit.log(`${phase}: ${describeCheckResult(check)}`);
@@ -63,7 +71,9 @@ async function report(emit: Emitter, phase: "baseline" | "patched", plan: CheckP
 /** The baseline as the model first hears of it. */
 function baselineText(plan: CheckPlan, baseline: Verification): string {
   if (plan.checks.length === 0) return `Checks: none (${plan.skipped})`;
-  const lines = baseline.checks.map((c) => `  ${describeCheckResult(c)}${c.tests?.failing.length ? `; failing: ${c.tests.failing.join(", ")}` : ""}`);
+  const lines = baseline.checks.map(
+    (c) => `  ${describeCheckResult(c)}${c.tests?.failing.length ? `; failing: ${c.tests.failing.join(", ")}` : ""}`,
+  );
   return [`Checks on the unmodified checkout (run_check runs them on your changes):`, ...lines].join("\n");
 }
 
@@ -191,7 +201,9 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
         model: modelName,
       });
       if (!choice) throw new AgentError("nothing_to_propose", "the offline analysis found no change to propose for this repository");
-      await emit.thought(`changes considered, best fit first: ${choice.considered.map((c) => `${c.id} (fit ${c.fit.toFixed(2)})`).join(", ")}`);
+      await emit.thought(
+        `changes considered, best fit first: ${choice.considered.map((c) => `${c.id} (fit ${c.fit.toFixed(2)})`).join(", ")}`,
+      );
       await emit.thought(`proposing: ${choice.proposal.title}, because ${choice.proposal.rationale}`);
       diff = unifiedDiff(choice.proposal.edits);
       confidence = choice.confidence;

@@ -52,7 +52,12 @@ export type RemoteAuth = { token?: string | undefined; username?: string | undef
  * credential helper that reads them from its environment, so they never appear in a command
  * line, a URL, the repository's config or git's messages.
  */
-export function remoteAccess(repo: RepoUrl, home: string, pinned: string[] = [], auth: RemoteAuth = {}): { config: string[]; env: Record<string, string> } {
+export function remoteAccess(
+  repo: RepoUrl,
+  home: string,
+  pinned: string[] = [],
+  auth: RemoteAuth = {},
+): { config: string[]; env: Record<string, string> } {
   const config = [`protocol.allow=never`, `protocol.${repo.kind}.allow=always`];
   if (repo.kind === "https" && repo.host && pinned.length) {
     const port = repo.port ?? 443;
@@ -99,7 +104,13 @@ export function cloneCommand(
   options: { branch?: string | undefined; auth?: RemoteAuth } = {},
 ): { args: string[]; env: Record<string, string> } {
   const access = remoteAccess(repo, path.dirname(dir), pinned, options.auth);
-  const config = [...access.config, "core.symlinks=false", "core.hooksPath=/dev/null", "submodule.recurse=false", "advice.detachedHead=false"];
+  const config = [
+    ...access.config,
+    "core.symlinks=false",
+    "core.hooksPath=/dev/null",
+    "submodule.recurse=false",
+    "advice.detachedHead=false",
+  ];
   const args = [
     ...config.flatMap((c) => ["-c", c]),
     "clone",
@@ -120,7 +131,10 @@ export function cloneCommand(
 export async function cloneRepository(options: CloneOptions): Promise<CloneResult> {
   const started = performance.now();
   const pinned = options.repo.host ? await resolvePublicHost(options.repo.host, options.resolve) : [];
-  const { args, env } = cloneCommand(options.repo, options.dir, pinned, { branch: options.branch, ...(options.auth ? { auth: options.auth } : {}) });
+  const { args, env } = cloneCommand(options.repo, options.dir, pinned, {
+    branch: options.branch,
+    ...(options.auth ? { auth: options.auth } : {}),
+  });
   const child = spawn("git", args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8");

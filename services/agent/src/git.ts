@@ -6,7 +6,13 @@ import { AgentError } from "./agent-error.ts";
  * hooks (a patch or a repository cannot make git run a program), symlinks written as plain files
  * (nothing git writes can point outside the checkout), no fsmonitor daemon, no pager or colour.
  */
-export const SAFE_GIT_CONFIG = ["core.hooksPath=/dev/null", "core.symlinks=false", "core.fsmonitor=false", "color.ui=false", "core.pager=cat"];
+export const SAFE_GIT_CONFIG = [
+  "core.hooksPath=/dev/null",
+  "core.symlinks=false",
+  "core.fsmonitor=false",
+  "color.ui=false",
+  "core.pager=cat",
+];
 
 /** No system or user config, no prompts, a C locale so messages can be matched. */
 export function gitEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -43,7 +49,9 @@ export function git(
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
     child.on("error", (err) => {
       clearTimeout(timer);
-      reject((err as NodeJS.ErrnoException).code === "ENOENT" ? new AgentError("git_missing", "git is not installed in the agent image") : err);
+      reject(
+        (err as NodeJS.ErrnoException).code === "ENOENT" ? new AgentError("git_missing", "git is not installed in the agent image") : err,
+      );
     });
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -6,4 +6,4 @@ export { createEmitter, type Emitter } from "./emitter.ts";
 
 /** The agent program's entry point, for the launcher's local backend (`node <AGENT_MAIN>`). */
 export const AGENT_MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-export { createTestRepository, type TestRepository } from "./test-repository.ts";
+export { createTestRepository, GREET_FILES, type TestRepository } from "./test-repository.ts";

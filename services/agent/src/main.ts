@@ -19,7 +19,8 @@ async function exitWith(code: string, message: string, exitCode: number): Promis
   process.exit(exitCode);
 }
 
-if (mode !== "propose" && mode !== "ship") await exitWith("bad_config", `AGENT_MODE: expected propose or ship, got ${JSON.stringify(mode)}`, AGENT_EXIT.badInput);
+if (mode !== "propose" && mode !== "ship")
+  await exitWith("bad_config", `AGENT_MODE: expected propose or ship, got ${JSON.stringify(mode)}`, AGENT_EXIT.badInput);
 
 let config: AgentConfig | ShipConfig;
 try {

@@ -48,6 +48,8 @@ export function repositorySummary(facts: ProjectFacts): string {
     `Commands: ${JSON.stringify(facts.commands)}`,
     "Layout:",
     ...facts.outline.map((l) => `  ${l}`),
+    `Files${facts.walk.files.length > 200 ? " (the first 200)" : ""}:`,
+    ...facts.walk.files.slice(0, 200).map((f) => `  ${f.path}`),
     `TODO markers (${facts.todos.length}):`,
     ...facts.todos.slice(0, 30).map((t) => `  ${t.path}:${t.line} ${t.tag} ${t.text}`),
     ...(readme

@@ -47,7 +47,10 @@ export async function workspaceDiff(repoDir: string): Promise<string> {
   const scratch = await mkdtemp(path.join(tmpdir(), "agent-index-"));
   const env = gitEnv(scratch, { GIT_INDEX_FILE: path.join(scratch, "index") });
   try {
-    for (const args of [["read-tree", "HEAD"], ["add", "-A"]]) {
+    for (const args of [
+      ["read-tree", "HEAD"],
+      ["add", "-A"],
+    ]) {
       const result = await git(args, { cwd: repoDir, env });
       if (result.code !== 0) throw new Error(`git ${args[0]} failed: ${gitMessage(result)}`);
     }

@@ -28,9 +28,7 @@ function commandLines(facts: ProjectFacts): string[] {
 function languageLine(facts: ProjectFacts): string {
   const code = facts.languages.filter((l) => !NON_CODE.has(l.language));
   const total = code.reduce((n, l) => n + l.lines, 0) || 1;
-  return code
-    .map((l) => `${l.language} (${Math.round((100 * l.lines) / total)}%, ${l.files} file${l.files === 1 ? "" : "s"})`)
-    .join(", ");
+  return code.map((l) => `${l.language} (${Math.round((100 * l.lines) / total)}%, ${l.files} file${l.files === 1 ? "" : "s"})`).join(", ");
 }
 
 const CANDIDATES: Candidate[] = [

@@ -2,9 +2,9 @@ import Anthropic from "@anthropic-ai/sdk";
 import { LlmError } from "../errors.ts";
 import { estimateConversationTokens, estimateTokens } from "../tokens.ts";
 import type { FinishReason, LlmProvider, ProviderCompletion, ProviderRequest, ToolCall } from "../types.ts";
-import { parseToolInput } from "./tool-input.ts";
 import { describeEndpoint, networkCause, scrubSecrets, toLlmError } from "./http-errors.ts";
 import { type SdkLogger, sdkLogOptions } from "./sdk-logger.ts";
+import { parseToolInput } from "./tool-input.ts";
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 
@@ -82,7 +82,12 @@ export function anthropicMessages(request: Pick<ProviderRequest, "prompt" | "con
     if (turn.role === "user") userBlocks([{ type: "text", text: turn.text }]);
     else if (turn.role === "tool") {
       userBlocks(
-        turn.results.map((r) => ({ type: "tool_result" as const, tool_use_id: r.callId, content: r.content, ...(r.isError ? { is_error: true } : {}) })),
+        turn.results.map((r) => ({
+          type: "tool_result" as const,
+          tool_use_id: r.callId,
+          content: r.content,
+          ...(r.isError ? { is_error: true } : {}),
+        })),
       );
     } else {
       const content: Anthropic.ContentBlockParam[] = [

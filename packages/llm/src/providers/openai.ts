@@ -2,9 +2,9 @@ import OpenAI from "openai";
 import { LlmError } from "../errors.ts";
 import { estimateConversationTokens, estimateTokens } from "../tokens.ts";
 import type { FinishReason, LlmProvider, ProviderCompletion, ProviderRequest, ToolCall } from "../types.ts";
-import { parseToolInput } from "./tool-input.ts";
 import { describeEndpoint, networkCause, scrubSecrets, toLlmError } from "./http-errors.ts";
 import { type SdkLogger, sdkLogOptions } from "./sdk-logger.ts";
+import { parseToolInput } from "./tool-input.ts";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -183,7 +183,9 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
           model,
         });
       }
-      const toolCalls: ToolCall[] = calls.filter(Boolean).map((call) => ({ id: call.id, name: call.name, ...parseToolInput(call.arguments) }));
+      const toolCalls: ToolCall[] = calls
+        .filter(Boolean)
+        .map((call) => ({ id: call.id, name: call.name, ...parseToolInput(call.arguments) }));
       const finishReason: FinishReason =
         finish === "length"
           ? "length"
@@ -199,7 +201,10 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         usage: usage
           ? { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens }
           : // Some OpenAI-compatible proxies drop the usage chunk: estimate rather than record zero.
-            { inputTokens: estimateConversationTokens(request.system, request.prompt, request.conversation), outputTokens: estimateTokens(text) },
+            {
+              inputTokens: estimateConversationTokens(request.system, request.prompt, request.conversation),
+              outputTokens: estimateTokens(text),
+            },
         finishReason,
         toolCalls,
       };

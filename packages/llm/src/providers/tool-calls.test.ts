@@ -67,11 +67,20 @@ describe.each([
     ];
     const second = await router.complete({ model, prompt: "Fix the rounding", tools: TOOLS, conversation });
     expect(second).toMatchObject({ finishReason: "stop", text: "The file says: return cents / 100", toolCalls: [] });
-    expect(seen.at(-1)).toMatchObject({ turn: 1, tools: ["read_file"], toolResults: [{ id: first.toolCalls[0]?.id, content: "return cents / 100" }] });
+    expect(seen.at(-1)).toMatchObject({
+      turn: 1,
+      tools: ["read_file"],
+      toolResults: [{ id: first.toolCalls[0]?.id, content: "return cents / 100" }],
+    });
   });
 
   it("an answer that only calls tools has no text, and several calls keep their order", async () => {
-    script = () => ({ toolCalls: [{ name: "read_file", input: { path: "a" } }, { name: "read_file", input: { path: "b" } }] });
+    script = () => ({
+      toolCalls: [
+        { name: "read_file", input: { path: "a" } },
+        { name: "read_file", input: { path: "b" } },
+      ],
+    });
     const turn = await router.complete({ model, prompt: "Read two files", tools: TOOLS });
     expect(turn.text).toBe("");
     expect(turn.toolCalls.map((c) => c.input)).toEqual([{ path: "a" }, { path: "b" }]);
@@ -86,7 +95,11 @@ describe.each([
   it("a conversation whose tool call has no result is refused with the API's own message", async () => {
     script = () => "never";
     const conversation: ConversationTurn[] = [
-      { role: "assistant", text: "", toolCalls: [{ id: provider === "openai" ? "call_orphan" : "toolu_01orphan", name: "read_file", input: {} }] },
+      {
+        role: "assistant",
+        text: "",
+        toolCalls: [{ id: provider === "openai" ? "call_orphan" : "toolu_01orphan", name: "read_file", input: {} }],
+      },
       { role: "user", text: "go on" },
     ];
     await expect(router.complete({ model, prompt: "Read", tools: TOOLS, conversation })).rejects.toMatchObject({

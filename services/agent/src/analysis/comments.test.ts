@@ -22,7 +22,7 @@ const FIXTURE: RepoFile[] = [
   ),
   file("tools/gen.py", ['s = "# TODO not a comment"', '"""', "TODO inside a docstring", '"""', "x = 1  # FIXME: real"].join("\n")),
   file("scripts/run.sh", ['echo "TODO: in a string"', "n=$# # HACK: after $#", "echo '# TODO quoted'"].join("\n")),
-  file("main.go", ["s := `TODO raw`", 'r := \'"\'', "// TODO: go comment"].join("\n")),
+  file("main.go", ["s := `TODO raw`", "r := '\"'", "// TODO: go comment"].join("\n")),
   file("src/lib.rs", ["fn a<'a>(x: &'a str) -> char { 'x' } // TODO: after lifetimes", 'let s = "// TODO not";'].join("\n")),
   file("config.yaml", ["url: http://x#TODO", "key: 'TODO' # FIXME: yaml comment"].join("\n")),
   file("db/schema.sql", ["SELECT 'TODO -- no' FROM t; -- TODO: sql comment"].join("\n")),
@@ -59,5 +59,4 @@ describe("comment-aware TODO markers", () => {
       { line: 5, text: " two" },
     ]);
   });
-
 });

@@ -65,7 +65,11 @@ const SYNTAX: Record<string, CommentSyntax> = {
   Shell: { ...HASH, strings: [dq(true), { open: "'", close: "'", escapes: false, multiline: true }] },
   PowerShell: { line: ["#"], block: [["<#", "#>"]], strings: [dq(true), { open: "'", close: "'", escapes: false, multiline: true }] },
   YAML: { line: ["#"], block: [], strings: [dq(), sq()], hashAtWordStart: true },
-  TOML: { line: ["#"], block: [], strings: [triple('"'), triple("'", false), dq(), { open: "'", close: "'", escapes: false, multiline: false }] },
+  TOML: {
+    line: ["#"],
+    block: [],
+    strings: [triple('"'), triple("'", false), dq(), { open: "'", close: "'", escapes: false, multiline: false }],
+  },
   R: { line: ["#"], block: [], strings: [dq(true), sq(true)] },
   Nix: { line: ["#"], block: C_BLOCK, strings: [dq(true), { open: "''", close: "''", escapes: false, multiline: true }] },
   HCL: { line: ["#", "//"], block: C_BLOCK, strings: [dq()] },
@@ -88,7 +92,11 @@ export function commentSyntaxOf(filePath: string, text: string): CommentSyntax |
   const language = languageOf(filePath);
   if (language) return SYNTAX[language] ?? null;
   // "#!/bin/sh", "#!/usr/bin/env bash", "#!/usr/bin/env -S python3 -u": the program's name.
-  const words = /^#![ \t]*([^\n]*)/.exec(text)?.[1]?.split(/\s+/).filter((w) => w && !w.startsWith("-")) ?? [];
+  const words =
+    /^#![ \t]*([^\n]*)/
+      .exec(text)?.[1]
+      ?.split(/\s+/)
+      .filter((w) => w && !w.startsWith("-")) ?? [];
   const first = words[0]?.split("/").pop() ?? "";
   const shebang = first === "env" ? (words[1]?.split("/").pop() ?? "") : first;
   if (/^(?:ba|da|z|k)?sh$/.test(shebang)) return SYNTAX.Shell as CommentSyntax;

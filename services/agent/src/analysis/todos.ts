@@ -22,7 +22,12 @@ export function findTodos(files: RepoFile[], limit = 200): TodoMarker[] {
       const match = MARKER.exec(comment.text);
       if (!match) continue;
       const text = (match[2] ?? "").trim();
-      found.push({ path: file.path, line: comment.line, tag: match[1] as string, text: text.length > 120 ? `${text.slice(0, 117)}...` : text });
+      found.push({
+        path: file.path,
+        line: comment.line,
+        tag: match[1] as string,
+        text: text.length > 120 ? `${text.slice(0, 117)}...` : text,
+      });
       if (found.length >= limit) return found;
     }
   }

@@ -137,7 +137,8 @@ export async function runToolLoop(options: {
     conversation.push({ role: "assistant", text: completion.text, toolCalls: completion.toolCalls });
 
     if (completion.toolCalls.length === 0) {
-      if (completion.finishReason === "content_filter") throw new AgentError("model_refused", `${completion.model} refused the request (content filter)`);
+      if (completion.finishReason === "content_filter")
+        throw new AgentError("model_refused", `${completion.model} refused the request (content filter)`);
       await emit.log(`step ${steps}: no tool call`);
       conversation.push({ role: "user", text: "Continue with the tools. When the change is complete, call finish." });
       continue;

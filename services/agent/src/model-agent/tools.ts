@@ -104,7 +104,9 @@ const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 async function listDirectory(ctx: ToolContext, input: Record<string, unknown>): Promise<ToolOutcome> {
   const { absolute, relative } = await resolveInWorkspace(ctx.root, input.path ?? ".");
   const entries = await readdir(absolute, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-    throw new WorkspacePathError(err.code === "ENOENT" ? `${relative} does not exist` : err.code === "ENOTDIR" ? `${relative} is a file` : err.message);
+    throw new WorkspacePathError(
+      err.code === "ENOENT" ? `${relative} does not exist` : err.code === "ENOTDIR" ? `${relative} is a file` : err.message,
+    );
   });
   const visible = entries.filter((e) => !(relative === "." && e.name === ".git")).sort((a, b) => a.name.localeCompare(b.name));
   const lines: string[] = [];
@@ -119,7 +121,9 @@ async function listDirectory(ctx: ToolContext, input: Record<string, unknown>): 
 async function readFileTool(ctx: ToolContext, input: Record<string, unknown>): Promise<ToolOutcome> {
   const { absolute, relative } = await resolveInWorkspace(ctx.root, input.path);
   const buffer = await readFile(absolute).catch((err: NodeJS.ErrnoException) => {
-    throw new WorkspacePathError(err.code === "ENOENT" ? `${relative} does not exist` : err.code === "EISDIR" ? `${relative} is a directory` : err.message);
+    throw new WorkspacePathError(
+      err.code === "ENOENT" ? `${relative} does not exist` : err.code === "EISDIR" ? `${relative} is a directory` : err.message,
+    );
   });
   if (buffer.subarray(0, 8192).includes(0)) return fail(`${relative} is a binary file (${size(buffer.length)})`);
   const lines = buffer.toString("utf8").split("\n");
@@ -173,12 +177,18 @@ async function writeFileTool(ctx: ToolContext, input: Record<string, unknown>): 
   await mkdir(path.dirname(absolute), { recursive: true });
   // The directories just made are inside the root, and the path had no symlink: check again for the created parents.
   await resolveInWorkspace(ctx.root, relative);
-  const existed = await stat(absolute).then((s) => {
-    if (s.isDirectory()) throw new WorkspacePathError(`${relative} is a directory`);
-    return true;
-  }, () => false);
+  const existed = await stat(absolute).then(
+    (s) => {
+      if (s.isDirectory()) throw new WorkspacePathError(`${relative} is a directory`);
+      return true;
+    },
+    () => false,
+  );
   await writeFile(absolute, content);
-  return { content: `${existed ? "replaced" : "created"} ${relative}`, summary: `${existed ? "replaced" : "created"} (${size(Buffer.byteLength(content))})` };
+  return {
+    content: `${existed ? "replaced" : "created"} ${relative}`,
+    summary: `${existed ? "replaced" : "created"} (${size(Buffer.byteLength(content))})`,
+  };
 }
 
 async function runCheckTool(ctx: ToolContext): Promise<ToolOutcome> {
@@ -186,9 +196,16 @@ async function runCheckTool(ctx: ToolContext): Promise<ToolOutcome> {
   const verification = await ctx.verify(await workspaceDiff(ctx.root));
   if (verification.applyError) return fail(`the current changes do not apply to a clean checkout: ${verification.applyError}`);
   const parts = verification.checks.map((c) =>
-    [describeCheckResult(c), ...(c.tests?.failing.length ? [`failing: ${c.tests.failing.join(", ")}`] : []), "output (last lines):", c.output_tail].join("\n"),
+    [
+      describeCheckResult(c),
+      ...(c.tests?.failing.length ? [`failing: ${c.tests.failing.join(", ")}`] : []),
+      "output (last lines):",
+      c.output_tail,
+    ].join("\n"),
   );
-  const summary = verification.checks.map((c) => `${c.name} ${c.status.replace("_", " ")}${c.tests ? ` (${c.tests.failed} failed)` : ""}`).join(", ");
+  const summary = verification.checks
+    .map((c) => `${c.name} ${c.status.replace("_", " ")}${c.tests ? ` (${c.tests.failed} failed)` : ""}`)
+    .join(", ");
   return { content: parts.join("\n\n"), summary };
 }
 

@@ -15,7 +15,10 @@ export const BranchName = z
   .max(200, "at most 200 characters")
   .regex(/^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / - only")
   .refine(
-    (b) => b.split("/").every((s) => s !== "" && !s.startsWith(".") && !s.startsWith("-") && !s.endsWith(".lock")) && !b.includes("..") && !b.endsWith("."),
+    (b) =>
+      b.split("/").every((s) => s !== "" && !s.startsWith(".") && !s.startsWith("-") && !s.endsWith(".lock")) &&
+      !b.includes("..") &&
+      !b.endsWith("."),
     "not a valid git branch name (empty or dot-led segments, '..', '.lock' and a trailing '.' are not allowed)",
   );
 

@@ -48,7 +48,9 @@ export async function runShip(deps: ShipDeps): Promise<number> {
     const auth: RemoteAuth = { token: config.SHIP_TOKEN, username: config.SHIP_USERNAME };
     if (config.SHIP_SSH_KEY) {
       auth.sshKeyFile = path.join(home, "push-key");
-      await writeFile(auth.sshKeyFile, config.SHIP_SSH_KEY.endsWith("\n") ? config.SHIP_SSH_KEY : `${config.SHIP_SSH_KEY}\n`, { mode: 0o600 });
+      await writeFile(auth.sshKeyFile, config.SHIP_SSH_KEY.endsWith("\n") ? config.SHIP_SSH_KEY : `${config.SHIP_SSH_KEY}\n`, {
+        mode: 0o600,
+      });
       await chmod(auth.sshKeyFile, 0o600);
     }
     const ref = `refs/heads/${config.SHIP_BRANCH}`;
@@ -71,9 +73,17 @@ export async function runShip(deps: ShipDeps): Promise<number> {
       git([...access.config.flatMap((c) => ["-c", c]), ...args], { cwd: repoDir, env: access.env, timeoutMs });
 
     const existing = await remote(["ls-remote", "--heads", "--", repo.url, ref]);
-    if (existing.code !== 0) throw new AgentError("remote_failed", `cannot list the remote's branches: ${scrubSecrets(explainGitError(existing.stderr), secrets)}`);
+    if (existing.code !== 0)
+      throw new AgentError(
+        "remote_failed",
+        `cannot list the remote's branches: ${scrubSecrets(explainGitError(existing.stderr), secrets)}`,
+      );
     if (existing.stdout.trim()) {
-      throw new AgentError("branch_exists", `branch ${config.SHIP_BRANCH} already exists on ${repo.url}; choose another SHIP_BRANCH`, AGENT_EXIT.badInput);
+      throw new AgentError(
+        "branch_exists",
+        `branch ${config.SHIP_BRANCH} already exists on ${repo.url}; choose another SHIP_BRANCH`,
+        AGENT_EXIT.badInput,
+      );
     }
 
     const base = (await git(["rev-parse", "--abbrev-ref", "HEAD"], { cwd: repoDir })).stdout.trim();
@@ -95,7 +105,10 @@ export async function runShip(deps: ShipDeps): Promise<number> {
     });
     if (committed.code !== 0) {
       const nothing = /nothing to commit|no changes added/.test(committed.stdout + committed.stderr);
-      throw new AgentError(nothing ? "empty_patch" : "commit_failed", nothing ? "the patch changes nothing: there is nothing to ship" : `git commit failed: ${committed.stderr.trim()}`);
+      throw new AgentError(
+        nothing ? "empty_patch" : "commit_failed",
+        nothing ? "the patch changes nothing: there is nothing to ship" : `git commit failed: ${committed.stderr.trim()}`,
+      );
     }
     const commit = (await git(["rev-parse", "HEAD"], { cwd: repoDir })).stdout.trim();
     await emit.log(`committed ${commit.slice(0, 12)} on ${base} as ${config.SHIP_AUTHOR_NAME} <${config.SHIP_AUTHOR_EMAIL}>`);
@@ -107,7 +120,11 @@ export async function runShip(deps: ShipDeps): Promise<number> {
     if (pushed.code !== 0) {
       const message = scrubSecrets(explainGitError(pushed.stderr), secrets);
       if (/stale info|already exists|\(fetch first\)|non-fast-forward/.test(pushed.stderr)) {
-        throw new AgentError("branch_exists", `branch ${config.SHIP_BRANCH} was created on ${repo.url} meanwhile; choose another SHIP_BRANCH`, AGENT_EXIT.badInput);
+        throw new AgentError(
+          "branch_exists",
+          `branch ${config.SHIP_BRANCH} was created on ${repo.url} meanwhile; choose another SHIP_BRANCH`,
+          AGENT_EXIT.badInput,
+        );
       }
       throw new AgentError("push_failed", `git push failed: ${message}`);
     }

@@ -14,12 +14,24 @@ const pkg = (scripts: Record<string, string>, extra: Record<string, unknown> = {
 describe("detectChecks", () => {
   const all = () => true;
   it.each([
-    ["package.json test and lint with npm", { "package.json": pkg({ test: "node --test", lint: "eslint ." }) }, ["test: npm test", "lint: npm run lint"]],
+    [
+      "package.json test and lint with npm",
+      { "package.json": pkg({ test: "node --test", lint: "eslint ." }) },
+      ["test: npm test", "lint: npm run lint"],
+    ],
     ["the lockfile's package manager", { "package.json": pkg({ test: "vitest run" }), "pnpm-lock.yaml": "" }, ["test: pnpm test"]],
     ["yarn", { "package.json": pkg({ test: "jest" }), "yarn.lock": "" }, ["test: yarn test"]],
     ["bun runs the script, not its own runner", { "package.json": pkg({ test: "vitest" }), "bun.lock": "" }, ["test: bun run test"]],
-    ["packageManager when there is no lockfile", { "package.json": pkg({ test: "vitest" }, { packageManager: "pnpm@10.1.0" }) }, ["test: pnpm test"]],
-    ["npm init's placeholder is no test", { "package.json": pkg({ test: 'echo "Error: no test specified" && exit 1' }), "go.mod": "module x" }, ["test: go test ./..."]],
+    [
+      "packageManager when there is no lockfile",
+      { "package.json": pkg({ test: "vitest" }, { packageManager: "pnpm@10.1.0" }) },
+      ["test: pnpm test"],
+    ],
+    [
+      "npm init's placeholder is no test",
+      { "package.json": pkg({ test: 'echo "Error: no test specified" && exit 1' }), "go.mod": "module x" },
+      ["test: go test ./..."],
+    ],
     ["pytest from pyproject", { "pyproject.toml": "[tool.pytest.ini_options]\n", "src/a.py": "" }, ["test: pytest"]],
     ["pytest from a tests directory", { "requirements.txt": "", "tests/test_a.py": "" }, ["test: pytest"]],
     ["cargo", { "Cargo.toml": "[package]" }, ["test: cargo test"]],
@@ -31,12 +43,20 @@ describe("detectChecks", () => {
   });
 
   it("falls back to npm when the lockfile's package manager is not installed, and says so", () => {
-    const plan = detectChecks(files({ "package.json": pkg({ test: "vitest run" }), "pnpm-lock.yaml": "" }), { available: (p) => p !== "pnpm" });
-    expect(plan.checks[0]).toMatchObject({ command: "npm test", note: "pnpm (from the lockfile) is not installed in the agent image; ran the script with npm" });
+    const plan = detectChecks(files({ "package.json": pkg({ test: "vitest run" }), "pnpm-lock.yaml": "" }), {
+      available: (p) => p !== "pnpm",
+    });
+    expect(plan.checks[0]).toMatchObject({
+      command: "npm test",
+      note: "pnpm (from the lockfile) is not installed in the agent image; ran the script with npm",
+    });
   });
 
   it("runs python3 -m pytest when there is no pytest program", () => {
-    expect(detectChecks(files({ "pytest.ini": "" }), { available: () => false }).checks[0]).toMatchObject({ command: "pytest", shell: "python3 -m pytest" });
+    expect(detectChecks(files({ "pytest.ini": "" }), { available: () => false }).checks[0]).toMatchObject({
+      command: "pytest",
+      shell: "python3 -m pytest",
+    });
   });
 
   it("an explicit AGENT_CHECK_COMMAND wins; nothing found says what to set", () => {
@@ -59,7 +79,10 @@ describe("runCheck", () => {
   const spec = (shell: string) => ({ name: "test", command: shell, shell, note: null });
 
   it("passes and fails by exit code, with the runner's counts parsed from its output", async () => {
-    writeFileSync(path.join(dir, "t.test.mjs"), "import test from 'node:test';\ntest('a', () => {});\ntest('b', () => { throw new Error('no'); });\n");
+    writeFileSync(
+      path.join(dir, "t.test.mjs"),
+      "import test from 'node:test';\ntest('a', () => {});\ntest('b', () => { throw new Error('no'); });\n",
+    );
     const failed = await runCheck(spec(`${process.execPath} --test t.test.mjs`), { cwd: dir, home, timeoutMs: 60_000 });
     expect(failed).toMatchObject({ status: "failed", exit_code: 1, tests: { passed: 1, failed: 1, failing: ["b"] }, note: null });
     expect(failed.output_tail).toMatch(/fail 1/);

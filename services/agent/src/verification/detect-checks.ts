@@ -96,22 +96,30 @@ function makeTargets(text: string): Set<string> {
  * `lint`) scripts with the lockfile's package manager, pytest, `go test ./...`, `cargo test`, a
  * Makefile `test` target.
  */
-export function detectChecks(files: CheckoutFiles, options: { explicit?: string | undefined; available?: (program: string) => boolean } = {}): CheckPlan {
+export function detectChecks(
+  files: CheckoutFiles,
+  options: { explicit?: string | undefined; available?: (program: string) => boolean } = {},
+): CheckPlan {
   const explicit = options.explicit?.trim();
-  if (explicit) return { checks: [{ name: "check", command: explicit, shell: explicit, note: null }], source: "AGENT_CHECK_COMMAND", skipped: null };
+  if (explicit)
+    return { checks: [{ name: "check", command: explicit, shell: explicit, note: null }], source: "AGENT_CHECK_COMMAND", skipped: null };
   const available = options.available ?? ((p: string) => onPath(p));
 
   const node = nodeChecks(files, available);
   if (node) return { checks: node, source: "package.json scripts", skipped: null };
   const python = pythonChecks(files, available);
   if (python) return { checks: python, source: "pytest configuration", skipped: null };
-  if (files.has("go.mod")) return { checks: [{ name: "test", command: "go test ./...", shell: "go test ./...", note: null }], source: "go.mod", skipped: null };
-  if (files.has("Cargo.toml")) return { checks: [{ name: "test", command: "cargo test", shell: "cargo test", note: null }], source: "Cargo.toml", skipped: null };
+  if (files.has("go.mod"))
+    return { checks: [{ name: "test", command: "go test ./...", shell: "go test ./...", note: null }], source: "go.mod", skipped: null };
+  if (files.has("Cargo.toml"))
+    return { checks: [{ name: "test", command: "cargo test", shell: "cargo test", note: null }], source: "Cargo.toml", skipped: null };
   const makefile = files.text("Makefile") ?? files.text("makefile") ?? files.text("GNUmakefile");
-  if (makefile && makeTargets(makefile).has("test")) return { checks: [{ name: "test", command: "make test", shell: "make test", note: null }], source: "Makefile", skipped: null };
+  if (makefile && makeTargets(makefile).has("test"))
+    return { checks: [{ name: "test", command: "make test", shell: "make test", note: null }], source: "Makefile", skipped: null };
   return {
     checks: [],
     source: "none",
-    skipped: "no checks found (no package.json test script, pytest setup, go.mod, Cargo.toml or Makefile test target); set AGENT_CHECK_COMMAND to name one",
+    skipped:
+      "no checks found (no package.json test script, pytest setup, go.mod, Cargo.toml or Makefile test target); set AGENT_CHECK_COMMAND to name one",
   };
 }

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import path from "node:path";
 import { type CheckResult, MAX_OUTPUT_TAIL_CHARS } from "@threads-agent/contracts";
 import type { CheckSpec } from "./detect-checks.ts";
 import { parseTestReport, stripAnsi } from "./test-report.ts";
@@ -36,9 +37,11 @@ class TailBuffer {
  * credentials), a scratch HOME, no colours, and every ecosystem told it is offline, so a check
  * fails fast instead of hanging on a registry it cannot reach.
  */
-export function checkEnv(home: string): Record<string, string> {
+export function checkEnv(home: string, pathVar = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    // The node running the agent first, then PATH without any node_modules/.bin (present when the
+    // agent was started through pnpm): the repository's checks must use its tools, not this platform's.
+    PATH: [path.dirname(process.execPath), ...pathVar.split(":").filter((dir) => dir && !/(^|\/)node_modules(\/|$)/.test(dir))].join(":"),
     HOME: home,
     TMPDIR: home,
     LANG: "C.UTF-8",
@@ -130,7 +133,11 @@ export function runCheck(spec: CheckSpec, options: RunCheckOptions): Promise<Che
         status = "unavailable";
         // dash: "sh: 1: vitest: not found"; bash: "bash: vitest: command not found".
         const missing = /^[^:\n]+: (?:\d+: )?([^\s:]+): (?:command )?not found/m.exec(text)?.[1];
-        add(missing ? `${missing} is not installed in the agent image (or the repository's dependencies are not installed)` : `exit ${exitCode}: a program the check needs is missing`);
+        add(
+          missing
+            ? `${missing} is not installed in the agent image (or the repository's dependencies are not installed)`
+            : `exit ${exitCode}: a program the check needs is missing`,
+        );
       } else {
         status = "failed";
         if (exitSignal) add(`killed by ${exitSignal}`);

@@ -139,13 +139,29 @@ test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
 describe("parseTestReport", () => {
   it.each([
     ["node:test spec", NODE_SPEC, { format: "node-spec", passed: 2, failed: 2, skipped: 1, failing: ["greets", "inner fails"] }],
-    ["node:test TAP (suites are not tests)", NODE_TAP, { format: "tap", passed: 2, failed: 2, skipped: 1, failing: ["greets", "inner fails"] }],
-    ["vitest (with colour codes)", VITEST, { format: "vitest", passed: 1, failed: 1, skipped: 1, failing: ["a.test.ts > math > subtracts"] }],
+    [
+      "node:test TAP (suites are not tests)",
+      NODE_TAP,
+      { format: "tap", passed: 2, failed: 2, skipped: 1, failing: ["greets", "inner fails"] },
+    ],
+    [
+      "vitest (with colour codes)",
+      VITEST,
+      { format: "vitest", passed: 1, failed: 1, skipped: 1, failing: ["a.test.ts > math > subtracts"] },
+    ],
     ["jest", JEST, { format: "jest", passed: 2, failed: 1, skipped: 1, failing: ["sum › subtracts"] }],
     ["pytest", PYTEST, { format: "pytest", passed: 1, failed: 1, skipped: 1, failing: ["test_a.py::test_bad"] }],
-    ["pytest -q", "FAILED test_a.py::test_bad - assert 1 == 2\n2 failed, 3 passed, 1 error in 0.31s\n", { format: "pytest", passed: 3, failed: 3, skipped: 0 }],
+    [
+      "pytest -q",
+      "FAILED test_a.py::test_bad - assert 1 == 2\n2 failed, 3 passed, 1 error in 0.31s\n",
+      { format: "pytest", passed: 3, failed: 3, skipped: 0 },
+    ],
     ["go test", GO, { format: "go", passed: null, failed: 2, skipped: null, failing: ["TestGreet", "example.com/broken (build failed)"] }],
-    ["go test -v", "=== RUN   TestA\n--- PASS: TestA (0.00s)\n--- PASS: TestB (0.00s)\nPASS\nok  \tx\t0.01s\n", { format: "go", passed: 2, failed: 0 }],
+    [
+      "go test -v",
+      "=== RUN   TestA\n--- PASS: TestA (0.00s)\n--- PASS: TestB (0.00s)\nPASS\nok  \tx\t0.01s\n",
+      { format: "go", passed: 2, failed: 0 },
+    ],
     ["cargo test (two test binaries summed)", CARGO, { format: "cargo", passed: 2, failed: 1, skipped: 1, failing: ["tests::bad"] }],
   ] as const)("%s", (_name, output, expected) => {
     expect(parseTestReport(output)).toMatchObject(expected);

@@ -38,7 +38,9 @@ function cargo(text: string): TestCounts | null {
 
 /** pytest: the last "N failed, N passed, ... in 1.2s" line (with or without the === rule); errors count as failures. */
 function pytest(text: string): TestCounts | null {
-  const lines = [...text.matchAll(/^=*\s*((?:\d+ (?:failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s\b.*$/gm)];
+  const lines = [
+    ...text.matchAll(/^=*\s*((?:\d+ (?:failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s\b.*$/gm),
+  ];
   const noTests = /^=*\s*no tests ran in [\d.]+s/m.test(text);
   const last = lines.at(-1);
   if (!last && !noTests) return null;
