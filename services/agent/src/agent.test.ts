@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runAgent } from "./agent.ts";
 import { type AgentConfig, configSchema } from "./config.ts";
 import { createEmitter } from "./emitter.ts";
+import { FIX_PATCH, GREET_PROMPT, GREET_VARIATIONS, greetVariationsReply, scriptedWorker } from "./scripted-variations.ts";
 import { createTestRepository, GREET_FILES, type TestRepository } from "./test-repository.ts";
 
 const KEYS = { openai: "sk-test-agent-key", anthropic: "sk-ant-test-agent-key" };
@@ -81,43 +82,6 @@ const verificationOf = (events: AgentEvent[], phase: "baseline" | "patched") => 
   return event;
 };
 
-// The scripted changes of the three-variation run, as a model would write them.
-const FIX_PATCH = [
-  "diff --git a/src/greet.js b/src/greet.js",
-  "--- a/src/greet.js",
-  "+++ b/src/greet.js",
-  "@@ -1,2 +1,2 @@",
-  "-export const greet = (name) => 'Hello ' + name;",
-  "+export const greet = (name) => 'Hello, ' + name + '!';",
-  " export const shout = (name) => name.toUpperCase();",
-  "",
-].join("\n");
-const BREAK_PATCH = [
-  "--- a/src/greet.js",
-  "+++ b/src/greet.js",
-  "@@ -1,2 +1,2 @@",
-  " export const greet = (name) => 'Hello ' + name;",
-  "-export const shout = (name) => name.toUpperCase();",
-  "+export const shout = (name) => name.toLowerCase();",
-  "",
-].join("\n");
-
-/** A model that reads the file, makes its change, runs the check, and finishes. */
-const worker =
-  (change: StandInAnswer["toolCalls"], confidence: number) =>
-  (call: StandInCall): StandInAnswer => {
-    switch (call.turn) {
-      case 0:
-        return { text: "Reading the code under test first.", toolCalls: [{ name: "read_file", input: { path: "src/greet.js" } }] };
-      case 1:
-        return { toolCalls: change };
-      case 2:
-        return { text: "Now the checks.", toolCalls: [{ name: "run_check", input: {} }] };
-      default:
-        return { toolCalls: [{ name: "finish", input: { summary: "Changed src/greet.js as asked.", confidence } }] };
-    }
-  };
-
 describe("the agent, offline", () => {
   it("clones, analyses the real files, verifies its proposal against the baseline and reports it, in protocol order", async () => {
     const { exitCode, events, lines } = await run();
@@ -167,25 +131,11 @@ describe("the agent, offline", () => {
 
 describe("three scripted variations on a repository whose test fails until a file changes", () => {
   it("verifies each against the baseline and suggests the one that makes the failing test pass", async () => {
-    const scripts: Record<string, (call: StandInCall) => StandInAnswer> = {
-      "gpt-4o-mini": worker([{ name: "apply_patch", input: { patch: FIX_PATCH } }], 0.8),
-      "claude-haiku-4-5": worker([{ name: "apply_patch", input: { patch: BREAK_PATCH } }], 0.7),
-      "gpt-4o": worker([{ name: "write_file", input: { path: "README.md", content: "# greet\n\nSays hello.\n" } }], 0.9),
-    };
-    script = (call) => (scripts[call.model] as (c: StandInCall) => StandInAnswer)(call);
-    const models = ["openai/gpt-4o-mini", "anthropic/claude-haiku-4-5", "openai/gpt-4o"];
+    script = greetVariationsReply;
     const runs = [];
-    for (const [variation, model] of models.entries()) {
+    for (const [variation, { model }] of GREET_VARIATIONS.entries()) {
       runs.push(
-        await run(
-          {
-            ...modelEnv(model),
-            VARIATION: String(variation),
-            REPO_URL: greet.url,
-            AGENT_PROMPT: "greet people with a comma and an exclamation mark",
-          },
-          withModel(),
-        ),
+        await run({ ...modelEnv(model), VARIATION: String(variation), REPO_URL: greet.url, AGENT_PROMPT: GREET_PROMPT }, withModel()),
       );
     }
     for (const r of runs) expect(r.exitCode).toBe(0);
@@ -223,14 +173,14 @@ describe("three scripted variations on a repository whose test fails until a fil
 
 describe("the agent with a model: a tool loop", () => {
   it("as a process: reads, patches, runs the check, finishes; its tool calls stream in order and the diff is verified", async () => {
-    script = worker([{ name: "apply_patch", input: { patch: FIX_PATCH } }], 0.9);
+    script = scriptedWorker([{ name: "apply_patch", input: { patch: FIX_PATCH } }], 0.9);
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(import.meta.dirname, "main.ts")], {
       env: {
         PATH: process.env.PATH,
         RUN_ID: "01a1f000-0000-7000-8000-000000000002",
         VARIATION: "1",
         REPO_URL: greet.url,
-        AGENT_PROMPT: "greet people with a comma and an exclamation mark",
+        AGENT_PROMPT: GREET_PROMPT,
         AGENT_MODEL: "openai/gpt-4o-mini",
         OPENAI_API_KEY: KEYS.openai,
         OPENAI_BASE_URL: standIn.openaiBaseUrl,

@@ -13,7 +13,7 @@ import { NON_CODE } from "./analysis/languages.ts";
 import { projectFacts } from "./analysis/project.ts";
 import { walkRepository } from "./analysis/walk.ts";
 import { cloneRepository } from "./clone.ts";
-import type { AgentConfig } from "./config.ts";
+import { type AgentConfig, verificationSetting } from "./config.ts";
 import type { Emitter } from "./emitter.ts";
 import { git } from "./git.ts";
 import { type AgentModel, chooseMode, repositorySummary } from "./model.ts";
@@ -138,9 +138,10 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
 
     // The baseline: the checks on the commit as cloned, so a patch's results can be told apart
     // from failures that were there before it.
-    const plan: CheckPlan = config.AGENT_VERIFY
+    const setting = verificationSetting(config, check.repo.kind);
+    const plan: CheckPlan = setting.on
       ? detectChecks(facts, { explicit: config.AGENT_CHECK_COMMAND })
-      : { checks: [], source: "off", skipped: "verification is switched off (AGENT_VERIFY=false)" };
+      : { checks: [], source: "off", skipped: setting.why };
     await emit.log(
       plan.checks.length
         ? `checks (from ${plan.source}): ${plan.checks.map((c) => `${c.name} \`${c.command}\``).join(", ")}`

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { verificationSetting } from "../config.ts";
 import { type CheckoutFiles, detectChecks } from "./detect-checks.ts";
 import { runCheck } from "./run-check.ts";
 
@@ -127,5 +128,20 @@ describe("runCheck", () => {
     expect(result.output_bytes).toBeGreaterThan(2_000_000);
     expect(result.output_tail.length).toBeLessThanOrEqual(4000);
     expect(result.output_tail.endsWith("line 199999")).toBe(true);
+  });
+});
+
+describe("verificationSetting", () => {
+  it.each([
+    ["auto", undefined, "file", true],
+    ["auto", "10.96.0.1", "https", true],
+    ["auto", undefined, "https", false],
+    ["auto", undefined, "ssh", false],
+    ["true", undefined, "https", true],
+    ["false", "10.96.0.1", "file", false],
+  ] as const)("AGENT_VERIFY=%s, KUBERNETES_SERVICE_HOST=%s, %s repository: %s", (value, host, kind, on) => {
+    const setting = verificationSetting({ AGENT_VERIFY: value, KUBERNETES_SERVICE_HOST: host }, kind);
+    expect(setting.on).toBe(on);
+    if (!setting.on) expect(setting.why).toMatch(/AGENT_VERIFY/);
   });
 });
