@@ -318,11 +318,16 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
   const wait = (ms: number, res: ServerResponse) =>
     new Promise<void>((resolve) => {
       if (ms <= 0) return resolve();
-      const timer = setTimeout(resolve, ms);
-      res.once("close", () => {
+      const onClose = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      // The listener goes with the timer, or a long stream piles up one per chunk.
+      const timer = setTimeout(() => {
+        res.off("close", onClose);
+        resolve();
+      }, ms);
+      res.once("close", onClose);
     });
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {

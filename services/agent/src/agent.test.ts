@@ -248,6 +248,36 @@ describe("the agent with a model: a tool loop", () => {
     });
   });
 
+  it("a model stopped at the bound after changing files still gets its change verified, with confidence 0", async () => {
+    script = (call) =>
+      call.turn === 0
+        ? { toolCalls: [{ name: "apply_patch", input: { patch: FIX_PATCH } }] }
+        : { toolCalls: [{ name: "list_directory", input: { path: "src" } }] };
+    const { exitCode, events } = await run({ ...modelEnv("openai/gpt-4o-mini"), AGENT_MAX_STEPS: "2", REPO_URL: greet.url }, withModel());
+    expect(exitCode).toBe(0);
+    expect(textOf(events)).toContain("stopped: the model did not finish within 2 steps (AGENT_MAX_STEPS)");
+    expect(resultOf(events)).toMatchObject({
+      summary: "the model did not finish within 2 steps (AGENT_MAX_STEPS); the change is what it had done by then",
+      confidence: 0,
+      verification: { outcome: "fixed", parts: { confidence: 0 } },
+    });
+  });
+
+  it("the token budget and the time limit stop it too", async () => {
+    script = () => ({ toolCalls: [{ name: "list_directory", input: { path: "." } }] });
+    const tokens = await run({ ...modelEnv("openai/gpt-4o-mini"), AGENT_MAX_TOKENS: "1" }, withModel());
+    expect(tokens.events.at(-1)).toMatchObject({
+      code: "model_did_not_finish",
+      message: expect.stringMatching(/^the model used \d+ tokens, the budget is 1 \(AGENT_MAX_TOKENS\), without changing anything$/),
+    });
+    standIn.fault({ api: "openai", status: 200, delayMs: 30_000 });
+    const slow = await run({ ...modelEnv("openai/gpt-4o-mini"), AGENT_TIME_LIMIT_SECONDS: "1" }, withModel());
+    expect(slow.events.at(-1)).toMatchObject({
+      code: "model_did_not_finish",
+      message: "the model did not finish within 1 s (AGENT_TIME_LIMIT_SECONDS), without changing anything",
+    });
+  });
+
   it("keeps every tool inside the workspace: paths out of it come back to the model as errors", async () => {
     const attempts = [
       { name: "read_file", input: { path: "../../etc/passwd" } },

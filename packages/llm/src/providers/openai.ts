@@ -96,7 +96,8 @@ export function openAiMessages(request: Pick<ProviderRequest, "system" | "prompt
     } else {
       messages.push({
         role: "assistant",
-        content: turn.text || null,
+        // An assistant message needs content or tool calls; an empty answer is kept as a placeholder.
+        content: turn.text || (turn.toolCalls.length ? null : "(no answer)"),
         ...(turn.toolCalls.length
           ? {
               tool_calls: turn.toolCalls.map((call) => ({
