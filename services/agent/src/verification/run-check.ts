@@ -135,7 +135,7 @@ export function runCheck(spec: CheckSpec, options: RunCheckOptions): Promise<Che
         const missing = /^[^:\n]+: (?:\d+: )?([^\s:]+): (?:command )?not found/m.exec(text)?.[1];
         add(
           missing
-            ? `${missing} is not installed in the agent image (or the repository's dependencies are not installed)`
+            ? `${missing} is not installed in the agent image, or it is one of the repository's dependencies, which the agent does not install`
             : `exit ${exitCode}: a program the check needs is missing`,
         );
       } else {
