@@ -143,13 +143,21 @@ async function followTask(api: string): Promise<boolean> {
   return true;
 }
 
-/** This checkout when it is a git repository (the usual case), else a small one made for the demo. */
+/**
+ * A small repository made for the demo, with a test the agents' verification runs before and
+ * after each proposed change (this checkout would be a poor demo: every variation would run the
+ * whole test suite twice).
+ */
 function demoRepository(): string {
-  const root = path.resolve(import.meta.dirname, "..");
-  if (spawnSync("git", ["-C", root, "rev-parse", "--verify", "HEAD"], { stdio: "ignore" }).status === 0) return `file://${root}`;
   const dir = mkdtempSync(path.join(tmpdir(), "threads-agent-demo-repo-"));
-  writeFileSync(path.join(dir, "README.md"), "# demo\n\nA tiny repository for the agent-run demo.\n");
-  writeFileSync(path.join(dir, "index.js"), "// TODO: handle errors\nconsole.log('hello');\n");
+  const files: Record<string, string> = {
+    "README.md": "# demo\n\nA tiny repository for the agent-run demo.\n",
+    "package.json": `${JSON.stringify({ name: "demo", type: "module", scripts: { test: "node --test" } }, null, 2)}\n`,
+    "index.js": "// TODO: handle errors\nexport const hello = (name) => 'hello ' + name;\n",
+    "index.test.js":
+      "import assert from 'node:assert/strict';\nimport test from 'node:test';\nimport { hello } from './index.js';\n\ntest('says hello', () => assert.equal(hello('you'), 'hello you'));\n",
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   for (const args of [
     ["init", "-q"],
     ["add", "."],

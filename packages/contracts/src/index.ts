@@ -1,5 +1,6 @@
 import "./messages.ts";
 
+export * from "./agent-verification.ts";
 export * from "./events.ts";
 export * from "./hook-styles.ts";
 export * from "./ids.ts";

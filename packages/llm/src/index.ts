@@ -30,15 +30,19 @@ export { createOpenAiProvider, OPENAI_DEFAULT_BASE_URL, type OpenAiProviderOptio
 export type { SdkLogger } from "./providers/sdk-logger.ts";
 export { type AttemptReport, DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelay } from "./retry.ts";
 export { createLlmRouter, isUsableKey, type LlmRouter, type LlmRouterOptions, type Route } from "./router.ts";
-export { CHARS_PER_TOKEN, estimatePromptTokens, estimateTokens } from "./tokens.ts";
+export { CHARS_PER_TOKEN, estimateConversationTokens, estimatePromptTokens, estimateTokens } from "./tokens.ts";
 export type {
   CallPurpose,
   Completion,
   CompletionRequest,
+  ConversationTurn,
   FinishReason,
   LlmProvider,
   PersonaVoice,
   ProviderCompletion,
   ProviderRequest,
   TokenUsage,
+  ToolCall,
+  ToolDefinition,
+  ToolResult,
 } from "./types.ts";

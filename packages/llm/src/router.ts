@@ -120,6 +120,7 @@ export function createLlmRouter(options: LlmRouterOptions = {}): LlmRouter {
       reason: servedReason(baseReason, result.failures),
       attempts: result.attempts,
       fallbackFrom: null,
+      toolCalls: answer.toolCalls ?? [],
     };
   };
 

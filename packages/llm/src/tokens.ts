@@ -13,3 +13,21 @@ export function estimateTokens(text: string): number {
 export function estimatePromptTokens(system: string | undefined, prompt: string): number {
   return estimateTokens(system ? `${system}\n\n${prompt}` : prompt);
 }
+
+/** Input tokens of a whole conversation: the prompt plus every later turn's text, tool calls and results. */
+export function estimateConversationTokens(
+  system: string | undefined,
+  prompt: string,
+  conversation: readonly import("./types.ts").ConversationTurn[] = [],
+): number {
+  const turns = conversation
+    .map((turn) =>
+      turn.role === "tool"
+        ? turn.results.map((r) => r.content).join("\n")
+        : turn.role === "assistant"
+          ? `${turn.text}\n${turn.toolCalls.map((c) => `${c.name} ${JSON.stringify(c.input)}`).join("\n")}`
+          : turn.text,
+    )
+    .join("\n\n");
+  return estimatePromptTokens(system, turns ? `${prompt}\n\n${turns}` : prompt);
+}

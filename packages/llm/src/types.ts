@@ -30,6 +30,29 @@ export type CallPurpose = {
   hookStyle?: string;
 };
 
+/**
+ * A tool the model may call: a name (letters, digits, _ and -, at most 64: what both APIs accept),
+ * what it does, and its input as a JSON Schema object. Providers translate it into their format
+ * (OpenAI `tools[].function`, Anthropic `tools[].input_schema`).
+ */
+export type ToolDefinition = { name: string; description: string; parameters: Record<string, unknown> };
+
+/** A tool call the model made. `inputError` is set when its arguments were not a JSON object. */
+export type ToolCall = { id: string; name: string; input: Record<string, unknown>; inputError?: string };
+
+export type ToolResult = { callId: string; name: string; content: string; isError?: boolean };
+
+/**
+ * The turns after the request's `prompt` (the first user message), in a provider-neutral form:
+ * the model's answers with their tool calls, the caller's tool results, further user messages.
+ * Providers translate them (OpenAI: assistant `tool_calls` and `tool` messages; Anthropic:
+ * `tool_use` blocks and a user message of `tool_result` blocks).
+ */
+export type ConversationTurn =
+  | { role: "assistant"; text: string; toolCalls: ToolCall[] }
+  | { role: "tool"; results: ToolResult[] }
+  | { role: "user"; text: string };
+
 export type CompletionRequest = {
   /** `provider/model`, e.g. `openai/gpt-4o-mini`, `anthropic/claude-haiku-4-5`, `offline/hook`. */
   model: string;
@@ -61,12 +84,20 @@ export type CompletionRequest = {
   /** Per-call view of each attempt (logs with the task's ids); the router's own hook also sees them. */
   onAttempt?: (report: AttemptReport) => void;
   purpose?: CallPurpose;
+  /** Turns after `prompt`: a multi-turn, tool-using conversation. */
+  conversation?: ConversationTurn[];
+  /** Tools the model may call; its calls come back in `toolCalls`. The offline provider never calls tools. */
+  tools?: ToolDefinition[];
 };
 
 export type TokenUsage = { inputTokens: number; outputTokens: number };
 
-/** `content_filter`: the provider's safety system stopped the answer (OpenAI content_filter, Anthropic refusal). */
-export type FinishReason = "stop" | "length" | "content_filter";
+/**
+ * `content_filter`: the provider's safety system stopped the answer (OpenAI content_filter,
+ * Anthropic refusal). `tool_use`: the model stopped to have its tool calls run (OpenAI
+ * tool_calls, Anthropic tool_use).
+ */
+export type FinishReason = "stop" | "length" | "content_filter" | "tool_use";
 
 /** What the provider is asked: the model name without its provider prefix. */
 export type ProviderRequest = Omit<CompletionRequest, "model" | "timeoutMs" | "fallbackModel" | "onRestart" | "onAttempt"> & {
@@ -81,6 +112,8 @@ export type ProviderCompletion = {
   /** The model name that actually served the call (providers may answer with a dated snapshot). */
   model: string;
   finishReason: FinishReason;
+  /** The tool calls of the answer, in order; absent or empty when it made none. */
+  toolCalls?: ToolCall[];
 };
 
 /**
@@ -119,4 +152,6 @@ export type Completion = {
   attempts: number;
   /** `provider/model` that failed before the fallback served, when it did. */
   fallbackFrom: string | null;
+  /** The model's tool calls (empty when it made none or no tools were offered). */
+  toolCalls: ToolCall[];
 };

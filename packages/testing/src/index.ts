@@ -3,9 +3,12 @@ export { type Listening, listen } from "./listen.ts";
 export {
   type LlmStandIn,
   type LlmStandInOptions,
+  type StandInAnswer,
   type StandInCall,
   type StandInFault,
   type StandInRequest,
+  type StandInToolCall,
+  type StandInToolResult,
   standInUsage,
   startLlmStandIn,
 } from "./llm-stand-in.ts";

@@ -9,8 +9,32 @@ import type { AddressInfo } from "node:net";
 
 export type StandInApi = "openai" | "anthropic" | "moderation";
 
+/** A tool result the caller sent back, read from either wire format. */
+export type StandInToolResult = { id: string; content: string; isError: boolean };
+
 /** What a model call asked, as the stand-in's reply function sees it. */
-export type StandInCall = { api: "openai" | "anthropic"; model: string; system: string; prompt: string; maxTokens: number | undefined };
+export type StandInCall = {
+  api: "openai" | "anthropic";
+  model: string;
+  system: string;
+  prompt: string;
+  maxTokens: number | undefined;
+  /** Names of the tools offered. */
+  tools: string[];
+  /** Assistant turns already in the conversation: 0 on the first call of a tool loop. */
+  turn: number;
+  /** The tool results of the latest turn (OpenAI `tool` messages, Anthropic `tool_result` blocks). */
+  toolResults: StandInToolResult[];
+};
+
+/** A scripted tool call; the stand-in gives it an id in the provider's style unless one is set. */
+export type StandInToolCall = { name: string; input: unknown; id?: string };
+
+/**
+ * A scripted answer: text, tool calls, or both (text first, as models write). `rawArguments`
+ * replaces the JSON of the calls' arguments verbatim, to script a model that writes broken JSON.
+ */
+export type StandInAnswer = { text?: string; toolCalls?: StandInToolCall[]; rawArguments?: string };
 
 export type StandInFault = {
   api: StandInApi;
@@ -44,6 +68,8 @@ export type StandInRequest = {
   usage?: { input: number; output: number };
   /** Text of the answer (successful model calls only). */
   text?: string;
+  /** Tool calls of the answer, with the ids sent. */
+  toolCalls?: { id: string; name: string; input: unknown }[];
   /** Model named in the response (a dated snapshot, as the real APIs answer). */
   servedModel?: string;
   /** The stream was broken on purpose (a `midStream` fault): nothing was billed. */
@@ -56,8 +82,11 @@ export type StandInRequest = {
 export type LlmStandInOptions = {
   /** Keys the stand-in accepts; any other (or none) gets the provider's 401. */
   keys: { openai?: string; anthropic?: string };
-  /** The model's answer; the default writes a short hook-like line for small budgets, two sentences otherwise. */
-  reply?: (call: StandInCall) => string;
+  /**
+   * The model's answer: text, or text and tool calls (streamed and returned in each API's own
+   * format). The default writes a short hook-like line for small budgets, two sentences otherwise.
+   */
+  reply?: (call: StandInCall) => string | StandInAnswer;
   /** Pause between streamed chunks (live-stream demos and ordering tests); default 0. */
   chunkDelayMs?: number;
   /** Moderation flags any input this matches; default /\bflag-me\b/i. */
@@ -207,6 +236,68 @@ function contentText(content: unknown): string {
   return "";
 }
 
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const idChars = (n: number) => randomBytes(n).toString("base64url").replace(/[-_]/g, "x").slice(0, n);
+
+type Message = { role: string; content?: unknown; tool_calls?: { id?: string }[]; tool_call_id?: string };
+type Block = { type?: string; id?: string; tool_use_id?: string; content?: unknown; is_error?: boolean; text?: string };
+
+/** The 400 each API answers when tool calls and results do not pair up (their documented rules), or null. */
+function toolPairingProblem(api: "openai" | "anthropic", messages: Message[]): string | null {
+  if (api === "openai") {
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as Message;
+      if (message.role === "tool") {
+        const previous = messages.slice(0, i).findLast((m) => m.role !== "tool");
+        if (!previous?.tool_calls?.some((c) => c.id === message.tool_call_id)) {
+          return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
+        }
+      }
+      if (message.role === "assistant" && message.tool_calls?.length) {
+        const answered = new Set<string | undefined>();
+        for (let k = i + 1; k < messages.length && messages[k]?.role === "tool"; k++) answered.add(messages[k]?.tool_call_id);
+        const missing = message.tool_calls.map((c) => c.id).filter((id) => !answered.has(id));
+        if (missing.length) {
+          return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${missing.join(", ")}`;
+        }
+      }
+    }
+    return null;
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as Message;
+    if (message.role !== "assistant" || !Array.isArray(message.content)) continue;
+    const uses = (message.content as Block[]).filter((b) => b.type === "tool_use").map((b) => b.id);
+    if (!uses.length) continue;
+    const next = messages[i + 1];
+    const results = new Set(
+      Array.isArray(next?.content) ? (next.content as Block[]).filter((b) => b.type === "tool_result").map((b) => b.tool_use_id) : [],
+    );
+    const missing = uses.filter((id) => !results.has(id));
+    if (missing.length) {
+      return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    }
+  }
+  return null;
+}
+
+/** The latest turn's tool results, from either format. */
+function latestToolResults(api: "openai" | "anthropic", messages: Message[]): StandInToolResult[] {
+  if (api === "openai") {
+    const results: StandInToolResult[] = [];
+    for (let k = messages.length - 1; k >= 0 && messages[k]?.role === "tool"; k--) {
+      const m = messages[k] as Message;
+      results.unshift({ id: String(m.tool_call_id), content: contentText(m.content), isError: false });
+    }
+    return results;
+  }
+  const last = messages.at(-1);
+  if (last?.role !== "user" || !Array.isArray(last.content)) return [];
+  return (last.content as Block[])
+    .filter((b) => b.type === "tool_result")
+    .map((b) => ({ id: String(b.tool_use_id), content: contentText(b.content), isError: b.is_error === true }));
+}
+
 export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmStandIn> {
   const requests: StandInRequest[] = [];
   let faults: (StandInFault & { left: number })[] = [];
@@ -227,11 +318,16 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
   const wait = (ms: number, res: ServerResponse) =>
     new Promise<void>((resolve) => {
       if (ms <= 0) return resolve();
-      const timer = setTimeout(resolve, ms);
-      res.once("close", () => {
+      const onClose = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      // The listener goes with the timer, or a long stream piles up one per chunk.
+      const timer = setTimeout(() => {
+        res.off("close", onClose);
+        resolve();
+      }, ms);
+      res.once("close", onClose);
     });
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -348,10 +444,39 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
       }
       maxTokens = body.max_tokens as number | undefined;
     }
-    const text = reply({ api, model, system, prompt, maxTokens });
-    const usage = standInUsage(system, prompt, text);
+    const messages = (body.messages as Message[] | undefined) ?? [];
+    const tools = ((body.tools as { name?: string; function?: { name?: string } }[] | undefined) ?? []).map(
+      (t) => (api === "openai" ? t.function?.name : t.name) ?? "",
+    );
+    const badTool = tools.find((name) => !TOOL_NAME.test(name));
+    if (badTool !== undefined) {
+      return fail(400, { api, message: `Invalid 'tools': the tool name ${JSON.stringify(badTool)} must match ^[a-zA-Z0-9_-]{1,64}$` });
+    }
+    const pairing = toolPairingProblem(api, messages);
+    if (pairing) return fail(400, { api, message: pairing });
+    const answer = reply({
+      api,
+      model,
+      system,
+      prompt,
+      maxTokens,
+      tools,
+      turn: messages.filter((m) => m.role === "assistant").length,
+      toolResults: latestToolResults(api, messages),
+    });
+    const scripted: StandInAnswer = typeof answer === "string" ? { text: answer } : answer;
+    const text = scripted.text ?? "";
+    const toolCalls = (scripted.toolCalls ?? []).map((call) => ({
+      id: call.id ?? (api === "openai" ? `call_${idChars(24)}` : `toolu_01${idChars(22)}`),
+      name: call.name,
+      input: call.input,
+      arguments: scripted.rawArguments ?? JSON.stringify(call.input ?? {}),
+    }));
+    const usage = standInUsage(system, prompt, text + toolCalls.map((c) => c.arguments).join(""));
     const servedModel = SNAPSHOTS[model] ?? model;
     Object.assign(record, { usage, text, servedModel });
+    if (toolCalls.length) record.toolCalls = toolCalls.map(({ id, name, input }) => ({ id, name, input }));
+    const stopReason = toolCalls.length ? (api === "openai" ? "tool_calls" : "tool_use") : api === "openai" ? "stop" : "end_turn";
 
     if (!stream) {
       if (api === "openai") {
@@ -363,7 +488,27 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
             object: "chat.completion",
             created: Math.floor(Date.now() / 1000),
             model: servedModel,
-            choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason: "stop" }],
+            choices: [
+              {
+                index: 0,
+                message: {
+                  role: "assistant",
+                  content: toolCalls.length && !text ? null : text,
+                  refusal: null,
+                  ...(toolCalls.length
+                    ? {
+                        tool_calls: toolCalls.map((c) => ({
+                          id: c.id,
+                          type: "function",
+                          function: { name: c.name, arguments: c.arguments },
+                        })),
+                      }
+                    : {}),
+                },
+                logprobs: null,
+                finish_reason: stopReason,
+              },
+            ],
             usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output },
           },
           idHeader,
@@ -377,8 +522,11 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
           type: "message",
           role: "assistant",
           model: servedModel,
-          content: [{ type: "text", text }],
-          stop_reason: "end_turn",
+          content: [
+            ...(text || !toolCalls.length ? [{ type: "text", text }] : []),
+            ...toolCalls.map((c) => ({ type: "tool_use", id: c.id, name: c.name, input: c.input ?? {} })),
+          ],
+          stop_reason: stopReason,
           stop_sequence: null,
           usage: { input_tokens: usage.input, output_tokens: usage.output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
         },
@@ -433,7 +581,28 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
         send(null, { ...base, choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }], usage: null });
       }
       if (breakAt !== Number.POSITIVE_INFINITY) return breakStream();
-      send(null, { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }], usage: null });
+      // Each call: a first chunk with its index, id, type and name, then its arguments in fragments.
+      for (const [index, call] of toolCalls.entries()) {
+        const toolDelta = (fn: Record<string, string>, head = false) =>
+          send(null, {
+            ...base,
+            choices: [
+              {
+                index: 0,
+                delta: { tool_calls: [{ index, ...(head ? { id: call.id, type: "function" } : {}), function: fn }] },
+                logprobs: null,
+                finish_reason: null,
+              },
+            ],
+            usage: null,
+          });
+        toolDelta({ name: call.name, arguments: "" }, true);
+        for (const fragment of call.arguments.match(/.{1,12}/gs) ?? []) {
+          await wait(options.chunkDelayMs ?? 0, res);
+          toolDelta({ arguments: fragment });
+        }
+      }
+      send(null, { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: stopReason }], usage: null });
       const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
       if (includeUsage)
         send(null, {
@@ -458,7 +627,9 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
         usage: { input_tokens: usage.input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
       },
     });
-    send("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
+    // An answer that only calls tools has no text block: its first tool_use block is index 0.
+    const hasText = text !== "" || toolCalls.length === 0;
+    if (hasText) send("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
     send("ping", { type: "ping" });
     for (const [i, piece] of chunks.entries()) {
       if (i === breakAt) return breakStream();
@@ -466,10 +637,24 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
       send("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: piece } });
     }
     if (breakAt !== Number.POSITIVE_INFINITY) return breakStream();
-    send("content_block_stop", { type: "content_block_stop", index: 0 });
+    if (hasText) send("content_block_stop", { type: "content_block_stop", index: 0 });
+    // Each call its own tool_use block after the text: named at the start, its input as JSON fragments.
+    for (const [i, call] of toolCalls.entries()) {
+      const index = i + (hasText ? 1 : 0);
+      send("content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "tool_use", id: call.id, name: call.name, input: {} },
+      });
+      for (const fragment of call.arguments.match(/.{1,12}/gs) ?? []) {
+        await wait(options.chunkDelayMs ?? 0, res);
+        send("content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: fragment } });
+      }
+      send("content_block_stop", { type: "content_block_stop", index });
+    }
     send("message_delta", {
       type: "message_delta",
-      delta: { stop_reason: "end_turn", stop_sequence: null },
+      delta: { stop_reason: stopReason, stop_sequence: null },
       usage: { output_tokens: usage.output },
     });
     send("message_stop", { type: "message_stop" });

@@ -14,9 +14,12 @@ export type CloneOptions = {
   resolve?: Resolve;
   /** How often the checkout's size is measured while git runs. */
   sizeCheckMs?: number;
+  /** Clone this branch instead of the remote's default. */
+  branch?: string | undefined;
+  auth?: RemoteAuth;
 };
 
-export type CloneResult = { ms: number; bytes: number };
+export type CloneResult = { ms: number; bytes: number; pinned: string[] };
 
 /** Total size of regular files under `dir`, stopping early once past `limit`. Symlinks are not followed. */
 export async function directorySize(dir: string, limit = Number.POSITIVE_INFINITY): Promise<number> {
@@ -39,26 +42,75 @@ export async function directorySize(dir: string, limit = Number.POSITIVE_INFINIT
   return total;
 }
 
+/** How git reaches a remote with push credentials, which only ever travel in the environment (never argv or the URL). */
+export type RemoteAuth = { token?: string | undefined; username?: string | undefined; sshKeyFile?: string | undefined };
+
 /**
- * git's arguments and environment for a clone that can only do what we mean: the protocols the
- * URL needs and nothing else (no ext::, no file:// unless it is a file URL), no prompts, no
- * system or user config, symlinks checked out as plain files (the analysis never leaves the
- * checkout), `--` before the URL so it can never be read as an option, and the host's vetted
- * addresses pinned for https.
+ * git's config and environment for talking to `repo` and nothing else: the protocols the URL
+ * needs (no ext::, no file:// unless it is a file URL), no prompts, no system or user config, and
+ * the host's vetted addresses pinned for https. Credentials, when given, reach git through a
+ * credential helper that reads them from its environment, so they never appear in a command
+ * line, a URL, the repository's config or git's messages.
  */
-export function cloneCommand(repo: RepoUrl, dir: string, pinned: string[] = []): { args: string[]; env: Record<string, string> } {
+export function remoteAccess(
+  repo: RepoUrl,
+  home: string,
+  pinned: string[] = [],
+  auth: RemoteAuth = {},
+): { config: string[]; env: Record<string, string> } {
+  const config = [`protocol.allow=never`, `protocol.${repo.kind}.allow=always`];
+  if (repo.kind === "https" && repo.host && pinned.length) {
+    const port = repo.port ?? 443;
+    config.push(`http.curloptResolve=${repo.host}:${port}:${pinned.map((a) => (a.includes(":") ? `[${a}]` : a)).join(",")}`);
+  }
+  const ssh = ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=15"];
+  if (auth.sshKeyFile) ssh.push("-o", "IdentitiesOnly=yes", "-i", auth.sshKeyFile);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: home,
+    LANG: "C",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_LFS_SKIP_SMUDGE: "1",
+    GIT_ALLOW_PROTOCOL: repo.kind,
+    // No agent forwarding, no prompts, no ProxyCommand from any config: the URL cannot smuggle one in.
+    GIT_SSH_COMMAND: ssh.join(" "),
+  };
+  if (auth.token) {
+    // The helper is config from the environment (GIT_CONFIG_*), the secret a variable it reads.
+    Object.assign(env, {
+      GIT_CONFIG_COUNT: "2",
+      GIT_CONFIG_KEY_0: "credential.helper",
+      GIT_CONFIG_VALUE_0: "",
+      GIT_CONFIG_KEY_1: "credential.helper",
+      GIT_CONFIG_VALUE_1: `!f() { test "$1" = get && printf 'username=%s\\npassword=%s\\n' "$TA_PUSH_USERNAME" "$TA_PUSH_TOKEN"; }; f`,
+      TA_PUSH_USERNAME: auth.username ?? "x-access-token",
+      TA_PUSH_TOKEN: auth.token,
+    });
+  }
+  return { config, env };
+}
+
+/**
+ * git's arguments and environment for a clone that can only do what we mean: remoteAccess(),
+ * symlinks checked out as plain files (the analysis never leaves the checkout), no hooks, and
+ * `--` before the URL so it can never be read as an option.
+ */
+export function cloneCommand(
+  repo: RepoUrl,
+  dir: string,
+  pinned: string[] = [],
+  options: { branch?: string | undefined; auth?: RemoteAuth } = {},
+): { args: string[]; env: Record<string, string> } {
+  const access = remoteAccess(repo, path.dirname(dir), pinned, options.auth);
   const config = [
-    "protocol.allow=never",
-    `protocol.${repo.kind}.allow=always`,
+    ...access.config,
     "core.symlinks=false",
     "core.hooksPath=/dev/null",
     "submodule.recurse=false",
     "advice.detachedHead=false",
   ];
-  if (repo.kind === "https" && repo.host && pinned.length) {
-    const port = repo.port ?? 443;
-    config.push(`http.curloptResolve=${repo.host}:${port}:${pinned.map((a) => (a.includes(":") ? `[${a}]` : a)).join(",")}`);
-  }
   const args = [
     ...config.flatMap((c) => ["-c", c]),
     "clone",
@@ -67,30 +119,22 @@ export function cloneCommand(repo: RepoUrl, dir: string, pinned: string[] = []):
     "--single-branch",
     "--no-tags",
     "--quiet",
+    ...(options.branch ? ["--branch", options.branch] : []),
     "--",
     repo.url,
     dir,
   ];
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: path.dirname(dir),
-    LANG: "C",
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_LFS_SKIP_SMUDGE: "1",
-    GIT_ALLOW_PROTOCOL: repo.kind,
-    // No agent forwarding, no prompts, no ProxyCommand from any config: the URL cannot smuggle one in.
-    GIT_SSH_COMMAND: "ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=15",
-  };
-  return { args, env };
+  return { args, env: access.env };
 }
 
 /** Shallow clone bounded in time and size; the error messages say what to do about a failure. */
 export async function cloneRepository(options: CloneOptions): Promise<CloneResult> {
   const started = performance.now();
   const pinned = options.repo.host ? await resolvePublicHost(options.repo.host, options.resolve) : [];
-  const { args, env } = cloneCommand(options.repo, options.dir, pinned);
+  const { args, env } = cloneCommand(options.repo, options.dir, pinned, {
+    branch: options.branch,
+    ...(options.auth ? { auth: options.auth } : {}),
+  });
   const child = spawn("git", args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8");
@@ -139,10 +183,10 @@ export async function cloneRepository(options: CloneOptions): Promise<CloneResul
   if (bytes > options.maxBytes) {
     throw new AgentError("repo_too_large", `the repository is larger than ${mb} MB (AGENT_CLONE_MAX_MB); try a smaller repository`);
   }
-  return { ms: Math.round(performance.now() - started), bytes };
+  return { ms: Math.round(performance.now() - started), bytes, pinned };
 }
 
-function explainGitError(stderr: string): string {
+export function explainGitError(stderr: string): string {
   const lines = stderr
     .split("\n")
     .map((l) => l.trim())

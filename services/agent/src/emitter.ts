@@ -1,4 +1,4 @@
-import type { AgentEvent, LlmCallRecord, Usage } from "@threads-agent/contracts";
+import type { AgentEvent, CheckResult, LlmCallRecord, Usage, VerificationPhase, VerificationSummary } from "@threads-agent/contracts";
 
 /** Returns false when the text was buffered (a full pipe): the emitter then waits for "drain". */
 type Write = (text: string) => unknown;
@@ -8,8 +8,18 @@ export type Emitter = {
   /** One event per line of `text`, so each display line has its own seq. */
   log(text: string): Promise<void>;
   thought(text: string): Promise<void>;
-  result(result: { summary: string; diff: string; model: string; usage: Usage; calls: LlmCallRecord[] }): Promise<void>;
+  result(result: {
+    summary: string;
+    diff: string;
+    model: string;
+    usage: Usage;
+    calls: LlmCallRecord[];
+    confidence?: number | null;
+    verification?: VerificationSummary;
+  }): Promise<void>;
   error(code: string, message: string): Promise<void>;
+  verification(phase: VerificationPhase, checks: CheckResult[], durationMs: number, skipped: string | null): Promise<void>;
+  shipped(shipped: { branch: string; commit: string; repo_url: string; base: string }): Promise<void>;
   /** Resolves once everything written so far has reached stdout (call before process.exit). */
   flush(): Promise<void>;
   readonly count: number;
@@ -43,6 +53,8 @@ export function createEmitter(options: { variation: number; write?: Write; paceM
     thought: (text) => lines("thought", text),
     result: (result) => emit({ type: "result", ...result }),
     error: (code, message) => emit({ type: "error", code, message }),
+    verification: (phase, checks, durationMs, skipped) => emit({ type: "verification", phase, checks, duration_ms: durationMs, skipped }),
+    shipped: (shipped) => emit({ type: "shipped", ...shipped }),
     flush: () => (options.write ? Promise.resolve() : new Promise<void>((resolve) => process.stdout.write("", () => resolve()))),
     get count() {
       return seq;

@@ -1,11 +1,16 @@
 import { createHash } from "node:crypto";
+import { NON_CODE } from "./analysis/languages.ts";
 import type { ProjectFacts } from "./analysis/project.ts";
 import type { FileEdit } from "./unified-diff.ts";
 
 /** A change the offline analysis can propose, built from the checkout's real files. */
 export type Proposal = { id: string; title: string; rationale: string; edits: FileEdit[] };
 
-type Candidate = { id: string; keywords: string[]; build: (facts: ProjectFacts) => Proposal | null };
+/**
+ * `need` says how much the repository lacks what the change adds (0-1), from its files alone, so
+ * candidates rank differently even when the prompt names none of them.
+ */
+type Candidate = { id: string; keywords: string[]; need: (facts: ProjectFacts) => number; build: (facts: ProjectFacts) => Proposal | null };
 
 const bullet = (s: string) => `- ${s}`;
 
@@ -19,18 +24,19 @@ function commandLines(facts: ProjectFacts): string[] {
   ].filter((s): s is string => Boolean(s));
 }
 
+/** Every programming language with its share of the code's lines (data and docs formats are not languages here). */
 function languageLine(facts: ProjectFacts): string {
-  const total = facts.languages.reduce((n, l) => n + l.lines, 0) || 1;
-  return facts.languages
-    .slice(0, 5)
-    .map((l) => `${l.language} (${Math.round((100 * l.lines) / total)}%, ${l.files} file${l.files === 1 ? "" : "s"})`)
-    .join(", ");
+  const code = facts.languages.filter((l) => !NON_CODE.has(l.language));
+  const total = code.reduce((n, l) => n + l.lines, 0) || 1;
+  return code.map((l) => `${l.language} (${Math.round((100 * l.lines) / total)}%, ${l.files} file${l.files === 1 ? "" : "s"})`).join(", ");
 }
 
 const CANDIDATES: Candidate[] = [
   {
     id: "todo-index",
     keywords: ["todo", "fixme", "debt", "cleanup", "clean up", "backlog", "hack"],
+    // Worth more the more markers there are; ten or more is as scattered as it gets.
+    need: (facts) => 0.1 + 0.8 * Math.min(1, facts.todos.length / 10),
     build: (facts) => {
       if (facts.todos.length === 0) return null;
       const path = facts.has("TODO.md") ? "docs/TODO-index.md" : "TODO.md";
@@ -60,12 +66,18 @@ const CANDIDATES: Candidate[] = [
   {
     id: "readme-map",
     keywords: ["readme", "doc", "document", "onboard", "overview", "explain", "understand", "layout", "structure"],
+    // No README at all is the biggest gap; a short one still leaves newcomers guessing.
+    need: (facts) => {
+      const readme = ["README.md", "readme.md", "Readme.md"].map((p) => facts.text(p)).find((t) => t !== null);
+      if (readme === undefined || readme === null) return 0.9;
+      return readme.split("\n").length < 20 ? 0.6 : 0.3;
+    },
     build: (facts) => {
       const readme = ["README.md", "readme.md", "Readme.md"].find((p) => facts.text(p) !== null);
       const section = [
         "## Repository map",
         "",
-        ...(facts.languages.length ? [`Languages: ${languageLine(facts)}.`, ""] : []),
+        ...(facts.languages.some((l) => !NON_CODE.has(l.language)) ? [`Languages: ${languageLine(facts)}.`, ""] : []),
         "```",
         ...facts.outline,
         "```",
@@ -94,6 +106,7 @@ const CANDIDATES: Candidate[] = [
   {
     id: "contributing",
     keywords: ["contribut", "onboard", "setup", "set up", "getting started", "develop", "workflow"],
+    need: (facts) => 0.1 + 0.12 * commandLines(facts).length,
     build: (facts) => {
       if (facts.has("CONTRIBUTING.md") || facts.has(".github/CONTRIBUTING.md")) return null;
       const commands = commandLines(facts);
@@ -124,6 +137,8 @@ const CANDIDATES: Candidate[] = [
   {
     id: "ci-workflow",
     keywords: ["ci", "continuous", "test", "pipeline", "github actions", "automat", "check", "build"],
+    // Tests that nothing runs are the most valuable thing to wire up.
+    need: (facts) => (facts.commands.test ? 0.7 : 0.2) + (facts.commands.lint ? 0.1 : 0),
     build: (facts) => {
       if (facts.has(".github/workflows") || facts.has(".gitlab-ci.yml")) return null;
       const setup: Record<string, string[]> = {
@@ -164,6 +179,7 @@ const CANDIDATES: Candidate[] = [
   {
     id: "editorconfig",
     keywords: ["format", "style", "indent", "editor", "consisten", "whitespace", "lint"],
+    need: (facts) => 0.15 + 0.05 * Math.min(3, facts.languages.filter((l) => !NON_CODE.has(l.language)).length),
     build: (facts) => {
       if (facts.has(".editorconfig")) return null;
       const fourSpaces = new Set(["Python", "Java", "Kotlin", "C#", "Rust", "PHP", "Scala"]);
@@ -226,13 +242,19 @@ export function seededRandom(...parts: (string | number)[]): () => number {
   };
 }
 
-export type Choice = { proposal: Proposal; considered: { id: string; score: number }[] };
+/** A candidate as the log shows it: fit = 0.65 × relevance to the prompt + 0.35 × the repository's need. */
+export type Considered = { id: string; fit: number; relevance: number; need: number };
+export type Choice = { proposal: Proposal; considered: Considered[]; confidence: number };
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * Scores every applicable change by how well the prompt asks for it, then samples one with a
- * softmax at the variation's temperature: at low temperature the best match wins, higher ones
- * explore. Seeded by the prompt, model, temperature and variation, so a variation is reproducible
- * and two variations usually differ.
+ * Ranks every applicable change by fit: how well the prompt asks for it (keyword matches, two or
+ * more is a full match) and how much the repository needs it. Ties are broken by the candidates'
+ * fixed order and shown a hundredth apart, so the ranking always says which comes first. Then one
+ * is sampled with a softmax at the variation's temperature: at low temperature the best fit wins,
+ * higher ones explore. Seeded by the prompt, model, temperature and variation, so a variation is
+ * reproducible and two variations usually differ. The chosen change's fit is the agent's confidence.
  */
 export function chooseProposal(
   facts: ProjectFacts,
@@ -243,9 +265,21 @@ export function chooseProposal(
     (c): c is { candidate: Candidate; proposal: Proposal } => c.proposal !== null,
   );
   if (applicable.length === 0) return null;
-  const scored = applicable.map((c) => ({ ...c, score: 1 + c.candidate.keywords.filter((k) => mentions(prompt, k)).length }));
+  const scored = applicable
+    .map((c, order) => {
+      const relevance = round2(Math.min(1, c.candidate.keywords.filter((k) => mentions(prompt, k)).length / 2));
+      const need = round2(Math.min(1, Math.max(0, c.candidate.need(facts))));
+      return { ...c, order, relevance, need, fit: round2(0.65 * relevance + 0.35 * need) };
+    })
+    .sort((a, b) => b.fit - a.fit || a.order - b.order);
+  for (let i = 1; i < scored.length; i++) {
+    const prev = scored[i - 1] as (typeof scored)[number];
+    const cur = scored[i] as (typeof scored)[number];
+    if (cur.fit >= prev.fit) cur.fit = round2(Math.max(0, prev.fit - 0.01));
+  }
   const t = Math.max(input.temperature, 0.05);
-  const weights = scored.map((s) => Math.exp(s.score / t));
+  // A fit difference of 0.1 is a factor e^2 at temperature 0.2 and e^0.27 at 1.5.
+  const weights = scored.map((s) => Math.exp((4 * s.fit) / t));
   const total = weights.reduce((a, b) => a + b, 0);
   let pick = seededRandom(input.prompt, input.model, input.temperature, input.variation)() * total;
   let chosen = scored[scored.length - 1] as (typeof scored)[number];
@@ -256,5 +290,9 @@ export function chooseProposal(
       break;
     }
   }
-  return { proposal: chosen.proposal, considered: scored.map((s) => ({ id: s.candidate.id, score: s.score })) };
+  return {
+    proposal: chosen.proposal,
+    considered: scored.map((s) => ({ id: s.candidate.id, fit: s.fit, relevance: s.relevance, need: s.need })),
+    confidence: chosen.fit,
+  };
 }

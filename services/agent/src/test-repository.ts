@@ -18,6 +18,25 @@ const FILES: Record<string, string> = {
   "docs/design.md": "# Design\n\nOne process, no database yet.\n",
 };
 
+/**
+ * A package whose `npm test` (node:test) fails until src/greet.js greets with a comma: one test
+ * fails, one passes, so a change can fix it, break the other, or leave both as they are.
+ */
+export const GREET_FILES: Record<string, string> = {
+  "README.md": "# greet\n",
+  "package.json": `${JSON.stringify({ name: "greet", type: "module", scripts: { test: "node --test" } }, null, 2)}\n`,
+  "src/greet.js": "export const greet = (name) => 'Hello ' + name;\nexport const shout = (name) => name.toUpperCase();\n",
+  "test/greet.test.js": [
+    'import assert from "node:assert/strict";',
+    'import test from "node:test";',
+    'import { greet, shout } from "../src/greet.js";',
+    "",
+    'test("greets with a comma", () => assert.equal(greet("Ada"), "Hello, Ada!"));',
+    'test("shouts", () => assert.equal(shout("Ada"), "ADA"));',
+    "",
+  ].join("\n"),
+};
+
 /** A real git repository with a commit, for tests of the agent and the launcher (clone it as `url`). */
 export function createTestRepository(files: Record<string, string> = FILES): TestRepository {
   const dir = mkdtempSync(path.join(tmpdir(), "ta-repo-"));

@@ -1,9 +1,10 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { LlmError } from "../errors.ts";
-import { estimatePromptTokens, estimateTokens } from "../tokens.ts";
-import type { FinishReason, LlmProvider, ProviderCompletion, ProviderRequest } from "../types.ts";
+import { estimateConversationTokens, estimateTokens } from "../tokens.ts";
+import type { FinishReason, LlmProvider, ProviderCompletion, ProviderRequest, ToolCall } from "../types.ts";
 import { describeEndpoint, networkCause, scrubSecrets, toLlmError } from "./http-errors.ts";
 import { type SdkLogger, sdkLogOptions } from "./sdk-logger.ts";
+import { parseToolInput } from "./tool-input.ts";
 
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
 
@@ -65,6 +66,41 @@ function anthropicFailure(err: unknown, model: string, options: AnthropicProvide
 }
 
 /**
+ * The request's prompt and later turns as Messages API messages: the model's tool calls as
+ * `tool_use` blocks, the results as one user message of `tool_result` blocks right after them.
+ * Consecutive user content (results, then a nudge) is merged into one message, as the API wants
+ * user and assistant turns to alternate.
+ */
+export function anthropicMessages(request: Pick<ProviderRequest, "prompt" | "conversation">): Anthropic.MessageParam[] {
+  const messages: Anthropic.MessageParam[] = [{ role: "user", content: [{ type: "text", text: request.prompt }] }];
+  const userBlocks = (blocks: Anthropic.ContentBlockParam[]) => {
+    const last = messages.at(-1);
+    if (last?.role === "user" && Array.isArray(last.content)) last.content.push(...blocks);
+    else messages.push({ role: "user", content: blocks });
+  };
+  for (const turn of request.conversation ?? []) {
+    if (turn.role === "user") userBlocks([{ type: "text", text: turn.text }]);
+    else if (turn.role === "tool") {
+      userBlocks(
+        turn.results.map((r) => ({
+          type: "tool_result" as const,
+          tool_use_id: r.callId,
+          content: r.content,
+          ...(r.isError ? { is_error: true } : {}),
+        })),
+      );
+    } else {
+      const content: Anthropic.ContentBlockParam[] = [
+        ...(turn.text ? [{ type: "text" as const, text: turn.text }] : []),
+        ...turn.toolCalls.map((c) => ({ type: "tool_use" as const, id: c.id, name: c.name, input: c.input })),
+      ];
+      messages.push({ role: "assistant", content: content.length ? content : [{ type: "text", text: "(no answer)" }] });
+    }
+  }
+  return messages;
+}
+
+/**
  * Anthropic Messages through the official SDK, streamed; usage comes from `message_start` (input)
  * and `message_delta` (cumulative output), which is what Anthropic bills.
  */
@@ -87,13 +123,23 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): LlmP
       let stop: string | null = null;
       let inputTokens: number | undefined;
       let outputTokens: number | undefined;
+      const calls = new Map<number, { id: string; name: string; json: string }>();
       try {
         const stream = await client.messages.create(
           {
             model: request.model,
             max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
             ...(request.system ? { system: request.system } : {}),
-            messages: [{ role: "user", content: request.prompt }],
+            messages: request.conversation?.length ? anthropicMessages(request) : [{ role: "user", content: request.prompt }],
+            ...(request.tools?.length
+              ? {
+                  tools: request.tools.map((tool) => ({
+                    name: tool.name,
+                    description: tool.description,
+                    input_schema: tool.parameters as Anthropic.Tool.InputSchema,
+                  })),
+                }
+              : {}),
             ...(request.temperature !== undefined && anthropicAcceptsTemperature(request.model)
               ? { temperature: request.temperature }
               : {}),
@@ -111,10 +157,19 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): LlmP
               outputTokens = usage.output_tokens;
               break;
             }
+            case "content_block_start":
+              // A tool_use block names the call first; its input follows as JSON fragments.
+              if (event.content_block.type === "tool_use") {
+                calls.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: "" });
+              }
+              break;
             case "content_block_delta":
               if (event.delta.type === "text_delta" && event.delta.text) {
                 text += event.delta.text;
                 request.onDelta?.(event.delta.text);
+              } else if (event.delta.type === "input_json_delta") {
+                const call = calls.get(event.index);
+                if (call) call.json += event.delta.partial_json;
               }
               break;
             case "message_delta":
@@ -140,15 +195,20 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): LlmP
           model,
         });
       }
-      const finishReason: FinishReason = stop === "max_tokens" ? "length" : stop === "refusal" ? "content_filter" : "stop";
+      const toolCalls: ToolCall[] = [...calls.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([, call]) => ({ id: call.id, name: call.name, ...parseToolInput(call.json) }));
+      const finishReason: FinishReason =
+        stop === "max_tokens" ? "length" : stop === "refusal" ? "content_filter" : stop === "tool_use" ? "tool_use" : "stop";
       return {
         text,
         model: served,
         usage: {
-          inputTokens: inputTokens ?? estimatePromptTokens(request.system, request.prompt),
+          inputTokens: inputTokens ?? estimateConversationTokens(request.system, request.prompt, request.conversation),
           outputTokens: outputTokens ?? estimateTokens(text),
         },
         finishReason,
+        toolCalls,
       };
     },
   };

@@ -1,9 +1,10 @@
 import OpenAI from "openai";
 import { LlmError } from "../errors.ts";
-import { estimatePromptTokens, estimateTokens } from "../tokens.ts";
-import type { FinishReason, LlmProvider, ProviderCompletion, ProviderRequest } from "../types.ts";
+import { estimateConversationTokens, estimateTokens } from "../tokens.ts";
+import type { FinishReason, LlmProvider, ProviderCompletion, ProviderRequest, ToolCall } from "../types.ts";
 import { describeEndpoint, networkCause, scrubSecrets, toLlmError } from "./http-errors.ts";
 import { type SdkLogger, sdkLogOptions } from "./sdk-logger.ts";
+import { parseToolInput } from "./tool-input.ts";
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
@@ -82,6 +83,36 @@ export function openAiFailure(err: unknown, model: string, options: { apiKey: st
   );
 }
 
+/** The request's prompt and later turns as chat messages: tool calls on the assistant message, one `tool` message per result. */
+export function openAiMessages(request: Pick<ProviderRequest, "system" | "prompt" | "conversation">): OpenAI.ChatCompletionMessageParam[] {
+  const messages: OpenAI.ChatCompletionMessageParam[] = [
+    ...(request.system ? [{ role: "system" as const, content: request.system }] : []),
+    { role: "user", content: request.prompt },
+  ];
+  for (const turn of request.conversation ?? []) {
+    if (turn.role === "user") messages.push({ role: "user", content: turn.text });
+    else if (turn.role === "tool") {
+      for (const result of turn.results) messages.push({ role: "tool", tool_call_id: result.callId, content: result.content });
+    } else {
+      messages.push({
+        role: "assistant",
+        // An assistant message needs content or tool calls; an empty answer is kept as a placeholder.
+        content: turn.text || (turn.toolCalls.length ? null : "(no answer)"),
+        ...(turn.toolCalls.length
+          ? {
+              tool_calls: turn.toolCalls.map((call) => ({
+                id: call.id,
+                type: "function" as const,
+                function: { name: call.name, arguments: JSON.stringify(call.input) },
+              })),
+            }
+          : {}),
+      });
+    }
+  }
+  return messages;
+}
+
 /**
  * OpenAI chat completions through the official SDK, always streamed (one code path; the deltas
  * feed the live view) with the usage chunk requested, so tokens and cost are what OpenAI billed.
@@ -98,14 +129,20 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       let served = request.model;
       let finish: string | null = null;
       let usage: OpenAI.CompletionUsage | undefined;
+      const calls: { id: string; name: string; arguments: string }[] = [];
       try {
         const stream = await client.chat.completions.create(
           {
             model: request.model,
-            messages: [
-              ...(request.system ? [{ role: "system" as const, content: request.system }] : []),
-              { role: "user", content: request.prompt },
-            ],
+            messages: openAiMessages(request),
+            ...(request.tools?.length
+              ? {
+                  tools: request.tools.map((tool) => ({
+                    type: "function" as const,
+                    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+                  })),
+                }
+              : {}),
             stream: true,
             stream_options: { include_usage: true },
             ...(request.maxTokens !== undefined
@@ -127,6 +164,13 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
             request.onDelta?.(delta);
           }
           if (choice.delta?.refusal) refusal += choice.delta.refusal;
+          // A tool call arrives in pieces keyed by index: its id and name first, then argument fragments.
+          for (const piece of choice.delta?.tool_calls ?? []) {
+            const call = (calls[piece.index] ??= { id: "", name: "", arguments: "" });
+            if (piece.id) call.id = piece.id;
+            if (piece.function?.name) call.name += piece.function.name;
+            if (piece.function?.arguments) call.arguments += piece.function.arguments;
+          }
           if (choice.finish_reason) finish = choice.finish_reason;
         }
       } catch (err) {
@@ -140,8 +184,17 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
           model,
         });
       }
+      const toolCalls: ToolCall[] = calls
+        .filter(Boolean)
+        .map((call) => ({ id: call.id, name: call.name, ...parseToolInput(call.arguments) }));
       const finishReason: FinishReason =
-        finish === "length" ? "length" : finish === "content_filter" || (refusal && !text) ? "content_filter" : "stop";
+        finish === "length"
+          ? "length"
+          : finish === "content_filter" || (refusal && !text)
+            ? "content_filter"
+            : finish === "tool_calls" || toolCalls.length
+              ? "tool_use"
+              : "stop";
       return {
         text,
         model: served,
@@ -149,8 +202,12 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         usage: usage
           ? { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens }
           : // Some OpenAI-compatible proxies drop the usage chunk: estimate rather than record zero.
-            { inputTokens: estimatePromptTokens(request.system, request.prompt), outputTokens: estimateTokens(text) },
+            {
+              inputTokens: estimateConversationTokens(request.system, request.prompt, request.conversation),
+              outputTokens: estimateTokens(text),
+            },
         finishReason,
+        toolCalls,
       };
     },
   };

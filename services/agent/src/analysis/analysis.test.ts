@@ -26,7 +26,7 @@ describe("offline analysis", () => {
     expect(languageOf("LICENSE")).toBeNull();
   });
 
-  it("finds TODO-style markers with file and line, ignoring identifiers", () => {
+  it("finds TODO-style markers in comments with file and line, ignoring identifiers", () => {
     expect(findTodos(project.files)).toEqual([
       { path: "src/index.ts", line: 1, tag: "TODO", text: "configurable" },
       { path: "src/index.ts", line: 2, tag: "FIXME", text: "rounding" },
@@ -59,7 +59,20 @@ describe("offline analysis", () => {
     expect(chooseProposal(facts, { ...input, prompt: "add CI that runs the tests" })?.proposal.id).toBe("ci-workflow");
     // "ci" is matched as a word: "specific" does not ask for CI.
     const scores = chooseProposal(facts, { ...input, prompt: "be specific" })?.considered;
-    expect(scores?.find((c) => c.id === "ci-workflow")?.score).toBe(1);
+    expect(scores?.find((c) => c.id === "ci-workflow")?.relevance).toBe(0);
+  });
+
+  it("ranks candidates so they differ even when the prompt names none of them, best first, with the fit as confidence", () => {
+    const facts = projectFacts("shop", project);
+    const choice = chooseProposal(facts, { prompt: "improve it", temperature: 0, variation: 0, model: "offline" });
+    const fits = choice?.considered.map((c) => c.fit) ?? [];
+    expect(fits.length).toBeGreaterThan(2);
+    expect(new Set(fits).size).toBe(fits.length);
+    expect([...fits].sort((a, b) => b - a)).toEqual(fits);
+    // Tests exist and nothing runs them: CI is what this repository lacks most.
+    expect(choice?.considered[0]?.id).toBe("ci-workflow");
+    expect(choice?.proposal.id).toBe("ci-workflow");
+    expect(choice?.confidence).toBe(choice?.considered[0]?.fit);
   });
 
   it("explores different changes across variations at high temperature", () => {
