@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { AGENT_MAIN, createTestRepository, GREET_FILES, GREET_PROMPT, GREET_VARIATIONS, greetVariationsReply } from "@threads-agent/agent";
+import { AGENT_MAIN, GREET_PROMPT, GREET_VARIATIONS, greetVariationsReply } from "@threads-agent/agent";
 import { AgentEvent, suggestWinner, type VerificationSummary } from "@threads-agent/contracts";
+import { createTestRepository, GREET_FILES } from "@threads-agent/testing";
 import { startLlmStandIn } from "@threads-agent/testing/llm-stand-in";
 import { fmt, percentile } from "./stats.ts";
 

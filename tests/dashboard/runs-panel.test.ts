@@ -1,8 +1,7 @@
 // The Runs panel as a person uses it: headless Chromium against the orchestrator and the
 // agent-launcher running as processes (local backend, the real agent), on a git repository made
 // here. Skipped with the reason when Chromium is absent.
-import { createTestRepository, type TestRepository } from "@threads-agent/agent";
-import { ensureDashboardBuilt } from "@threads-agent/testing";
+import { createTestRepository, ensureDashboardBuilt, type TestRepository } from "@threads-agent/testing";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AgentEvent } from "./agent-protocol.ts";
 import {
   type CheckOutcomeInput,
   OUTCOME_BANDS,
@@ -7,7 +8,6 @@ import {
   suggestWinner,
   type WinnerCandidate,
 } from "./agent-verification.ts";
-import { AgentEvent } from "./runs.ts";
 
 const patch = (additions: number, deletions = 0, files = 1): PatchStats => ({ applies: true, files, additions, deletions });
 const check = (status: CheckOutcomeInput["status"], failed?: number, passed?: number, failing?: string[]): CheckOutcomeInput => ({

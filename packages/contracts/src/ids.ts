@@ -24,3 +24,6 @@ export const PersonaId = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and '-' only");
 
 export const Timestamp = z.iso.datetime({ offset: true });
+
+/** Variations of a run are numbered from 0. */
+export const VariationIndex = z.number().int().min(0);

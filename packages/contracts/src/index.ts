@@ -1,5 +1,6 @@
 import "./messages.ts";
 
+export * from "./agent-protocol.ts";
 export * from "./agent-verification.ts";
 export * from "./events.ts";
 export * from "./hook-styles.ts";
@@ -10,6 +11,9 @@ export * from "./personas.ts";
 export * from "./posts.ts";
 export * from "./problems.ts";
 export * from "./queues.ts";
+export * from "./repo-url.ts";
+export * from "./run-events.ts";
+export * from "./run-queue.ts";
 export * from "./runs.ts";
 export * from "./tasks.ts";
 export * from "./threads.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkRepoUrl, createRunSchema, finalRunStatus, isPublicAddress, type RepoUrlPolicy, resolveVariations } from "./runs.ts";
+import { checkRepoUrl, isPublicAddress, type RepoUrlPolicy } from "./repo-url.ts";
+import { createRunSchema, finalRunStatus, resolveVariations } from "./runs.ts";
 
 const policy: RepoUrlPolicy = { allowedHosts: ["github.com", "*.example.org"], allowFile: false };
 

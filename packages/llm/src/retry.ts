@@ -1,3 +1,4 @@
+import { backoffDelay } from "@threads-agent/resilience";
 import { isLlmError, LlmError } from "./errors.ts";
 
 /**
@@ -26,8 +27,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 5
  */
 export function retryDelay(retry: number, policy: RetryPolicy, retryAfterMs?: number, random: () => number = Math.random): number | null {
   if (retryAfterMs !== undefined) return retryAfterMs <= policy.maxDelayMs ? Math.max(0, retryAfterMs) : null;
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(exponential / 2 + (random() * exponential) / 2);
+  return backoffDelay(retry, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: "equal" }, random);
 }
 
 /** "rate_limited (HTTP 429)": a failure as call reasons and logs show it. */

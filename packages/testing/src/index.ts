@@ -14,4 +14,5 @@ export {
 } from "./llm-stand-in.ts";
 export { followSse, readSse, type SseMessage } from "./sse-client.ts";
 export { type TestEnv, testEnv, uniquePrefix } from "./test-env.ts";
+export { createTestRepository, GREET_FILES, type TestRepository } from "./test-repository.ts";
 export { waitFor } from "./wait-for.ts";

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { env, loadConfig } from "@threads-agent/config";
 import { DEFAULT_REPO_HOSTS, RunMaxVariationsSetting } from "@threads-agent/contracts";
 import { z } from "zod";
@@ -17,6 +18,33 @@ const kubeName = z
   .string()
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes name: lowercase letters, digits, '-' and '.'");
+
+/**
+ * The local agent program, by path (the launcher runs it; it does not import it): in a checkout
+ * and in the images, services/agent sits next to services/agent-launcher.
+ */
+export const DEFAULT_AGENT_COMMAND = [process.execPath, path.resolve(import.meta.dirname, "../../agent/src/main.ts")];
+
+/** A command line: a JSON array of words, or words separated by spaces. */
+const commandLine = z.string().transform((value, ctx) => {
+  const text = value.trim();
+  if (text.startsWith("[")) {
+    try {
+      const words = JSON.parse(text) as unknown;
+      if (Array.isArray(words) && words.length > 0 && words.every((w) => typeof w === "string" && w.length > 0)) return words as string[];
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: "custom", message: 'expected a JSON array of non-empty strings, e.g. ["node","agent/main.js"]' });
+    return z.NEVER;
+  }
+  const words = text.split(/\s+/).filter(Boolean);
+  if (words.length === 0) {
+    ctx.addIssue({ code: "custom", message: "must name a program" });
+    return z.NEVER;
+  }
+  return words;
+});
 
 /** A label value (`app.kubernetes.io/instance`): at most 63 characters, alphanumeric at both ends. */
 const labelValue = z
@@ -43,6 +71,8 @@ export const configSchema = z
      * Jobs. The chart sets the release name.
      */
     AGENT_INSTANCE: labelValue.default("threads-agent"),
+    /** The agent program the local backend runs, as a command line (JSON array or words); unset: `node services/agent/src/main.ts` next to this service. */
+    AGENT_COMMAND: commandLine.optional(),
     /** Image of the agent program (kubernetes backend). */
     AGENT_IMAGE: z.string().min(1).default("threads-agent/agent:dev"),
     /** Pull policy of the agent image. */

@@ -1,4 +1,3 @@
-import { AGENT_MAIN } from "@threads-agent/agent";
 import { configOrExit } from "@threads-agent/config";
 import { onShutdown, startOpsServer, startTelemetry } from "@threads-agent/observability";
 import { createBackend } from "./backends/create-backend.ts";
@@ -13,7 +12,7 @@ try {
   deps = createDeps(config, {
     logger,
     metrics,
-    backend: (parts) => createBackend({ config, env: process.env, ...parts, agentMain: AGENT_MAIN }),
+    backend: (parts) => createBackend({ config, env: process.env, ...parts }),
   });
 } catch (err) {
   // No cluster configured, an unreadable kubeconfig: say so plainly instead of a stack trace.

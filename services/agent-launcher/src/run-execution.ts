@@ -13,6 +13,7 @@ import {
 } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
 import type { Logger } from "@threads-agent/observability";
+import { retry } from "@threads-agent/resilience";
 import { type AgentResult, toDisplayLine } from "./agent-output.ts";
 import { type AgentBackend, LaunchRefused, type VariationOutcome } from "./backends/backend.ts";
 import type { LauncherMetrics } from "./metrics.ts";
@@ -187,22 +188,23 @@ type TrackInput = {
 async function launchWithRetry(input: TrackInput): Promise<{ job: string }> {
   const { deps, variation: v } = input;
   const { attempts, baseMs } = deps.launchRetry ?? { attempts: 4, baseMs: 1000 };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await deps.backend.launch({
+  return retry(
+    () =>
+      deps.backend.launch({
         runId: input.runId,
         index: v.index,
         repoUrl: input.repoUrl,
         prompt: input.prompt,
         model: v.model,
         temperature: v.temperature,
-      });
-    } catch (err) {
-      if (err instanceof LaunchRefused || attempt >= attempts || input.cancelRequested()) throw err;
-      input.logger.warn({ variation: v.index, attempt, err }, "launching the variation failed; retrying");
-      await new Promise((r) => setTimeout(r, baseMs * 2 ** (attempt - 1)));
-    }
-  }
+      }),
+    {
+      attempts,
+      baseMs,
+      retryable: (err) => !(err instanceof LaunchRefused) && !input.cancelRequested(),
+      onRetry: (err, attempt) => input.logger.warn({ variation: v.index, attempt, err }, "launching the variation failed; retrying"),
+    },
+  );
 }
 
 function saveResult(db: Db, v: VariationRow, result: AgentResult) {

@@ -1,8 +1,7 @@
 // The local backend end to end: the real agent program cloning a real git repository created
 // here, the real launcher, real PostgreSQL and Redis, and an SSE client reading the run's stream.
 import { execFileSync } from "node:child_process";
-import { createTestRepository, type TestRepository } from "@threads-agent/agent";
-import { followSse, readSse, type SseMessage, waitFor } from "@threads-agent/testing";
+import { createTestRepository, followSse, readSse, type SseMessage, type TestRepository, waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, isProcessAlive, localAgentBackend, startHarness } from "./testing/harness.ts";
 

@@ -1,6 +1,7 @@
 import { type Db, IllegalTransition } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
 import type { Logger } from "@threads-agent/observability";
+import { retry } from "@threads-agent/resilience";
 import type { DisplayLine } from "./agent-output.ts";
 import type { LauncherMetrics } from "./metrics.ts";
 
@@ -195,15 +196,12 @@ export class RunOutput {
 
   private async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const { attempts, baseMs } = this.options.retry ?? { attempts: 6, baseMs: 250 };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (attempt >= attempts) throw err;
-        this.options.logger.warn({ run_id: this.options.runId, what, attempt, err }, "writing run output failed; retrying");
-        await new Promise((r) => setTimeout(r, baseMs * 2 ** (attempt - 1)));
-      }
-    }
+    return retry(fn, {
+      attempts,
+      baseMs,
+      onRetry: (err, attempt) =>
+        this.options.logger.warn({ run_id: this.options.runId, what, attempt, err }, "writing run output failed; retrying"),
+    });
   }
 
   private release(): void {

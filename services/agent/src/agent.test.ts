@@ -6,13 +6,20 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { AgentEvent, suggestWinner } from "@threads-agent/contracts";
 import { createLlmRouter, createProviders } from "@threads-agent/llm";
-import { type LlmStandIn, type StandInAnswer, type StandInCall, startLlmStandIn } from "@threads-agent/testing";
+import {
+  createTestRepository,
+  GREET_FILES,
+  type LlmStandIn,
+  type StandInAnswer,
+  type StandInCall,
+  startLlmStandIn,
+  type TestRepository,
+} from "@threads-agent/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runAgent } from "./agent.ts";
 import { type AgentConfig, configSchema } from "./config.ts";
 import { createEmitter } from "./emitter.ts";
 import { FIX_PATCH, GREET_PROMPT, GREET_VARIATIONS, greetVariationsReply, scriptedWorker } from "./scripted-variations.ts";
-import { createTestRepository, GREET_FILES, type TestRepository } from "./test-repository.ts";
 
 const KEYS = { openai: "sk-test-agent-key", anthropic: "sk-ant-test-agent-key" };
 let repo: TestRepository;

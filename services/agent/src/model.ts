@@ -6,7 +6,7 @@ import type { ProjectFacts } from "./analysis/project.ts";
 
 export type { AgentModel } from "./model-agent/tool-loop.ts";
 
-export type ModelChoice = { mode: "model"; model: string } | { mode: "offline"; why: string };
+export type AgentModelMode = { mode: "model"; model: string } | { mode: "offline"; why: string };
 
 /**
  * Which mode this variation runs in. A model is used only when its provider has a usable key and
@@ -17,7 +17,7 @@ export function chooseMode(
   requested: string | undefined,
   keys: { openai?: string | undefined; anthropic?: string | undefined },
   available: ReadonlySet<string>,
-): ModelChoice {
+): AgentModelMode {
   const usable = { openai: isUsableKey(keys.openai), anthropic: isUsableKey(keys.anthropic) };
   let model = requested;
   if (!model) {

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { createTestRepository } from "@threads-agent/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestRepository } from "./test-repository.ts";
 import { type FileEdit, unifiedDiff } from "./unified-diff.ts";
 
 const repo = createTestRepository({

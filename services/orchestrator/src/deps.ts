@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
 import { createRunQueue, type RunQueue } from "./runs/run-queue.ts";
-import { type ContentQueue, createContentQueue, type JobSettings } from "./tasks/task-queue.ts";
+import { type ContentQueue, createContentQueue, type ContentJobPolicy } from "./tasks/task-queue.ts";
 
 /** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
 export type OrchestratorDeps = {
@@ -24,7 +24,7 @@ export type OrchestratorDeps = {
   relay: OutboxRelay;
   /** Every status change goes through here (state machines + outbox). */
   lifecycle: Lifecycle;
-  jobs: JobSettings;
+  jobs: ContentJobPolicy;
   close(): Promise<void>;
 };
 

@@ -1,5 +1,6 @@
 import { ContentJob, QUEUES } from "@threads-agent/contracts";
 import { tracer, withExtractedContext } from "@threads-agent/observability";
+import { backoffDelay } from "@threads-agent/resilience";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { errorCode, errorMessage, PermanentError } from "./errors.ts";
@@ -42,7 +43,8 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
         const permanent = err instanceof PermanentError;
         const maxAttempts = job.opts.attempts ?? 1;
         const final = permanent || attempt >= maxAttempts;
-        const delayMs = typeof job.opts.backoff === "object" ? (job.opts.backoff.delay ?? 0) * 2 ** (attempt - 1) : 0;
+        // BullMQ's exponential backoff, the same formula, so viewers are told when the next attempt comes.
+        const delayMs = typeof job.opts.backoff === "object" ? backoffDelay(attempt, { baseMs: job.opts.backoff.delay ?? 0 }) : 0;
         deps.logger.warn(
           { task_id: data.task_id, attempt, final, err: errorMessage(err), code: errorCode(err) },
           final ? "task failed" : "attempt failed; will retry",

@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Logger } from "@threads-agent/observability";
-import type { LauncherConfig } from "../config.ts";
+import { DEFAULT_AGENT_COMMAND, type LauncherConfig } from "../config.ts";
 import type { LauncherMetrics } from "../metrics.ts";
 import type { AgentBackend } from "./backend.ts";
 import type { JobSettings } from "./kubernetes/job-spec.ts";
@@ -15,13 +15,11 @@ export function createBackend(input: {
   env: Record<string, string | undefined>;
   logger: Logger;
   metrics: LauncherMetrics;
-  /** The agent program for the local backend. */
-  agentMain: string;
 }): AgentBackend {
   const { config, logger, metrics } = input;
   if (config.AGENT_BACKEND === "local") {
     return new LocalBackend({
-      command: () => [process.execPath, input.agentMain],
+      command: () => [...(config.AGENT_COMMAND ?? DEFAULT_AGENT_COMMAND)],
       env: {
         PATH: input.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
         LANG: "C.UTF-8",

@@ -4,7 +4,6 @@
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AGENT_MAIN } from "@threads-agent/agent";
 import { agentRunJobOptions, newId, resolveVariations, type VariationSettings } from "@threads-agent/contracts";
 import { type Db, findRun, insertRun, type Lifecycle, type RunWithVariations } from "@threads-agent/db";
 import { type EventLog, type OutboxRelay, streamEvents } from "@threads-agent/events";
@@ -14,7 +13,7 @@ import Fastify from "fastify";
 import type { Redis } from "ioredis";
 import type { AgentBackend } from "../backends/backend.ts";
 import { LocalBackend } from "../backends/local/local-backend.ts";
-import { configSchema } from "../config.ts";
+import { configSchema, DEFAULT_AGENT_COMMAND } from "../config.ts";
 import { createDeps } from "../deps.ts";
 import { createLauncher, type Launcher, type LauncherOptions } from "../launcher.ts";
 import type { LauncherMetrics } from "../metrics.ts";
@@ -95,7 +94,7 @@ export function localAgentBackend(options: { workDir: string; paceMs: number; fa
           ? [process.execPath, ...HOLDING_AGENT]
           : spec.index === 1 && spec.prompt.includes("[fail-1]")
             ? [process.execPath, ...options.failing]
-            : [process.execPath, AGENT_MAIN],
+            : DEFAULT_AGENT_COMMAND,
       env: {
         PATH: process.env.PATH ?? "",
         REPO_HOST_ALLOWLIST: "github.com",

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { AgentEvent, checkRepoUrl } from "@threads-agent/contracts";
+import { createTestRepository, GREET_FILES, type TestRepository } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloneCommand, remoteAccess } from "../clone.ts";
 import { createEmitter } from "../emitter.ts";
-import { createTestRepository, GREET_FILES, type TestRepository } from "../test-repository.ts";
 import { runShip } from "./ship.ts";
 import { loadShipConfig } from "./ship-config.ts";
 

@@ -9,7 +9,7 @@ export type ContentQueue = Queue<ContentJob>;
 export type EnqueueOutcome = "added" | "already-queued" | "replaced";
 
 /** Attempts and backoff of every content job (the worker reads them from the job). */
-export type JobSettings = { attempts: number; backoffMs: number };
+export type ContentJobPolicy = { attempts: number; backoffMs: number };
 
 /**
  * The content queue on the shared connection. Every key carries the deployment prefix, so
@@ -27,7 +27,7 @@ export function createContentQueue(connection: Redis, prefix: string): ContentQu
 export async function enqueueTask(
   queue: ContentQueue,
   task: { id: string; trace?: unknown },
-  settings: JobSettings,
+  settings: ContentJobPolicy,
 ): Promise<EnqueueOutcome> {
   assertRedisReady(connectionOf(queue));
   let outcome: EnqueueOutcome = "added";
@@ -47,7 +47,7 @@ export async function enqueueTask(
  * Adds the job of a task created a moment ago. No job can exist yet for a freshly minted id, so
  * the leftover check of enqueueTask (a round trip on every POST) is skipped.
  */
-export async function addJob(queue: ContentQueue, task: { id: string; trace?: unknown }, settings: JobSettings): Promise<void> {
+export async function addJob(queue: ContentQueue, task: { id: string; trace?: unknown }, settings: ContentJobPolicy): Promise<void> {
   assertRedisReady(connectionOf(queue));
   const data: ContentJob = { task_id: task.id, ...(isTraceCarrier(task.trace) ? { trace: task.trace } : {}) };
   await queue.add("content", data, contentJobOptions(task.id, settings.attempts, settings.backoffMs));

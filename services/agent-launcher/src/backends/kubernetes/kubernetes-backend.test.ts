@@ -2,7 +2,7 @@
 // real @kubernetes/client-node: Jobs, watches (dropped and expired), pod logs (cut mid-line and
 // resumed), failure reasons, cancel, and a launcher restart mid-run.
 import type { V1Job } from "@kubernetes/client-node";
-import { createEmitter } from "@threads-agent/agent";
+import type { AgentEvent } from "@threads-agent/contracts";
 import { followSse, readSse, type SseMessage, waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../testing/harness.ts";
@@ -10,21 +10,30 @@ import { type KubeApiStandIn, type PodScript, startKubeApiStandIn } from "../../
 import { jobName } from "./job-spec.ts";
 import { KubernetesBackend } from "./kubernetes-backend.ts";
 
-/** What the real agent prints: numbered log lines, then a result (or an error). */
+/** What the real agent prints (the stdout protocol of contracts' AgentEvent): numbered log lines, then a result (or an error). */
 function agentOutput(variation: number, lines: number, end: { error?: string } = {}): string[] {
-  const out: string[] = [];
-  const emit = createEmitter({ variation, write: (text) => out.push(text.trimEnd()) });
-  for (let i = 0; i < lines; i++) void emit.log(`variation ${variation} line ${i}`);
-  if (end.error) void emit.error("clone_failed", end.error);
+  const ts = new Date().toISOString();
+  const events: AgentEvent[] = Array.from({ length: lines }, (_, seq) => ({
+    type: "log",
+    variation,
+    seq,
+    ts,
+    line: `variation ${variation} line ${seq}`,
+  }));
+  if (end.error) events.push({ type: "error", variation, seq: lines, ts, code: "clone_failed", message: end.error });
   else
-    void emit.result({
+    events.push({
+      type: "result",
+      variation,
+      seq: lines,
+      ts,
       summary: `proposal of variation ${variation}`,
       diff: "",
       model: "offline",
       usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
       calls: [],
     });
-  return out;
+  return events.map((e) => JSON.stringify(e));
 }
 
 const env = (job: V1Job, name: string) => job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === name)?.value ?? "";

@@ -1,11 +1,20 @@
 // Agent runs through the public API, end to end in one process: the orchestrator's real app, the
 // real launcher on the local backend, the real agent cloning a git repository created here.
-import { createTestRepository, type TestRepository } from "@threads-agent/agent";
+
 import { buildApp, configSchema, createDeps, type OrchestratorDeps } from "@threads-agent/orchestrator";
-import { followSse, listen, readSse, type SseMessage, testEnv, waitFor } from "@threads-agent/testing";
+import {
+  createTestRepository,
+  followSse,
+  listen,
+  readSse,
+  type SseMessage,
+  type TestRepository,
+  testEnv,
+  waitFor,
+} from "@threads-agent/testing";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, isProcessAlive, localAgentBackend, startHarness } from "./testing/harness.ts";
+import { type Harness, isProcessAlive, localAgentBackend, startHarness } from "../../services/agent-launcher/src/testing/harness.ts";
 
 let repo: TestRepository;
 let harness: Harness;

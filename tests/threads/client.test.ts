@@ -6,9 +6,8 @@ import { SEEDED_HOOK_STYLES } from "@threads-agent/contracts";
 import { buildApp, configSchema } from "@threads-agent/fake-threads";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { type Listening, listen } from "@threads-agent/testing";
+import { createThreadsClient, ThreadsApiError, type ThreadsClient } from "@threads-agent/threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { createThreadsClient, type ThreadsClient } from "./client.ts";
-import { ThreadsApiError } from "./errors.ts";
 
 const HOUR = 3_600_000;
 const TOKEN = "THAAclient-test-token-0123456789";

@@ -1,0 +1,1 @@
+export { type Backoff, backoffDelay, type RetryOptions, retry, sleep } from "./backoff.ts";
