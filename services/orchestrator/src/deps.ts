@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
 import { createRunQueue, type RunQueue } from "./runs/run-queue.ts";
-import { type ContentQueue, createContentQueue, type ContentJobPolicy } from "./tasks/task-queue.ts";
+import { type ContentJobPolicy, type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
 
 /** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
 export type OrchestratorDeps = {
