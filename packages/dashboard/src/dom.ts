@@ -1,3 +1,5 @@
+import { clock } from "./format.ts";
+
 // DOM building without a framework: the page is a handful of lists and cards that change on events,
 // and `h()` plus textContent covers that in a few lines (nothing from the API is ever parsed as
 // HTML; the one exception is diff2html's markup, see diff-view.ts).
@@ -42,4 +44,22 @@ export function stickToEnd(el: HTMLElement, append: () => void): void {
   const stick = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
   append();
   if (stick) el.scrollTop = el.scrollHeight;
+}
+
+/** One line of an event log list (a task's or a run's): time, type, what it says; unknown types marked. */
+export function appendEventLine(
+  list: HTMLElement,
+  line: { at?: string | null | undefined; type: string; info: string; known: boolean },
+): void {
+  stickToEnd(list, () =>
+    list.appendChild(
+      h(
+        "li",
+        { class: line.known ? null : "unknown" },
+        h("span", { class: "time", text: line.at ? clock(line.at) : "" }),
+        h("span", { class: "type", text: line.type }),
+        h("span", { class: "info", text: line.info, title: line.info }),
+      ),
+    ),
+  );
 }

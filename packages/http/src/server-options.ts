@@ -1,5 +1,5 @@
 import type { Logger } from "@threads-agent/observability";
-import type { FastifyBaseLogger, FastifyServerOptions } from "fastify";
+import { type FastifyBaseLogger, type FastifyServerOptions, LogController } from "fastify";
 import { sendProblem } from "./common.ts";
 
 /**
@@ -10,8 +10,12 @@ import { sendProblem } from "./common.ts";
 export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolean; logger?: Logger } = {}): FastifyServerOptions {
   return {
     // Fastify's own request-bound logger (request.log carries req_id); registerCommon writes one line per request.
-    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger, disableRequestLogging: true } : { logger: false }),
-    requestIdLogLabel: "req_id",
+    ...(options.logger
+      ? {
+          loggerInstance: options.logger as FastifyBaseLogger,
+          logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "req_id" }),
+        }
+      : { logger: false }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     connectionTimeout: 0,
     requestTimeout: 30_000,

@@ -1,7 +1,7 @@
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay } from "@threads-agent/events";
-import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
+import { createLogger, createMetrics, type Logger, logConnectionHealth, type Metrics } from "@threads-agent/observability";
 import { Redis } from "ioredis";
 import type { AgentBackend } from "./backends/backend.ts";
 import type { LauncherConfig } from "./config.ts";
@@ -45,18 +45,7 @@ export function createDeps(
   const db = options.db ?? createDb(config.DATABASE_URL, { poolSize: options.dbPoolSize ?? Math.min(config.RUN_CONCURRENCY + 4, 30) });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  let down = false;
-  for (const c of [redis, connection]) {
-    c.on("error", (err) => {
-      if (down) return;
-      down = true;
-      logger.warn({ err: { message: err.message } }, "Redis connection lost; reconnecting");
-    });
-    c.on("ready", () => {
-      if (down) logger.info("Redis connection restored");
-      down = false;
-    });
-  }
+  logConnectionHealth(logger, "Redis", [redis, connection]);
   const events = new EventLog({
     redis,
     prefix: config.REDIS_PREFIX,

@@ -1,5 +1,5 @@
 import { ServiceUnavailable } from "@threads-agent/http";
-import type { Logger } from "@threads-agent/observability";
+import { type Logger, logConnectionHealth } from "@threads-agent/observability";
 import { Redis } from "ioredis";
 
 /**
@@ -14,17 +14,7 @@ export function createRedis(url: string, logger: Logger): Redis {
     connectTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
   });
-  // ioredis reports every failed reconnect; one line per outage is enough.
-  let down = false;
-  redis.on("error", (err) => {
-    if (down) return;
-    down = true;
-    logger.warn({ err: { message: err.message } }, "Redis connection lost; reconnecting");
-  });
-  redis.on("ready", () => {
-    if (down) logger.info("Redis connection restored");
-    down = false;
-  });
+  logConnectionHealth(logger, "Redis", [redis]);
   return redis;
 }
 

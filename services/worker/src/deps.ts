@@ -1,7 +1,7 @@
 import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay } from "@threads-agent/events";
-import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
+import { createLogger, createMetrics, type Logger, logConnectionHealth, type Metrics } from "@threads-agent/observability";
 import { Redis } from "ioredis";
 import type { WorkerConfig } from "./config.ts";
 import { createWorkerMetrics } from "./metrics.ts";
@@ -25,19 +25,7 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
   const db = options.db ?? createDb(config.DATABASE_URL, { poolSize: config.WORKER_CONCURRENCY + 2 });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const blocking = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  // One line per outage, not one per reconnect attempt (ioredis reports each).
-  let down = false;
-  for (const connection of [redis, blocking]) {
-    connection.on("error", (err) => {
-      if (down) return;
-      down = true;
-      logger.warn({ err: { message: err.message } }, "Redis connection lost; reconnecting");
-    });
-    connection.on("ready", () => {
-      if (down) logger.info("Redis connection restored");
-      down = false;
-    });
-  }
+  logConnectionHealth(logger, "Redis", [redis, blocking]);
   const events = new EventLog({
     redis,
     prefix: config.REDIS_PREFIX,

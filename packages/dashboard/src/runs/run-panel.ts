@@ -3,7 +3,7 @@
 // and the winner the user picks.
 import type { Run, VariationLogLine } from "@threads-agent/contracts";
 import { type Api, type Page, problemText, showFieldErrors } from "../api.ts";
-import { add, byId, clear, h, stickToEnd } from "../dom.ts";
+import { add, appendEventLine, byId, clear, h, stickToEnd } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
 import { TERMINAL_RUN_EVENTS } from "../events.ts";
 import { ago, clock, duration, newKey, plural, repoName } from "../format.ts";
@@ -373,18 +373,7 @@ export function createRunPanel(api: Api): RunPanel {
   }
 
   function logEvent(detail: Detail, line: LogLine) {
-    const events = detail.els.events;
-    stickToEnd(events, () =>
-      events.appendChild(
-        h(
-          "li",
-          { class: line.known ? null : "unknown" },
-          h("span", { class: "time", text: line.at ? clock(line.at) : "" }),
-          h("span", { class: "type", text: line.type }),
-          h("span", { class: "info", text: line.info, title: line.info }),
-        ),
-      ),
-    );
+    appendEventLine(detail.els.events, line);
   }
 
   function follow(detail: Detail) {

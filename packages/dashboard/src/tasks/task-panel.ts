@@ -2,7 +2,7 @@
 // detail following its events live (steps, the text being written, the published post).
 import type { Persona, Post, Task } from "@threads-agent/contracts";
 import { type Api, type Page, problemText, showFieldErrors } from "../api.ts";
-import { add, byId, clear, h, stickToEnd } from "../dom.ts";
+import { add, appendEventLine, byId, clear, h, stickToEnd } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
 import { TERMINAL_TASK_EVENTS } from "../events.ts";
 import { ago, clock, newKey } from "../format.ts";
@@ -357,18 +357,7 @@ export function createTaskPanel(api: Api): TaskPanel {
   }
 
   function logEvent(detail: Detail, line: LogLine) {
-    const events = detail.els.events;
-    stickToEnd(events, () =>
-      events.appendChild(
-        h(
-          "li",
-          { class: line.known ? null : "unknown" },
-          h("span", { class: "time", text: line.at ? clock(line.at) : "" }),
-          h("span", { class: "type", text: line.type }),
-          h("span", { class: "info", text: line.info, title: line.info }),
-        ),
-      ),
-    );
+    appendEventLine(detail.els.events, line);
   }
 
   function follow(detail: Detail) {

@@ -87,6 +87,30 @@ export class Lifecycle {
     return result;
   }
 
+  /**
+   * Ends a run as cancelled, with every unfinished variation (each with `reason`), in one
+   * transaction; `run.cancelled` is its one event. IllegalTransition when the run was not in `from`.
+   */
+  cancelRun(
+    run: { id: string; variations: { id: string; status: VariationStatus }[] },
+    options: { reason: string; from?: readonly RunStatus[] },
+  ): Promise<void> {
+    const now = new Date();
+    return this.together(async (t) => {
+      for (const v of run.variations) {
+        if (VARIATION_LIFECYCLE.terminal.includes(v.status)) continue;
+        await t.variation({ id: v.id, streamId: run.id, to: "cancelled", set: { reason: options.reason, finished_at: now }, event: null });
+      }
+      await t.run({
+        id: run.id,
+        to: "cancelled",
+        ...(options.from ? { from: options.from } : {}),
+        set: { finished_at: now },
+        event: { type: "run.cancelled" },
+      });
+    });
+  }
+
   private async change<S extends string>(machine: StateMachine<S>, change: Change<S>): Promise<Transitioned<S>> {
     const result = await transition(this.db, machine, change);
     if (result.announcement) await this.announcer.announce([result.announcement]);

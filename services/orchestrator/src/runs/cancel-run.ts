@@ -1,5 +1,5 @@
 import { runRedisKeys } from "@threads-agent/contracts";
-import { findRun, IllegalTransition, isTerminal, RUN_LIFECYCLE, type RunWithVariations, VARIATION_LIFECYCLE } from "@threads-agent/db";
+import { findRun, IllegalTransition, isTerminal, RUN_LIFECYCLE, type RunWithVariations } from "@threads-agent/db";
 import { Conflict, NotFound } from "@threads-agent/http";
 import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
@@ -34,20 +34,7 @@ export async function cancelRun(deps: OrchestratorDeps, id: string, waitMs = 500
   const withdrawn = (await deps.runQueue.getJob(id)) ? (await deps.runQueue.remove(id)) === 1 : true;
   if (withdrawn && run.status === "queued") {
     try {
-      const now = new Date();
-      await deps.lifecycle.together(async (t) => {
-        for (const v of run.variations) {
-          if (isTerminal(VARIATION_LIFECYCLE, v.status)) continue;
-          await t.variation({
-            id: v.id,
-            streamId: id,
-            to: "cancelled",
-            set: { reason: CANCELLED_REASON, finished_at: now },
-            event: null,
-          });
-        }
-        await t.run({ id, to: "cancelled", from: ["queued"], set: { finished_at: now }, event: { type: "run.cancelled" } });
-      });
+      await deps.lifecycle.cancelRun(run, { reason: CANCELLED_REASON, from: ["queued"] });
       deps.logger.info({ run_id: id }, "run cancelled before a launcher took it");
     } catch (err) {
       // A launcher took it a moment ago: it sees the flag and cancels.
