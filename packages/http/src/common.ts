@@ -1,5 +1,13 @@
+import { trace } from "@opentelemetry/api";
 import type { Problem } from "@threads-agent/contracts";
-import { type Logger, type Metrics, observeHttp, type ReadinessCheck, runReadinessChecks } from "@threads-agent/observability";
+import {
+  type Logger,
+  type Metrics,
+  observeHttp,
+  type ReadinessCheck,
+  recordFailure,
+  runReadinessChecks,
+} from "@threads-agent/observability";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { AppError } from "./errors.ts";
 
@@ -55,14 +63,22 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; title: st
 
 /**
  * The pieces every HTTP service shares: problem+json for every error (never a stack trace, 5xx
- * text hidden), a problem+json 404, RED metrics per route, access logs, /health, /ready, /metrics.
+ * text hidden), a problem+json 404, RED metrics per route (each route's series from 0, as it is
+ * registered), access logs, /health, /ready, /metrics. Tracing (@fastify/otel, the HTTP server
+ * spans) is registered on every Fastify instance by @threads-agent/observability's tracing start.
  */
 export function registerCommon(app: FastifyInstance, options: CommonOptions): void {
-  const observe = observeHttp(options.metrics);
+  const http = observeHttp(options.metrics);
+  app.addHook("onRoute", (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
+    http.route(route.url, methods);
+  });
+  // Requests no route matched (404s for unknown URLs), for the methods clients use.
+  http.route("unmatched", ["GET", "POST"]);
 
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
-    observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    http.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (route === "/health" || route === "/ready" || route === "/metrics") return;
     options.logger.info(
       {
@@ -101,6 +117,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     if (status && status >= 400 && status < 500) {
       return sendProblem(reply, { type: PROBLEM_TYPE_BASE + "bad-request", title: "Bad request", status, detail: error.message });
     }
+    recordFailure(trace.getActiveSpan(), error);
     options.logger.error({ err: error, req_id: request.id, route: request.routeOptions.url }, "unhandled error");
     return sendProblem(reply, {
       type: PROBLEM_TYPE_BASE + "internal",

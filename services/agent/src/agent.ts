@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { AGENT_EXIT, checkRepoUrl } from "@threads-agent/contracts";
+import { inSpan } from "@threads-agent/observability/tracing";
 import { AgentError } from "./agent-error.ts";
 import { projectFacts } from "./analysis/project.ts";
 import { walkRepository } from "./analysis/walk.ts";
@@ -34,6 +35,9 @@ function repoName(repoPath: string): string {
   );
 }
 
+/** A step of the agent as a span (a no-op without tracing); a failure marks it ERROR with the exception. */
+const step = <T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>) => inSpan("agent", name, { attributes }, fn);
+
 /**
  * One variation: clone, analyse, propose a change as a unified diff, report it. Returns the exit
  * code; every failure is reported as an `error` event first, in words the user can act on.
@@ -59,17 +63,19 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
     await emit.log(
       `cloning ${check.repo.url} (shallow, at most ${config.AGENT_CLONE_MAX_MB} MB and ${config.AGENT_CLONE_TIMEOUT_SECONDS} s)`,
     );
-    const cloned = await cloneRepository({
-      repo: check.repo,
-      dir: repoDir,
-      timeoutMs: config.AGENT_CLONE_TIMEOUT_SECONDS * 1000,
-      maxBytes: config.AGENT_CLONE_MAX_MB * 1024 * 1024,
-      ...(deps.resolve ? { resolve: deps.resolve } : {}),
-    });
+    const cloned = await step("agent.clone", { "vcs.repository.url.full": check.repo.url }, () =>
+      cloneRepository({
+        repo: check.repo,
+        dir: repoDir,
+        timeoutMs: config.AGENT_CLONE_TIMEOUT_SECONDS * 1000,
+        maxBytes: config.AGENT_CLONE_MAX_MB * 1024 * 1024,
+        ...(deps.resolve ? { resolve: deps.resolve } : {}),
+      }),
+    );
     await emit.log(`cloned in ${(cloned.ms / 1000).toFixed(1)} s (${mb(cloned.bytes)} on disk)`);
 
     await emit.thought("reading the tree to see how the project is organised");
-    const walk = await walkRepository(repoDir);
+    const walk = await step("agent.analyse", {}, () => walkRepository(repoDir));
     const facts = projectFacts(repoName(check.repo.path), walk);
     await emit.log(`${walk.files.length} files${walk.truncated ? " (stopped counting at the limit)" : ""}`);
     for (const line of facts.outline) await emit.log(`  ${line}`);
@@ -96,17 +102,20 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
     let usage = { tokens_in: 0, tokens_out: 0, cost_usd: 0 };
     let calls: Awaited<ReturnType<typeof proposeWithModel>>["calls"] = [];
     let servedBy = modelName;
-    if (mode.mode === "model" && deps.model) {
+    const client = deps.model?.client;
+    if (mode.mode === "model" && client) {
       await emit.thought(`asking ${mode.model} for a plan and a patch`);
-      const proposal = await proposeWithModel({
-        model: deps.model.client,
-        modelId: mode.model,
-        facts,
-        prompt: config.AGENT_PROMPT,
-        temperature: config.AGENT_TEMPERATURE,
-        emit,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-      });
+      const proposal = await step("agent.propose", { "agent.model": mode.model }, () =>
+        proposeWithModel({
+          model: client,
+          modelId: mode.model,
+          facts,
+          prompt: config.AGENT_PROMPT,
+          temperature: config.AGENT_TEMPERATURE,
+          emit,
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        }),
+      );
       ({ summary, diff, usage, calls } = proposal);
       servedBy = proposal.model;
     } else {
@@ -124,7 +133,7 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
       summary = `${choice.proposal.title}: ${choice.proposal.rationale}. Based on ${walk.files.length} files, ${facts.languages.length} languages and ${facts.todos.length} TODO markers.`;
     }
 
-    const applies = await checkPatch(repoDir, diff);
+    const applies = await step("agent.check_patch", {}, () => checkPatch(repoDir, diff));
     if (!applies.ok) throw new AgentError("patch_does_not_apply", `the proposed patch does not apply to the checkout: ${applies.message}`);
     await emit.log("proposed change (checked with git apply --check):");
     for (const line of diff.replace(/\n$/, "").split("\n")) await emit.log(line);

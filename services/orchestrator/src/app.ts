@@ -65,10 +65,14 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     }),
     metrics: createOrchestratorMetrics(deps),
   };
+  await deps.db.persona
+    .findMany({ select: { id: true } })
+    .then((rows) => routeDeps.metrics.personas(rows.map((r) => r.id)))
+    .catch((err: unknown) => deps.logger.warn({ err: { message: (err as Error).message } }, "could not read the personas for metrics"));
 
   await registerDocs(app, packageJson.version);
   await registerDashboard(app, { logger: deps.logger });
-  await app.register(async (api) => {
+  await app.register(async function api(api) {
     // Dependency outages become 503 naming the dependency, body errors name what to fix; registerCommon's handler formats them.
     api.setErrorHandler((error, request) => {
       throw translateError(error, request, {

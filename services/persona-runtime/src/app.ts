@@ -87,8 +87,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
     });
 
-    // Continue the caller's trace (the worker sends traceparent), one span for the whole generation.
-    const parent = propagation.extract(otelContext.active(), request.headers);
+    // Continue the caller's trace (the worker sends traceparent), one span for the whole generation:
+    // under the HTTP server span when tracing instruments the server, else from the headers.
+    const parent = trace.getSpan(otelContext.active()) ? otelContext.active() : propagation.extract(otelContext.active(), request.headers);
     const span = tracer.startSpan(
       "persona.generate",
       { attributes: { "task.id": body.task_id, "persona.id": body.persona.id, "task.type": body.task_type } },
@@ -103,15 +104,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       log,
       onDone: ({ outcome, error }) => {
         const ms = Math.round(performance.now() - started);
-        span.setAttribute("outcome", outcome);
+        span.setAttribute("persona.outcome", outcome);
         if (outcome === "error") {
           const frame = errorFrame(error);
+          span.recordException(error instanceof Error ? error : new Error(frame.message));
+          span.setAttributes({ "error.type": frame.code, "persona.retryable": frame.retryable });
           span.setStatus({ code: SpanStatusCode.ERROR, message: frame.message });
           // Model failures are described for people already; the stack only helps for our own bugs.
           if (frame.code === "internal") log.error({ err: error, ms }, "generation failed");
           else log.warn({ code: frame.code, retryable: frame.retryable, err_message: frame.message, ms }, "generation failed");
-        } else if (outcome === "aborted") log.info({ ms }, "client disconnected: generation aborted");
-        else log.info({ outcome, ms }, "generation finished");
+        } else if (outcome === "aborted") {
+          span.addEvent("persona.aborted", { reason: "client disconnected" });
+          log.info({ ms }, "client disconnected: generation aborted");
+        } else if (outcome === "blocked") {
+          span.addEvent("persona.blocked");
+          log.info({ outcome, ms }, "generation finished");
+        } else log.info({ outcome, ms }, "generation finished");
         span.end();
       },
     });
