@@ -72,7 +72,8 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
 
   await registerDocs(app, packageJson.version);
   await registerDashboard(app, { logger: deps.logger });
-  await app.register(async function api(api) {
+  // Named: the plugin name is what tracing calls its handler spans ("handler - publicApi").
+  await app.register(async function publicApi(api) {
     // Dependency outages become 503 naming the dependency, body errors name what to fix; registerCommon's handler formats them.
     api.setErrorHandler((error, request) => {
       throw translateError(error, request, {
