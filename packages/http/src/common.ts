@@ -21,6 +21,15 @@ export type CommonOptions = {
 
 const PROBLEM_TYPE_BASE = "https://threads-agent.dev/problems/";
 
+/** The task or run a request is about (`/v1/tasks/:id/...`, `/v1/runs/:id/...`), for its access log line. */
+function entityOfRequest(route: string, params: unknown): Record<string, string> {
+  const id = (params as { id?: unknown } | undefined)?.id;
+  if (typeof id !== "string") return {};
+  if (route.startsWith("/v1/tasks/:id")) return { task_id: id };
+  if (route.startsWith("/v1/runs/:id")) return { run_id: id };
+  return {};
+}
+
 export function sendProblem(reply: FastifyReply, problem: Problem) {
   return reply.code(problem.status).type("application/problem+json").send(problem);
 }
@@ -83,6 +92,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     options.logger.info(
       {
         req_id: request.id,
+        ...entityOfRequest(route, request.params),
         method: request.method,
         route,
         url: request.url.split("?")[0],

@@ -3,7 +3,7 @@ import { context as otelContext, propagation, SpanStatusCode, trace } from "@ope
 import { type FieldError, type GenerateFrame, GenerateRequest } from "@threads-agent/contracts";
 import { parse, registerCommon, serverOptions, ValidationFailed } from "@threads-agent/http";
 import { type LlmRouter, type Moderator, modelIdProblem } from "@threads-agent/llm";
-import type { Logger, Metrics } from "@threads-agent/observability";
+import { type Logger, type Metrics, startAtZero } from "@threads-agent/observability";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
 import { errorFrame, generateFrames } from "./generate.ts";
@@ -58,6 +58,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // JSON only: a text body gets a clear 415 instead of a confusing "expected object" 400.
   app.removeContentTypeParser("text/plain");
 
+  const stepLatency = deps.metrics.histogram(
+    "request_latency_seconds",
+    "Time per pipeline step (phase = ingest, hook, body, guardrail, format)",
+    ["phase"],
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  startAtZero(stepLatency, { phase: ["ingest", "hook", "body", "guardrail", "format"] });
   const graph = buildPersonaGraph({
     llm: deps.llm,
     models: deps.models ?? createModelChoice(deps.config),
@@ -65,12 +72,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     blocklist: deps.config.GUARDRAIL_BLOCKLIST,
     llmTimeoutMs: deps.config.LLM_TIMEOUT_MS,
     metrics: {
-      stepLatency: deps.metrics.histogram(
-        "request_latency_seconds",
-        "Time per pipeline step (phase = ingest, hook, body, guardrail, format)",
-        ["phase"],
-        [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      ),
+      stepLatency,
       tokens: deps.metrics.counter("llm_tokens_total", "Tokens (input plus output) used per model", ["model"]),
     },
   });
