@@ -8,7 +8,9 @@ export type Sample = { metric: Record<string, string>; value: number };
  * each a number (NaN: no observations, as Prometheus answers 0/0) or a range for values only the
  * runtime decides (CPU, heap). `empty`: the traffic implies no series at all.
  */
-export type Expectation = { by: string[]; series: Record<string, number | Range>; tolerance?: number } | { empty: true; why: string };
+export type Expectation =
+  /** `count`: a number of events (increase() over a window): rounded, it must be exact. */
+  { by: string[]; series: Record<string, number | Range>; tolerance?: number; count?: boolean } | { empty: true; why: string };
 export type Range = { min: number; max: number };
 
 export const range = (min: number, max: number): Range => ({ min, max });
@@ -25,14 +27,15 @@ export function compare(samples: Sample[], expected: Expectation): string | null
     got.set(key, s.value);
   }
   const problems: string[] = [];
-  const tolerance = expected.tolerance ?? 0.03;
+  const tolerance = expected.tolerance ?? 0.05;
   for (const [key, want] of Object.entries(expected.series)) {
     const value = got.get(key);
     if (value === undefined) {
       problems.push(`${key || "(one series)"}: missing (expected ${fmt(want)})`);
       continue;
     }
-    if (!matches(value, want, tolerance)) problems.push(`${key || "(one series)"}: got ${value}, expected ${fmt(want)}`);
+    if (expected.count && typeof want === "number" ? Math.round(value) !== want : !matches(value, want, tolerance))
+      problems.push(`${key || "(one series)"}: got ${value}, expected ${fmt(want)}`);
   }
   for (const key of got.keys()) if (!(key in expected.series)) problems.push(`${key}: unexpected series (${got.get(key)})`);
   return problems.length ? problems.join("; ") : null;

@@ -49,8 +49,50 @@ export function createMetrics(service: string, options: { http?: boolean } = {})
     client,
     /** Null in processes without an HTTP API. */
     http,
-    counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
-      return existing<client.Counter<L>>(name) ?? new client.Counter<L>({ name, help, labelNames, registers: [registry] });
+    /**
+     * `openLabels`: for label values nobody knows in advance (the model a provider answered with,
+     * a persona's own model). A new label set is exported at 0 first and its first increments are
+     * held until a scrape has seen that 0, then applied: rate() and increase() see the step from
+     * 0 instead of a series that appears at its first value (which they cannot count). The values
+     * are one scrape late; the totals are never wrong.
+     */
+    counter<L extends string>(name: string, help: string, labelNames: readonly L[] = [], options: { openLabels?: boolean } = {}) {
+      const found = existing<client.Counter<L>>(name);
+      if (found) return found;
+      if (!options.openLabels || labelNames.length === 0) return new client.Counter<L>({ name, help, labelNames, registers: [registry] });
+      const pending = new Map<string, { labels: Partial<Record<L, string | number>>; value: number; seen: boolean }>();
+      const shown = new Set<string>();
+      const counter: client.Counter<L> = new client.Counter<L>({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        // Runs at every scrape, before the values are read.
+        collect() {
+          for (const [key, entry] of pending) {
+            if (!entry.seen) {
+              entry.seen = true;
+              continue;
+            }
+            direct(entry.labels, entry.value);
+            pending.delete(key);
+            shown.add(key);
+          }
+        },
+      });
+      const direct = counter.inc.bind(counter) as (labels: Partial<Record<L, string | number>>, value?: number) => void;
+      counter.inc = ((labels?: Partial<Record<L, string | number>> | number, value?: number) => {
+        if (typeof labels !== "object") return direct({}, labels);
+        const key = labelNames.map((l) => String(labels[l] ?? "")).join("\u0000");
+        if (shown.has(key)) return direct(labels, value);
+        const entry = pending.get(key);
+        if (entry) entry.value += value ?? 1;
+        else {
+          direct(labels, 0);
+          pending.set(key, { labels: { ...labels }, value: value ?? 1, seen: false });
+        }
+      }) as client.Counter<L>["inc"];
+      return counter;
     },
     gauge<L extends string>(
       name: string,

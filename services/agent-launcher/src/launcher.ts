@@ -1,3 +1,4 @@
+import { type Context, context } from "@opentelemetry/api";
 import { AgentRunJob, QUEUES, runRedisKeys } from "@threads-agent/contracts";
 import { queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq";
@@ -40,7 +41,8 @@ export type Launcher = {
  */
 export function createLauncher(deps: LauncherDeps, options: LauncherOptions): Launcher {
   const logger = deps.logger.child({ component: "launcher" });
-  const active = new Map<string, { cancel: AbortController; shutdown: AbortController }>();
+  // Each held run with the trace context it runs in (the cancel message has none of its own).
+  const active = new Map<string, { cancel: AbortController; shutdown: AbortController; context: Context }>();
   const channel = runRedisKeys(deps.prefix).cancelChannel;
   const queue = new Queue(QUEUES.agentRuns, { connection: deps.connection, prefix: deps.prefix, telemetry: queueTelemetry() });
   let closing = false;
@@ -52,7 +54,7 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
     const parsed = AgentRunJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid agent-runs job ${job.id}: ${parsed.error.message}`);
     const runId = parsed.data.run_id;
-    const control = { cancel: new AbortController(), shutdown: new AbortController() };
+    const control = { cancel: new AbortController(), shutdown: new AbortController(), context: context.active() };
     if (closing) control.shutdown.abort();
     active.set(runId, control);
     logger.info({ run_id: runId, attempt: job.attemptsMade + 1 }, "run taken");
@@ -130,8 +132,10 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
       subscriber.on("message", (_channel: string, runId: string) => {
         const run = active.get(runId);
         if (run) {
-          logger.info({ run_id: runId }, "cancel requested");
-          run.cancel.abort();
+          context.with(run.context, () => {
+            logger.info({ run_id: runId }, "cancel requested");
+            run.cancel.abort();
+          });
         }
       });
       await subscriber.subscribe(channel);

@@ -18,8 +18,17 @@ export function createLauncherMetrics(metrics: Metrics, backend?: "local" | "kub
     variationsActive,
     variationsFinished,
     runsFinished,
-    llmCost: metrics.counter("llm_cost_usd_total", "Model cost recorded in USD (agent variations here)", ["provider", "model"] as const),
-    llmTokens: metrics.counter("llm_tokens_total", "Tokens (input plus output) used per model (agent variations here)", ["model"] as const),
+    llmCost: metrics.counter("llm_cost_usd_total", "Model cost recorded in USD (agent variations here)", ["provider", "model"] as const, {
+      openLabels: true,
+    }),
+    llmTokens: metrics.counter(
+      "llm_tokens_total",
+      "Tokens (input plus output) used per model (agent variations here)",
+      ["model"] as const,
+      {
+        openLabels: true,
+      },
+    ),
     logLines: metrics.counter("agent_log_lines_total", "Agent output lines stored and streamed"),
     flushSeconds: metrics.histogram(
       "agent_log_flush_seconds",

@@ -73,7 +73,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     llmTimeoutMs: deps.config.LLM_TIMEOUT_MS,
     metrics: {
       stepLatency,
-      tokens: deps.metrics.counter("llm_tokens_total", "Tokens (input plus output) used per model", ["model"]),
+      tokens: deps.metrics.counter("llm_tokens_total", "Tokens (input plus output) used per model", ["model"], { openLabels: true }),
     },
   });
   const tracer = trace.getTracer("persona-runtime");

@@ -73,11 +73,13 @@ export function buildLlm(config: LlmConfig, deps: { logger: Logger; metrics: Met
     "llm_requests_total",
     "Requests to model providers by outcome (ok, rate_limited, provider_unavailable, timeout, auth_failed, ...)",
     ["provider", "model", "outcome"],
+    { openLabels: true },
   );
   const fallbacks = deps.metrics.counter(
     "llm_fallbacks_total",
     "Model calls handed to the step's fallback model after the primary failed",
     ["step", "from"],
+    { openLabels: true },
   );
   const onAttempt = (report: AttemptReport) => {
     requests.inc({ provider: report.provider, model: report.model, outcome: report.outcome });

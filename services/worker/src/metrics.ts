@@ -36,7 +36,7 @@ export function createWorkerMetrics(metrics: Metrics) {
     retries,
     attempts,
     attemptErrors,
-    llmCost: metrics.counter("llm_cost_usd_total", "Model cost recorded for tasks in USD", ["provider", "model"]),
+    llmCost: metrics.counter("llm_cost_usd_total", "Model cost recorded for tasks in USD", ["provider", "model"], { openLabels: true }),
     activeJobs: metrics.gauge("worker_active_jobs", "Content jobs being processed now"),
     /**
      * Every status and the cost histogram of these personas start at 0: those known at start, and
