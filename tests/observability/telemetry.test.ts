@@ -412,7 +412,7 @@ function expectations(): Record<string, Expectation> {
 
   return {
     // business
-    "business.json/Posts published (24h)/A": { by: [], series: { "": st.succeeded ?? 0 } , count: true },
+    "business.json/Posts published (24h)/A": { by: [], series: { "": st.succeeded ?? 0 }, count: true },
     "business.json/Task success rate (1h)/A": { by: [], series: { "": (st.succeeded ?? 0) / (all().length - (st.cancelled ?? 0)) } },
     "business.json/Model spend (24h)/A": { by: [], series: { "": ourCalls().reduce((n, c) => n + c.cost_usd, 0) } },
     "business.json/Median cost per post (1h)/A": { by: [], series: { "": quantileOfObservations(0.5, postCosts(), COST_BUCKETS) } },
@@ -440,11 +440,12 @@ function expectations(): Record<string, Expectation> {
     "business.json/Guardrail blocks per persona/A": {
       by: ["persona_id"],
       series: Object.fromEntries(personas.map((p) => [p, blocked[p] ?? 0])),
-    , count: true },
+      count: true,
+    },
     "business.json/Hourly spend on OpenAI and Anthropic, by model/A": { by: ["model"], series: spend("openai") },
     "business.json/Hourly spend on OpenAI and Anthropic, by model/B": none("no Anthropic traffic in the mix"),
     // agent runs
-    "agent-runs.json/Runs finished (24h)/A": { by: [], series: { "": Object.keys(runs).length } , count: true },
+    "agent-runs.json/Runs finished (24h)/A": { by: [], series: { "": Object.keys(runs).length }, count: true },
     "agent-runs.json/Variation success rate (24h)/A": {
       by: [],
       series: { "": (variationStatus.succeeded ?? 0) / (variations().length - (variationStatus.cancelled ?? 0)) },
@@ -496,7 +497,8 @@ function expectations(): Record<string, Expectation> {
     "technical.json/Unfinished work the reconciler queued again or failed/A": {
       by: ["action"],
       series: Object.fromEntries(RECONCILE_ACTIONS.map((a) => [a, 0])),
-    , count: true },
+      count: true,
+    },
     "technical.json/Event loop lag p99/A": {
       by: ["service", "pod"],
       series: Object.fromEntries(SERVICES.map((s) => [`${s}|${s}-0`, range(0, 2)])),
