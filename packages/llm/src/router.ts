@@ -128,7 +128,8 @@ export function createLlmRouter(options: LlmRouterOptions = {}): LlmRouter {
 
   return {
     route,
-    complete(request) {
+    async complete(request) {
+      // Async, so a bad model id rejects like every other failure instead of throwing.
       const primary = route(request.model);
       // One span per model call, per the OpenTelemetry GenAI conventions: the request as asked, the
       // answer as served (after any retries and a fallback, each an event with its reason), usage and cost.
