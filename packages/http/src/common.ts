@@ -1,5 +1,13 @@
+import { trace } from "@opentelemetry/api";
 import type { Problem } from "@threads-agent/contracts";
-import { type Logger, type Metrics, observeHttp, type ReadinessCheck, runReadinessChecks } from "@threads-agent/observability";
+import {
+  type Logger,
+  type Metrics,
+  observeHttp,
+  type ReadinessCheck,
+  recordFailure,
+  runReadinessChecks,
+} from "@threads-agent/observability";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isResponseSerializationError, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -24,6 +32,15 @@ export const notFound = (request: FastifyRequest, reply: FastifyReply) =>
     status: 404,
     detail: `No route ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`,
   });
+
+/** The task or run a request is about (`/v1/tasks/:id/...`, `/v1/runs/:id/...`), for its access log line. */
+function entityOfRequest(route: string, params: unknown): Record<string, string> {
+  const id = (params as { id?: unknown } | undefined)?.id;
+  if (typeof id !== "string") return {};
+  if (route.startsWith("/v1/tasks/:id")) return { task_id: id };
+  if (route.startsWith("/v1/runs/:id")) return { run_id: id };
+  return {};
+}
 
 export function sendProblem(reply: FastifyReply, problem: Problem) {
   return reply.code(problem.status).type("application/problem+json").send(problem);
@@ -74,19 +91,34 @@ const Readiness = z.object({
 /**
  * The pieces every HTTP service shares: zod schemas on routes (validation naming each field,
  * responses serialised by their schema), problem+json for every error (never a stack trace, 5xx
- * text hidden), a problem+json 404, RED metrics per route, one log line per request through
- * Fastify's own request logger (request id, route, status, duration), /health, /ready, /metrics.
+ * text hidden), a problem+json 404, RED metrics per route (each route's series from 0, as it is
+ * registered), one log line per request through Fastify's own request logger (request id, route,
+ * status, duration, the task or run), /health, /ready, /metrics. Tracing (@fastify/otel, the HTTP
+ * server spans) is registered on every Fastify instance by @threads-agent/observability's tracing start.
  */
 export function registerCommon(app: FastifyInstance, options: CommonOptions): void {
-  const observe = observeHttp(options.metrics);
+  const http = observeHttp(options.metrics);
   useZodSchemas(app);
+  app.addHook("onRoute", (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
+    http.route(route.url, methods);
+  });
+  // Requests no route matched (404s for unknown URLs), for the methods clients use.
+  http.route("unmatched", ["GET", "POST"]);
 
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
-    observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    http.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (route === "/health" || route === "/ready" || route === "/metrics") return;
     request.log.info(
-      { method: request.method, route, url: request.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        ...entityOfRequest(route, request.params),
+        method: request.method,
+        route,
+        url: request.url.split("?")[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       "request",
     );
   });
@@ -128,6 +160,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     if (status && status >= 400 && status < 500) {
       return sendProblem(reply, { type: PROBLEM_TYPE_BASE + "bad-request", title: "Bad request", status, detail: error.message });
     }
+    recordFailure(trace.getActiveSpan(), error);
     request.log.error({ err: error, route: request.routeOptions.url }, "unhandled error");
     return sendProblem(reply, {
       type: PROBLEM_TYPE_BASE + "internal",

@@ -1,3 +1,4 @@
+import { type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { LlmError } from "./errors.ts";
 import { type ModelRef, type ProviderName, parseModelId } from "./model-id.ts";
 import { createOfflineProvider, type OfflineProviderOptions } from "./offline/provider.ts";
@@ -76,6 +77,7 @@ export function createLlmRouter(options: LlmRouterOptions = {}): LlmRouter {
         }
       : undefined;
     const step = request.purpose?.step;
+    const span = trace.getActiveSpan();
     const result = await withRetries<ProviderCompletion>(
       (signal) => {
         attemptState.streamed = false;
@@ -91,6 +93,7 @@ export function createLlmRouter(options: LlmRouterOptions = {}): LlmRouter {
         hasFallback,
         step,
         onAttempt: (report) => {
+          attemptEvent(span, report);
           options.onAttempt?.(report);
           request.onAttempt?.(report);
         },
@@ -127,7 +130,63 @@ export function createLlmRouter(options: LlmRouterOptions = {}): LlmRouter {
   return {
     route,
     async complete(request) {
+      // Async, so a bad model id rejects like every other failure instead of throwing.
       const primary = route(request.model);
+      // One span per model call, per the OpenTelemetry GenAI conventions: the request as asked, the
+      // answer as served (after any retries and a fallback, each an event with its reason), usage and cost.
+      return tracer.startActiveSpan(
+        `chat ${primary.model.name}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": primary.model.provider,
+            "gen_ai.system": primary.model.provider,
+            "gen_ai.request.model": primary.model.name,
+            ...(request.temperature !== undefined ? { "gen_ai.request.temperature": request.temperature } : {}),
+            ...(request.maxTokens !== undefined ? { "gen_ai.request.max_tokens": request.maxTokens } : {}),
+            ...(request.purpose?.step ? { "threads_agent.step": request.purpose.step } : {}),
+            "threads_agent.served_by": primary.provider.name,
+          },
+        },
+        async (span) => {
+          try {
+            const completion = await completeWithFallback(request, primary);
+            const served = parseModelId(completion.model);
+            span.setAttributes({
+              "gen_ai.provider.name": served.provider,
+              "gen_ai.system": served.provider,
+              "gen_ai.response.model": served.name,
+              "gen_ai.usage.input_tokens": completion.usage.inputTokens,
+              "gen_ai.usage.output_tokens": completion.usage.outputTokens,
+              "gen_ai.response.finish_reasons": [completion.finishReason],
+              "threads_agent.cost_usd": completion.costUsd,
+              "threads_agent.served_by": completion.provider,
+              "threads_agent.attempts": completion.attempts,
+              "threads_agent.reason": completion.reason,
+              ...(completion.priceVersion ? { "threads_agent.price_version": completion.priceVersion } : {}),
+            });
+            return completion;
+          } catch (err) {
+            const failure = err as LlmError;
+            span.recordException(failure);
+            span.setAttributes({
+              "error.type": failure.code ?? "provider_error",
+              ...(failure.status !== undefined ? { "http.response.status_code": failure.status } : {}),
+            });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+            throw err;
+          } finally {
+            span.end();
+          }
+        },
+      );
+    },
+  };
+
+  /** The primary model with its retries, then the fallback model when the primary's provider cannot serve. */
+  async function completeWithFallback(request: CompletionRequest, primary: Route): Promise<Completion> {
+    {
       const fallback = fallbackRoute(primary, request.fallbackModel);
       const started = performance.now();
       const primaryAttempt = { streamed: false };
@@ -145,6 +204,13 @@ export function createLlmRouter(options: LlmRouterOptions = {}): LlmRouter {
           });
         }
         const why = `fallback: ${primary.model.id} failed with ${describeFailure(err)} after ${err.attempts} ${err.attempts === 1 ? "attempt" : "attempts"}`;
+        trace.getActiveSpan()?.addEvent("gen_ai.fallback", {
+          "gen_ai.request.model": fallback.model.name,
+          "threads_agent.fallback.from": primary.model.id,
+          "threads_agent.fallback.to": fallback.model.id,
+          "threads_agent.fallback.reason": why,
+          "error.type": err.code,
+        });
         try {
           const completion = await serve(fallback, request, why, false);
           // Latency is the caller's wait: the failed attempts plus the fallback's.
@@ -165,6 +231,23 @@ export function createLlmRouter(options: LlmRouterOptions = {}): LlmRouter {
           throw both;
         }
       }
-    },
-  };
+    }
+  }
+}
+
+const tracer = trace.getTracer("@threads-agent/llm");
+
+/** A failed attempt on the call's span: what failed and what happens next (a retry after a wait, the fallback, or giving up). */
+function attemptEvent(span: Span | undefined, report: AttemptReport): void {
+  if (!span || report.outcome === "ok") return;
+  const name = report.next === "retry" ? "gen_ai.retry" : "gen_ai.attempt_failed";
+  span.addEvent(name, {
+    "gen_ai.request.model": report.model,
+    "threads_agent.attempt": report.attempt,
+    "threads_agent.next": report.next ?? "fail",
+    "error.type": report.outcome,
+    ...(report.status !== undefined ? { "http.response.status_code": report.status } : {}),
+    ...(report.retryInMs !== undefined ? { "threads_agent.retry_in_ms": report.retryInMs } : {}),
+    ...(report.message ? { "threads_agent.reason": report.message } : {}),
+  });
 }

@@ -1,7 +1,30 @@
 export { logConnectionHealth } from "./connection-health.ts";
-export { createLogger, type Logger, redactSecrets, SECRET_PATTERNS } from "./logger.ts";
-export { createMetrics, type HttpMetricsHook, type Metrics, observeHttp } from "./metrics.ts";
+export { createLogger, type Logger, redactSecrets, SECRET_PATTERNS, traceFields } from "./logger.ts";
+export {
+  createMetrics,
+  type HttpMetricsHook,
+  type Metrics,
+  OPS_ROUTES,
+  observeHttp,
+  STATUS_CLASSES,
+  startAtZero,
+  statusClass,
+} from "./metrics.ts";
 export { type OpsServer, type ReadinessCheck, runReadinessChecks, startOpsServer } from "./ops-server.ts";
+export { queueTelemetry } from "./queue-telemetry.ts";
 export { onShutdown } from "./shutdown.ts";
 export { startTelemetry, type TelemetryConfig } from "./telemetry.ts";
-export { injectTraceContext, inSpan, startTracing, type Tracing, tracer, withExtractedContext } from "./tracing.ts";
+export {
+  entityOfContext,
+  extractTraceContext,
+  injectTraceContext,
+  inSpan,
+  linkTo,
+  recordFailure,
+  startTracing,
+  type Tracing,
+  type TracingOptions,
+  tracer,
+  withEntity,
+  withExtractedContext,
+} from "./tracing.ts";

@@ -20,6 +20,8 @@ export type DepsOptions = {
   metrics?: Metrics;
   /** Built from the launcher's logger and metrics (main.ts: createBackend; tests: a local backend of theirs). */
   backend: (parts: { logger: Logger; metrics: LauncherMetrics }) => AgentBackend;
+  /** Which backend `backend` builds, so its variation counters start at 0 (main.ts: AGENT_BACKEND). */
+  backendName?: "local" | "kubernetes";
   db?: Db;
   dbPoolSize?: number;
 };
@@ -40,8 +42,8 @@ export function createDeps(
   options: DepsOptions,
 ): AgentLauncherDeps {
   const logger = options.logger ?? createLogger({ service: "agent-launcher", level: config.LOG_LEVEL });
-  const serviceMetrics = options.metrics ?? createMetrics("agent-launcher");
-  const metrics = createLauncherMetrics(serviceMetrics);
+  const serviceMetrics = options.metrics ?? createMetrics("agent-launcher", { http: false });
+  const metrics = createLauncherMetrics(serviceMetrics, options.backendName);
   const db = options.db ?? createDb(config.DATABASE_URL, { poolSize: options.dbPoolSize ?? Math.min(config.RUN_CONCURRENCY + 4, 30) });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });

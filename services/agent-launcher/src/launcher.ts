@@ -1,5 +1,6 @@
+import { type Context, context } from "@opentelemetry/api";
 import { AgentRunJob, QUEUES, runRedisKeys } from "@threads-agent/contracts";
-import { tracer, withExtractedContext } from "@threads-agent/observability";
+import { queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { executeRun, type RunDeps } from "./run-execution.ts";
@@ -40,9 +41,10 @@ export type Launcher = {
  */
 export function createLauncher(deps: LauncherDeps, options: LauncherOptions): Launcher {
   const logger = deps.logger.child({ component: "launcher" });
-  const active = new Map<string, { cancel: AbortController; shutdown: AbortController }>();
+  // Each held run with the trace context it runs in (the cancel message has none of its own).
+  const active = new Map<string, { cancel: AbortController; shutdown: AbortController; context: Context }>();
   const channel = runRedisKeys(deps.prefix).cancelChannel;
-  const queue = new Queue(QUEUES.agentRuns, { connection: deps.connection, prefix: deps.prefix });
+  const queue = new Queue(QUEUES.agentRuns, { connection: deps.connection, prefix: deps.prefix, telemetry: queueTelemetry() });
   let closing = false;
   let subscriber: Redis | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -52,20 +54,32 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
     const parsed = AgentRunJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid agent-runs job ${job.id}: ${parsed.error.message}`);
     const runId = parsed.data.run_id;
-    const control = { cancel: new AbortController(), shutdown: new AbortController() };
+    const control = { cancel: new AbortController(), shutdown: new AbortController(), context: context.active() };
     if (closing) control.shutdown.abort();
     active.set(runId, control);
     logger.info({ run_id: runId, attempt: job.attemptsMade + 1 }, "run taken");
     try {
+      // Under BullMQ's consumer span (the trace of the request that created the run): the run's
+      // execution, with a span per variation and the agents' own spans below those.
       const result = await withExtractedContext(parsed.data.trace, () =>
-        tracer("agent-launcher").startActiveSpan("agent-run", async (span) => {
-          span.setAttribute("run.id", runId);
-          try {
-            return await executeRun(deps, runId, { cancel: control.cancel.signal, shutdown: control.shutdown.signal });
-          } finally {
-            span.end();
-          }
-        }),
+        withEntity({ "run.id": runId }, () =>
+          tracer("agent-launcher").startActiveSpan(
+            "run.execute",
+            { attributes: { "run.id": runId, "run.attempt": job.attemptsMade + 1 } },
+            async (span) => {
+              try {
+                const outcome = await executeRun(deps, runId, { cancel: control.cancel.signal, shutdown: control.shutdown.signal });
+                span.setAttributes({ "run.result": outcome, "run.cancelled": control.cancel.signal.aborted });
+                return outcome;
+              } catch (err) {
+                recordFailure(span, err, { "run.id": runId });
+                throw err;
+              } finally {
+                span.end();
+              }
+            },
+          ),
+        ),
       );
       logger.info({ run_id: runId, result }, "run let go");
       if (result === "handed_back") {
@@ -87,6 +101,7 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     // Each launcher restart stalls the runs it held; that is expected, not a reason to fail them.
     maxStalledCount: 100,
+    telemetry: queueTelemetry(),
   });
   worker.on("failed", (job, err) => logger.error({ run_id: job?.id, attempts: job?.attemptsMade, err }, "run attempt failed"));
   worker.on("error", (err) => logger.error({ err }, "queue error"));
@@ -117,8 +132,10 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
       subscriber.on("message", (_channel: string, runId: string) => {
         const run = active.get(runId);
         if (run) {
-          logger.info({ run_id: runId }, "cancel requested");
-          run.cancel.abort();
+          context.with(run.context, () => {
+            logger.info({ run_id: runId }, "cancel requested");
+            run.cancel.abort();
+          });
         }
       });
       await subscriber.subscribe(channel);

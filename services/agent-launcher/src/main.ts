@@ -6,13 +6,14 @@ import { type AgentLauncherDeps, createDeps } from "./deps.ts";
 import { createLauncher } from "./launcher.ts";
 
 const config = configOrExit(loadServiceConfig);
-const { logger, tracing, metrics } = startTelemetry("agent-launcher", config);
+const { logger, tracing, metrics } = await startTelemetry("agent-launcher", config, { http: false });
 let deps: AgentLauncherDeps;
 try {
   deps = createDeps(config, {
     logger,
     metrics,
     backend: (parts) => createBackend({ config, env: process.env, ...parts }),
+    backendName: config.AGENT_BACKEND,
   });
 } catch (err) {
   // No cluster configured, an unreadable kubeconfig: say so plainly instead of a stack trace.

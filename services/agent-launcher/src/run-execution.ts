@@ -1,3 +1,4 @@
+import { context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import { checkRepoUrl, finalRunStatus, type RepoUrlPolicy, type VariationStatus } from "@threads-agent/contracts";
 import {
   type Db,
@@ -12,7 +13,7 @@ import {
   type VariationRow,
 } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
-import type { Logger } from "@threads-agent/observability";
+import { injectTraceContext, inSpan, type Logger, recordFailure, tracer, withEntity } from "@threads-agent/observability";
 import { retry } from "@threads-agent/resilience";
 import { type AgentResult, toDisplayLine } from "./agent-output.ts";
 import { type AgentBackend, LaunchRefused, type VariationOutcome } from "./backends/backend.ts";
@@ -93,8 +94,16 @@ export async function executeRun(deps: RunDeps, runId: string, control: RunContr
     if (!started && isTerminal(RUN_LIFECYCLE, ((await findRun(db, runId)) as RunWithVariations).status)) return "finished";
   }
 
+  // The cancel arrives on a Redis message (no trace of its own): its span goes under the run's.
+  const runContext = context.active();
   const onCancel = () => {
-    backend.cancel(runId).catch((err: unknown) => logger.error({ err }, "cancelling the run's workloads failed"));
+    context
+      .with(runContext, () =>
+        inSpan("agent-launcher", "run.cancel", { attributes: { "run.id": runId, "run.backend": backend.name } }, () =>
+          backend.cancel(runId),
+        ),
+      )
+      .catch((err: unknown) => logger.error({ err }, "cancelling the run's workloads failed"));
   };
   control.cancel.addEventListener("abort", onCancel, { once: true });
   if (run.cancel_requested_at) onCancel();
@@ -170,6 +179,7 @@ async function failUnlaunched(deps: RunDeps, output: RunOutput, runId: string, v
       event: { type: "variation.failed", variation: v.index, reason, exit_code: null },
     }),
   );
+  deps.metrics.variationsFinished.inc({ backend: deps.backend.name, status: "failed" });
   return "failed";
 }
 
@@ -185,7 +195,7 @@ type TrackInput = {
   logger: Logger;
 };
 
-async function launchWithRetry(input: TrackInput): Promise<{ job: string }> {
+async function launchWithRetry(input: TrackInput & { span: Span }): Promise<{ job: string }> {
   const { deps, variation: v } = input;
   const { attempts, baseMs } = deps.launchRetry ?? { attempts: 4, baseMs: 1000 };
   return retry(
@@ -197,12 +207,17 @@ async function launchWithRetry(input: TrackInput): Promise<{ job: string }> {
         prompt: input.prompt,
         model: v.model,
         temperature: v.temperature,
+        // The agent's own spans continue the variation's.
+        trace: injectTraceContext(),
       }),
     {
       attempts,
       baseMs,
       retryable: (err) => !(err instanceof LaunchRefused) && !input.cancelRequested(),
-      onRetry: (err, attempt) => input.logger.warn({ variation: v.index, attempt, err }, "launching the variation failed; retrying"),
+      onRetry: (err, attempt) => {
+        input.span.addEvent("variation.launch_failed", { attempt, "error.type": (err as Error).name, message: (err as Error).message });
+        input.logger.warn({ variation: v.index, attempt, err }, "launching the variation failed; retrying");
+      },
     },
   );
 }
@@ -227,8 +242,42 @@ function saveResult(db: Db, v: VariationRow, result: AgentResult) {
   ]);
 }
 
+/**
+ * A span per variation, under the run's: scheduled, running and finished are its events, its end
+ * carries the status, exit code and reason (ERROR with the reason as the exception when it failed).
+ * The agent process gets the span's context in its environment (TRACEPARENT), so its own spans
+ * (clone, analysis, model calls) are this span's children.
+ */
 async function trackVariation(input: TrackInput): Promise<VariationStatus | "detached"> {
-  const { deps, output, variation: v, control, runId } = input;
+  const v = input.variation;
+  const span = tracer("agent-launcher").startSpan(`variation ${v.index}`, {
+    attributes: {
+      "run.id": input.runId,
+      "variation.index": v.index,
+      "variation.id": v.id,
+      "variation.model": v.model ?? "default",
+      ...(v.temperature !== null ? { "variation.temperature": v.temperature } : {}),
+      "variation.backend": input.deps.backend.name,
+      "variation.resumed_from": v.status,
+    },
+  });
+  try {
+    const status = await context.with(trace.setSpan(context.active(), span), () =>
+      withEntity({ "variation.index": v.index }, () => trackVariationNow({ ...input, span })),
+    );
+    span.setAttribute("variation.status", status);
+    if (status === "cancelled") span.addEvent("variation.cancelled");
+    return status;
+  } catch (err) {
+    recordFailure(span, err, { "variation.index": v.index });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+async function trackVariationNow(input: TrackInput & { span: Span }): Promise<VariationStatus | "detached"> {
+  const { deps, output, variation: v, control, runId, span } = input;
   const { backend, metrics, lifecycle } = deps;
   if (isTerminal(VARIATION_LIFECYCLE, v.status)) return v.status;
   const change = (
@@ -238,10 +287,17 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
   ) => lifecycle.variation({ id: v.id, streamId: runId, to, set, event });
 
   const markCancelled = async (): Promise<VariationStatus> => {
-    await output.step(() => unlessDone(change("cancelled", { reason: CANCELLED_REASON, finished_at: new Date() }, null)));
+    let cancelled = false;
+    await output.step(async () => {
+      cancelled = await unlessDone(change("cancelled", { reason: CANCELLED_REASON, finished_at: new Date() }, null));
+    });
+    if (cancelled) metrics.variationsFinished.inc({ backend: backend.name, status: "cancelled" });
     return "cancelled";
   };
   const fail = async (reason: string, exitCode: number | null): Promise<VariationStatus> => {
+    span.setAttributes({ "variation.reason": reason, ...(exitCode !== null ? { "process.exit.code": exitCode } : {}) });
+    span.recordException({ name: "VariationFailed", message: reason });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
     await output.step(() =>
       change(
         "failed",
@@ -263,6 +319,7 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
       return fail(err instanceof LaunchRefused ? err.message : `could not start the variation: ${(err as Error).message}`, null);
     }
     const launched = job;
+    span.addEvent("variation.scheduled", { "variation.job": launched });
     await output.step(() => change("scheduled", { job: launched }, { type: "variation.scheduled", variation: v.index, job: launched }));
     // A cancel that arrived while the workload was being created found nothing to stop yet.
     if (input.cancelRequested()) await backend.cancel(input.runId);
@@ -275,6 +332,7 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
   const onStarted = async () => {
     if (started) return;
     started = true;
+    span.addEvent("variation.running");
     const at = new Date();
     await output.step(() => change("running", { started_at: at }, { type: "variation.started", variation: v.index }));
   };
@@ -295,6 +353,10 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
             if (line.result) {
               const found = line.result;
               result = found;
+              for (const call of found.calls) {
+                metrics.llmCost.inc({ provider: call.provider, model: call.model }, call.cost_usd);
+                metrics.llmTokens.inc({ model: call.model }, call.tokens_in + call.tokens_out);
+              }
               // Queued behind the line that carried it; a failure surfaces through drain().
               output.step(() => saveResult(deps.db, v, found)).catch(() => {});
             }
@@ -312,11 +374,11 @@ async function trackVariation(input: TrackInput): Promise<VariationStatus | "det
     case "detached":
       return "detached";
     case "cancelled":
-      metrics.variationsFinished.inc({ backend: backend.name, status: "cancelled" });
       return markCancelled();
     case "succeeded": {
       if (!result) return fail("the agent exited successfully but reported no result", 0);
       await onStarted();
+      span.setAttribute("process.exit.code", 0);
       await output.step(() =>
         change(
           "succeeded",

@@ -8,6 +8,7 @@ import {
   scoreVariation,
   type VerificationSummary,
 } from "@threads-agent/contracts";
+import { inSpan } from "@threads-agent/observability/tracing";
 import { AgentError } from "./agent-error.ts";
 import { NON_CODE } from "./analysis/languages.ts";
 import { projectFacts } from "./analysis/project.ts";
@@ -77,6 +78,9 @@ function baselineText(plan: CheckPlan, baseline: Verification): string {
   return [`Checks on the unmodified checkout (run_check runs them on your changes):`, ...lines].join("\n");
 }
 
+/** A step of the agent as a span (a no-op without tracing); a failure marks it ERROR with the exception. */
+const step = <T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>) => inSpan("agent", name, { attributes }, fn);
+
 /**
  * One variation: clone, analyse, run the checks on the unmodified checkout (the baseline),
  * propose a change (offline analysis, or a model working through tools), run the checks again
@@ -104,17 +108,19 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
     await emit.log(
       `cloning ${check.repo.url} (shallow, at most ${config.AGENT_CLONE_MAX_MB} MB and ${config.AGENT_CLONE_TIMEOUT_SECONDS} s)`,
     );
-    const cloned = await cloneRepository({
-      repo: check.repo,
-      dir: repoDir,
-      timeoutMs: config.AGENT_CLONE_TIMEOUT_SECONDS * 1000,
-      maxBytes: config.AGENT_CLONE_MAX_MB * 1024 * 1024,
-      ...(deps.resolve ? { resolve: deps.resolve } : {}),
-    });
+    const cloned = await step("agent.clone", { "vcs.repository.url.full": check.repo.url }, () =>
+      cloneRepository({
+        repo: check.repo,
+        dir: repoDir,
+        timeoutMs: config.AGENT_CLONE_TIMEOUT_SECONDS * 1000,
+        maxBytes: config.AGENT_CLONE_MAX_MB * 1024 * 1024,
+        ...(deps.resolve ? { resolve: deps.resolve } : {}),
+      }),
+    );
     await emit.log(`cloned in ${(cloned.ms / 1000).toFixed(1)} s (${mb(cloned.bytes)} on disk)`);
 
     await emit.thought("reading the tree to see how the project is organised");
-    const walk = await walkRepository(repoDir);
+    const walk = await step("agent.analyse", {}, () => walkRepository(repoDir));
     const facts = projectFacts(repoName(check.repo.path), walk);
     await emit.log(`${walk.files.length} files${walk.truncated ? " (stopped counting at the limit)" : ""}`);
     for (const line of facts.outline) await emit.log(`  ${line}`);
@@ -166,22 +172,25 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
     let usage = { tokens_in: 0, tokens_out: 0, cost_usd: 0 };
     let calls: Awaited<ReturnType<typeof runToolLoop>>["calls"] = [];
     let servedBy = modelName;
-    if (mode.mode === "model" && deps.model) {
+    const client = deps.model?.client;
+    if (mode.mode === "model" && client) {
       await emit.thought(`${mode.model} works in the checkout with tools (at most ${config.AGENT_MAX_STEPS} steps)`);
-      const loop = await runToolLoop({
-        model: deps.model.client,
-        modelId: mode.model,
-        prompt: `${repositorySummary(facts)}\n\n${baselineText(plan, baseline)}\n\nRequest: ${config.AGENT_PROMPT}`,
-        temperature: config.AGENT_TEMPERATURE,
-        emit,
-        tools: { root: repoDir, plan, verify, signal: deps.signal },
-        limits: {
-          maxSteps: config.AGENT_MAX_STEPS,
-          maxTokens: config.AGENT_MAX_TOKENS,
-          timeMs: config.AGENT_TIME_LIMIT_SECONDS * 1000,
-        },
-        signal: deps.signal,
-      });
+      const loop = await step("agent.propose", { "agent.model": mode.model }, () =>
+        runToolLoop({
+          model: client,
+          modelId: mode.model,
+          prompt: `${repositorySummary(facts)}\n\n${baselineText(plan, baseline)}\n\nRequest: ${config.AGENT_PROMPT}`,
+          temperature: config.AGENT_TEMPERATURE,
+          emit,
+          tools: { root: repoDir, plan, verify, signal: deps.signal },
+          limits: {
+            maxSteps: config.AGENT_MAX_STEPS,
+            maxTokens: config.AGENT_MAX_TOKENS,
+            timeMs: config.AGENT_TIME_LIMIT_SECONDS * 1000,
+          },
+          signal: deps.signal,
+        }),
+      );
       ({ summary, usage, calls, confidence } = loop);
       servedBy = loop.model;
       diff = await workspaceDiff(repoDir);
@@ -212,7 +221,7 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
       summary = `${choice.proposal.title}: ${choice.proposal.rationale}. Based on ${plural(walk.files.length, "file")}, ${plural(code.length, "language")}${names.length ? ` (${names.join(", ")})` : ""} and ${plural(facts.todos.length, "TODO marker")} in comments.`;
     }
 
-    const applies = await checkPatch(repoDir, diff);
+    const applies = await step("agent.check_patch", {}, () => checkPatch(repoDir, diff));
     if (!applies.ok) throw new AgentError("patch_does_not_apply", `the proposed patch does not apply to the checkout: ${applies.message}`);
     const stats = await patchStats(repoDir, diff);
 

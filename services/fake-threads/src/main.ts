@@ -6,7 +6,7 @@ import { GRAPH_VERSION } from "./graph-routes.ts";
 
 // A bad environment prints every problem and exits 78 (EX_CONFIG) rather than a stack trace.
 const config = configOrExit(() => loadServiceConfig());
-const { logger, tracing, metrics } = startTelemetry("fake-threads", config);
+const { logger, tracing, metrics } = await startTelemetry("fake-threads", config);
 
 let accepting = true;
 const app = buildApp({ config, logger, metrics, accepting: () => accepting });

@@ -1,10 +1,10 @@
-import type { Logger, Metrics } from "@threads-agent/observability";
+import { type Logger, type Metrics, startAtZero } from "@threads-agent/observability";
 import { type Account, AccountRegistry } from "./accounts.ts";
 import { CommentStore } from "./comments.ts";
 import { type Config, DEV_ACCESS_TOKEN } from "./config.ts";
 import { ContainerStore } from "./containers.ts";
 import { type EngagedPost, followersCount, mediaMetrics } from "./engagement.ts";
-import { FaultInjector } from "./faults.ts";
+import { FAULT_ENDPOINTS, FaultInjector } from "./faults.ts";
 import { IdSequence } from "./ids.ts";
 import { type Post, PostStore } from "./post-store.ts";
 
@@ -68,6 +68,10 @@ export function createState(deps: { config: StateConfig; logger: Logger; metrics
     injected: deps.metrics.counter("threads_injected_faults_total", "Calls failed or cut on purpose through /_faults", ["endpoint"]),
     tokenRejections: deps.metrics.counter("threads_token_rejections_total", "Graph calls refused for their access token", ["reason"]),
   };
+  // Every label value is known: each series starts at 0, so its first event shows in rate().
+  startAtZero(counters.published, { api: ["graph", "original", "publish"] });
+  startAtZero(counters.injected, { endpoint: FAULT_ENDPOINTS });
+  startAtZero(counters.tokenRejections, { reason: ["missing", "invalid", "expired", "revoked"] });
 
   return {
     config,

@@ -100,6 +100,10 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     }),
     metrics: createOrchestratorMetrics(deps),
   };
+  await deps.db.persona
+    .findMany({ select: { id: true } })
+    .then((rows) => routeDeps.metrics.personas(rows.map((r) => r.id)))
+    .catch((err: unknown) => deps.logger.warn({ err: { message: (err as Error).message } }, "could not read the personas for metrics"));
 
   await registerDashboard(app, { logger: deps.logger });
 
@@ -123,8 +127,9 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     });
   };
 
+  // Named plugins: the name is what tracing calls their handler spans ("handler - publicApi").
   await app.register(
-    async (v1) => {
+    async function publicApi(v1) {
       await guarded(v1);
       await v1.register(personaRoutes(routeDeps));
       await v1.register(taskRoutes(routeDeps));
@@ -136,7 +141,7 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     },
     { prefix: "/v1" },
   );
-  await app.register(async (compat) => {
+  await app.register(async function originalApi(compat) {
     await guarded(compat);
     await compat.register(legacyTaskRoute(routeDeps));
   });

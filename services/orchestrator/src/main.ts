@@ -6,7 +6,7 @@ import { createDeps } from "./deps.ts";
 import { createReconciler } from "./reconciler/reconciler.ts";
 
 const config = configOrExit(loadServiceConfig);
-const { logger, tracing, metrics } = startTelemetry("orchestrator", config);
+const { logger, tracing, metrics } = await startTelemetry("orchestrator", config);
 let deps: Awaited<ReturnType<typeof createDeps>>;
 try {
   deps = await createDeps(config, { logger, metrics });

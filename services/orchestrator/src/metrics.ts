@@ -1,4 +1,5 @@
 import { QUEUES } from "@threads-agent/contracts";
+import { startAtZero } from "@threads-agent/observability";
 import type { JobType, Queue } from "bullmq";
 import type { OrchestratorDeps } from "./deps.ts";
 
@@ -10,8 +11,21 @@ export type OrchestratorMetrics = ReturnType<typeof createOrchestratorMetrics>;
 /** The orchestrator's own metrics, on the service registry next to registerCommon's RED metrics. */
 export function createOrchestratorMetrics(deps: Pick<OrchestratorDeps, "metrics" | "redis" | "taskQueue" | "runQueue" | "logger">) {
   const { metrics } = deps;
+  const tasksCreated = metrics.counter("tasks_created_total", "Tasks accepted through the API, by persona", ["persona_id"]);
+  // Final statuses the orchestrator sets itself (a cancel before any worker took the task, the
+  // reconciler's dead letters and published-but-unfinished tasks), counted like the worker's.
+  const postsGenerated = metrics.counter("posts_generated_total", "Tasks finished, by persona and final status", ["persona_id", "status"]);
+  const known = new Set<string>();
   return {
-    tasksCreated: metrics.counter("tasks_created_total", "Tasks accepted through the API, by persona", ["persona_id"]),
+    tasksCreated,
+    /** The personas' series start at 0 (those in the database at start, and any other when it is first seen). */
+    personas(ids: readonly string[]) {
+      const fresh = ids.filter((id) => !known.has(id));
+      for (const id of fresh) known.add(id);
+      if (!fresh.length) return;
+      startAtZero(tasksCreated, { persona_id: fresh });
+      startAtZero(postsGenerated, { persona_id: fresh, status: ["succeeded", "failed", "cancelled"] });
+    },
     sseConnections: metrics.gauge("sse_connections", "Open Server-Sent Events streams"),
     queueJobs: metrics.gauge("queue_jobs", "BullMQ jobs per queue and state, read on each scrape", ["queue", "state"], async function () {
       // A scrape must not fail (or hang) because Redis is down; /ready reports that. Stale values are dropped.

@@ -3,7 +3,7 @@ import { context as otelContext, propagation, SpanStatusCode, trace } from "@ope
 import { type FieldError, type GenerateFrame, GenerateRequest, Problem } from "@threads-agent/contracts";
 import { registerCommon, serverOptions, ValidationFailed } from "@threads-agent/http";
 import { type LlmRouter, type Moderator, modelIdProblem } from "@threads-agent/llm";
-import type { Logger, Metrics } from "@threads-agent/observability";
+import { type Logger, type Metrics, startAtZero } from "@threads-agent/observability";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -60,6 +60,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // JSON only: a text body gets a clear 415 instead of a confusing "expected object" 400.
   app.removeContentTypeParser("text/plain");
 
+  const stepLatency = deps.metrics.histogram(
+    "request_latency_seconds",
+    "Time per pipeline step (phase = ingest, hook, body, guardrail, format)",
+    ["phase"],
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  startAtZero(stepLatency, { phase: ["ingest", "hook", "body", "guardrail", "format"] });
   const graph = buildPersonaGraph({
     llm: deps.llm,
     models: deps.models ?? createModelChoice(deps.config),
@@ -67,13 +74,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     blocklist: deps.config.GUARDRAIL_BLOCKLIST,
     llmTimeoutMs: deps.config.LLM_TIMEOUT_MS,
     metrics: {
-      stepLatency: deps.metrics.histogram(
-        "request_latency_seconds",
-        "Time per pipeline step (phase = ingest, hook, body, guardrail, format)",
-        ["phase"],
-        [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      ),
-      tokens: deps.metrics.counter("llm_tokens_total", "Tokens (input plus output) used per model", ["model"]),
+      stepLatency,
+      tokens: deps.metrics.counter("llm_tokens_total", "Tokens (input plus output) used per model", ["model"], { openLabels: true }),
     },
   });
   const tracer = trace.getTracer("persona-runtime");
@@ -106,8 +108,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
       });
 
-      // Continue the caller's trace (the worker sends traceparent), one span for the whole generation.
-      const parent = propagation.extract(otelContext.active(), request.headers);
+      // Continue the caller's trace (the worker sends traceparent), one span for the whole generation:
+      // under the HTTP server span when tracing instruments the server, else from the headers.
+      const parent = trace.getSpan(otelContext.active())
+        ? otelContext.active()
+        : propagation.extract(otelContext.active(), request.headers);
       const span = tracer.startSpan(
         "persona.generate",
         { attributes: { "task.id": body.task_id, "persona.id": body.persona.id, "task.type": body.task_type } },
@@ -122,15 +127,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         log,
         onDone: ({ outcome, error }) => {
           const ms = Math.round(performance.now() - started);
-          span.setAttribute("outcome", outcome);
+          span.setAttribute("persona.outcome", outcome);
           if (outcome === "error") {
             const frame = errorFrame(error);
+            span.recordException(error instanceof Error ? error : new Error(frame.message));
+            span.setAttributes({ "error.type": frame.code, "persona.retryable": frame.retryable });
             span.setStatus({ code: SpanStatusCode.ERROR, message: frame.message });
             // Model failures are described for people already; the stack only helps for our own bugs.
             if (frame.code === "internal") log.error({ err: error, ms }, "generation failed");
             else log.warn({ code: frame.code, retryable: frame.retryable, err_message: frame.message, ms }, "generation failed");
-          } else if (outcome === "aborted") log.info({ ms }, "client disconnected: generation aborted");
-          else log.info({ outcome, ms }, "generation finished");
+          } else if (outcome === "aborted") {
+            span.addEvent("persona.aborted", { reason: "client disconnected" });
+            log.info({ ms }, "client disconnected: generation aborted");
+          } else if (outcome === "blocked") {
+            span.addEvent("persona.blocked");
+            log.info({ outcome, ms }, "generation finished");
+          } else log.info({ outcome, ms }, "generation finished");
           span.end();
         },
       });

@@ -9,7 +9,7 @@ import {
   type Moderator,
   OPENAI_DEFAULT_BASE_URL,
 } from "@threads-agent/llm";
-import type { Logger, Metrics } from "@threads-agent/observability";
+import { type Logger, type Metrics, startAtZero } from "@threads-agent/observability";
 import type { Config } from "./config.ts";
 import { createModelChoice, type ModelChoice } from "./model-choice.ts";
 
@@ -21,6 +21,20 @@ export type LlmSetup = {
   /** What is configured, safe to log: provider names and endpoints, never keys. */
   summary: Record<string, unknown>;
 };
+
+/** Every outcome an attempt reports: ok, or the LlmError code it failed with. */
+const LLM_OUTCOMES = [
+  "ok",
+  "timeout",
+  "rate_limited",
+  "quota_exceeded",
+  "provider_unavailable",
+  "auth_failed",
+  "bad_request",
+  "content_filtered",
+  "provider_error",
+  "unknown_model",
+] as const;
 
 type LlmConfig = Pick<
   Config,
@@ -59,11 +73,13 @@ export function buildLlm(config: LlmConfig, deps: { logger: Logger; metrics: Met
     "llm_requests_total",
     "Requests to model providers by outcome (ok, rate_limited, provider_unavailable, timeout, auth_failed, ...)",
     ["provider", "model", "outcome"],
+    { openLabels: true },
   );
   const fallbacks = deps.metrics.counter(
     "llm_fallbacks_total",
     "Model calls handed to the step's fallback model after the primary failed",
     ["step", "from"],
+    { openLabels: true },
   );
   const onAttempt = (report: AttemptReport) => {
     requests.inc({ provider: report.provider, model: report.model, outcome: report.outcome });
@@ -90,6 +106,16 @@ export function buildLlm(config: LlmConfig, deps: { logger: Logger; metrics: Met
         })
       : null;
   const models = createModelChoice(config);
+  // The configured models' series start at 0 (a first rate limit must show in rate()); a persona's
+  // own model starts at its first call.
+  for (const step of ["hook", "body"] as const) {
+    for (const id of [models.defaults[step].model, models.defaults[step].fallback]) {
+      if (!id) continue;
+      const served = router.route(id);
+      startAtZero(requests, { provider: [served.provider.name], model: [served.model.id], outcome: LLM_OUTCOMES });
+    }
+    startAtZero(fallbacks, { step: [step], from: [models.defaults[step].model] });
+  }
   return {
     router,
     moderator,

@@ -20,7 +20,7 @@ const destination = secrets.length
     })
   : process.stdout;
 
-const { logger, tracing, metrics } = startTelemetry("persona-runtime", config, { destination });
+const { logger, tracing, metrics } = await startTelemetry("persona-runtime", config, { destination });
 const llm = buildLlm(config, { logger, metrics });
 
 let accepting = true;

@@ -73,15 +73,9 @@ type StepWork = (
   run: RunContext,
 ) => Promise<{ update: StateUpdate; tokens: number }>;
 
-/** Logs each failed attempt of a model call with the request's ids, and marks the span. */
+/** Logs each failed attempt of a model call with the request's ids (the model call's span has it as an event). */
 function logAttempt(run: RunContext, report: AttemptReport): void {
   if (report.outcome === "ok") return;
-  trace.getActiveSpan()?.addEvent("llm.attempt_failed", {
-    "llm.model": report.model,
-    "llm.outcome": report.outcome,
-    "llm.attempt": report.attempt,
-    "llm.next": report.next ?? "fail",
-  });
   const next = { retry: "retrying", fallback: "handing over to the fallback model", fail: "giving up" }[report.next ?? "fail"];
   run.log?.warn(
     {
@@ -168,13 +162,8 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
         ...(stepName === "hook" && state.hookStyle ? { hookStyle: state.hookStyle } : {}),
       },
     });
-    trace.getActiveSpan()?.setAttributes({
-      "gen_ai.request.model": choice.model,
-      "gen_ai.response.model": completion.model,
-      "gen_ai.usage.input_tokens": completion.usage.inputTokens,
-      "gen_ai.usage.output_tokens": completion.usage.outputTokens,
-      "llm.reason": completion.reason,
-    });
+    // The call itself is a gen_ai span of its own (packages/llm); the step says which model wrote it.
+    trace.getActiveSpan()?.setAttributes({ "persona.step.model": completion.model, "persona.step.model_reason": completion.reason });
     options.metrics.tokens.inc({ model: completion.model }, completion.usage.inputTokens + completion.usage.outputTokens);
     return completion;
   };

@@ -270,12 +270,17 @@ describe("content tasks on real providers (SDKs against the local stand-in)", ()
   });
 
   it("exports token, cost and attempt metrics", async () => {
-    const runtime = await (await fetch(`${stack.urls["persona-runtime"]}/metrics`)).text();
+    // The second read: a model's series (openLabels counters) shows its 0 to one scrape, then its count.
+    const scrape = async (url: string) => {
+      await fetch(url);
+      return (await fetch(url)).text();
+    };
+    const runtime = await scrape(`${stack.urls["persona-runtime"]}/metrics`);
     expect(runtime).toMatch(/llm_tokens_total\{[^}]*model="openai\/gpt-4o-mini-2024-07-18"[^}]*\} [1-9]/);
     expect(runtime).toMatch(/llm_requests_total\{[^}]*outcome="rate_limited"[^}]*\} 1/);
     expect(runtime).toMatch(/llm_fallbacks_total\{[^}]*step="hook"[^}]*\} 1/);
     expect(runtime).toMatch(/request_latency_seconds_count\{[^}]*phase="guardrail"/);
-    const worker = await (await fetch(`${stack.urls.worker}/metrics`)).text();
+    const worker = await scrape(`${stack.urls.worker}/metrics`);
     const anthropicCost = worker
       .split("\n")
       .find((l) => l.startsWith("llm_cost_usd_total{") && l.includes('model="anthropic/claude-haiku-4-5-20251001"'));

@@ -21,7 +21,7 @@ export type WorkerDeps = ContentDeps & {
 
 export function createDeps(config: WorkerConfig, options: { logger?: Logger; metrics?: Metrics; db?: Db } = {}): WorkerDeps {
   const logger = options.logger ?? createLogger({ service: "worker", level: config.LOG_LEVEL });
-  const serviceMetrics = options.metrics ?? createMetrics("worker");
+  const serviceMetrics = options.metrics ?? createMetrics("worker", { http: false });
   const db = options.db ?? createDb(config.DATABASE_URL, { poolSize: config.WORKER_CONCURRENCY + 2 });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const blocking = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });

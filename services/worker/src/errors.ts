@@ -36,3 +36,30 @@ export function describeFetchError(err: unknown): string {
   const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   return cause?.code ?? cause?.message ?? errorMessage(err);
 }
+
+/**
+ * Every error code an attempt can fail with, known in advance so the error metrics start at 0
+ * (a code's first failure must be visible to rate()): the worker's own codes and the codes of
+ * persona-runtime's error frames (`llm_<LlmError code>`, `empty_output`, `internal`). A new
+ * code belongs here.
+ */
+export const TASK_ERROR_CODES = [
+  "persona_runtime_unavailable",
+  "persona_runtime_error",
+  "persona_runtime_rejected",
+  "persona_runtime_protocol",
+  "threads_unavailable",
+  "threads_unauthorized",
+  "threads_rejected",
+  "llm_timeout",
+  "llm_rate_limited",
+  "llm_quota_exceeded",
+  "llm_provider_unavailable",
+  "llm_provider_error",
+  "llm_auth_failed",
+  "llm_bad_request",
+  "llm_content_filtered",
+  "llm_unknown_model",
+  "empty_output",
+  "internal",
+] as const;

@@ -6,7 +6,7 @@ import { createContentWorker } from "./worker.ts";
 
 // A bad environment prints every problem and exits 78 (EX_CONFIG) rather than a stack trace.
 const config = configOrExit(() => loadServiceConfig());
-const { logger, tracing, metrics } = startTelemetry("worker", config);
+const { logger, tracing, metrics } = await startTelemetry("worker", config, { http: false });
 const deps = createDeps(config, { logger, metrics });
 const worker = createContentWorker(deps, {
   connection: deps.blocking,
@@ -26,6 +26,11 @@ const ops = await startOpsServer({
     { name: "database", check: () => deps.db.$queryRaw`SELECT 1` },
   ],
 });
+// Every persona's series start at 0 before its first task ends (see startAtZero).
+await deps.db.persona
+  .findMany({ select: { id: true } })
+  .then((rows) => deps.metrics.personas(rows.map((r) => r.id)))
+  .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, "could not read the personas for metrics"));
 void worker.run();
 deps.relay.start();
 logger.info(

@@ -1,4 +1,6 @@
+import { SpanKind } from "@opentelemetry/api";
 import type { PublishedPost, PublishRequest } from "@threads-agent/contracts";
+import { inSpan } from "@threads-agent/observability";
 import { describeFetchError, PermanentError, TransientError } from "./errors.ts";
 
 export type ThreadsClient = {
@@ -9,7 +11,19 @@ export type ThreadsClient = {
 export function createThreadsClient(options: { baseUrl: string; accessToken?: string | undefined; timeoutMs: number }): ThreadsClient {
   const url = new URL("/publish", options.baseUrl).toString();
   return {
-    async publish(post, idempotencyKey, headers) {
+    publish(post, idempotencyKey, headers) {
+      // The publish as one span (its HTTP call is a child): failures carry their code and whether a retry helps.
+      return inSpan(
+        "worker",
+        "threads.publish",
+        { kind: SpanKind.CLIENT, attributes: { "threads.api": "legacy", "threads.endpoint": "POST /publish", "task.id": idempotencyKey } },
+        () => publishOnce(post, idempotencyKey, headers),
+      );
+    },
+  };
+
+  async function publishOnce(post: PublishRequest, idempotencyKey: string, headers?: Record<string, string>): Promise<PublishedPost> {
+    {
       let response: Response;
       try {
         response = await fetch(url, {
@@ -37,6 +51,6 @@ export function createThreadsClient(options: { baseUrl: string; accessToken?: st
         throw new PermanentError("threads_unauthorized", `Threads API rejected the access token (${response.status})`);
       }
       throw new PermanentError("threads_rejected", `Threads API rejected the post (${response.status}): ${detail}`);
-    },
-  };
+    }
+  }
 }

@@ -9,7 +9,21 @@ export type VariationSpec = {
   prompt: string;
   model: string | null;
   temperature: number | null;
+  /**
+   * W3C trace context of the variation's span (`traceparent`, `tracestate`, `baggage`), handed to
+   * the agent as TRACEPARENT / TRACESTATE / BAGGAGE so its own spans join the run's trace.
+   */
+  trace?: Record<string, string>;
 };
+
+/** The environment variables that carry a variation's trace context into the agent process. */
+export function traceEnv(trace: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (trace?.traceparent) env.TRACEPARENT = trace.traceparent;
+  if (trace?.tracestate) env.TRACESTATE = trace.tracestate;
+  if (trace?.baggage) env.BAGGAGE = trace.baggage;
+  return env;
+}
 
 export type VariationRef = { runId: string; index: number; job: string | null };
 

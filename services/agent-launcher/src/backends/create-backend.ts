@@ -33,6 +33,9 @@ export function createBackend(input: {
         ...(config.ANTHROPIC_BASE_URL ? { ANTHROPIC_BASE_URL: config.ANTHROPIC_BASE_URL } : {}),
         AGENT_CLONE_TIMEOUT_SECONDS: String(config.AGENT_CLONE_TIMEOUT_SECONDS),
         AGENT_CLONE_MAX_MB: String(config.AGENT_CLONE_MAX_MB),
+        // Agents trace into the launcher's collector (their spans join each variation's span).
+        ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+        ...(input.env.OTEL_BSP_SCHEDULE_DELAY ? { OTEL_BSP_SCHEDULE_DELAY: input.env.OTEL_BSP_SCHEDULE_DELAY } : {}),
       },
       workRoot: path.join(tmpdir(), "threads-agent-runs"),
       activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
@@ -70,5 +73,6 @@ export function jobSettings(config: LauncherConfig, namespace: string): JobSetti
     openaiBaseUrl: config.OPENAI_BASE_URL ?? null,
     anthropicBaseUrl: config.ANTHROPIC_BASE_URL ?? null,
     clone: { timeoutSeconds: config.AGENT_CLONE_TIMEOUT_SECONDS, maxMb: config.AGENT_CLONE_MAX_MB },
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
   };
 }

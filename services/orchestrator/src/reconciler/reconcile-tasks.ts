@@ -1,4 +1,6 @@
+import { context, ROOT_CONTEXT, type Span, SpanStatusCode } from "@opentelemetry/api";
 import { IllegalTransition, type PostRow, toPost } from "@threads-agent/db";
+import { extractTraceContext, inSpan } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
 import { addJob } from "../tasks/task-queue.ts";
 import type { ReconcileAction, ReconcileOptions } from "./reconcile-types.ts";
@@ -47,16 +49,20 @@ export async function reconcileTasks(
 async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, task: Unfinished): Promise<ReconcileAction> {
   const log = deps.logger.child({ task_id: task.id, status: task.status });
   try {
-    if (task.post?.published_id) {
-      await deps.lifecycle.task({
-        id: task.id,
-        to: "succeeded",
-        from: [task.status],
-        set: { error_code: null, error_message: null, finished_at: new Date() },
-        event: { type: "task.succeeded", post: toPost(task.post) },
-      });
+    const post = task.post;
+    if (post?.published_id) {
+      await inTaskTrace(task, "reconciler.finish", () =>
+        deps.lifecycle.task({
+          id: task.id,
+          to: "succeeded",
+          from: [task.status],
+          set: { error_code: null, error_message: null, finished_at: new Date() },
+          event: { type: "task.succeeded", post: toPost(post) },
+        }),
+      );
+      finished(deps, task.id, "succeeded");
       await deps.taskQueue.remove(task.id);
-      log.warn({ published_id: task.post.published_id }, "task was published but not finished: finished it as succeeded");
+      log.warn({ published_id: post.published_id }, "task was published but not finished: finished it as succeeded");
       return "task.finished";
     }
 
@@ -70,13 +76,17 @@ async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, 
       const cause = job?.failedReason || "unknown error";
       if (task.revivals >= options.maxRevivals) {
         const message = `its job failed ${task.revivals + 1} times without the task recording an outcome (last: ${cause}); retry it with POST /v1/tasks/${task.id}/retry`;
-        await deps.lifecycle.task({
-          id: task.id,
-          to: "failed",
-          from: [task.status],
-          set: { error_code: "dead_letter", error_message: message, finished_at: new Date() },
-          event: { type: "task.failed", error: { code: "dead_letter", message } },
+        await inTaskTrace(task, "reconciler.fail", (span) => {
+          span.setStatus({ code: SpanStatusCode.ERROR, message });
+          return deps.lifecycle.task({
+            id: task.id,
+            to: "failed",
+            from: [task.status],
+            set: { error_code: "dead_letter", error_message: message, finished_at: new Date() },
+            event: { type: "task.failed", error: { code: "dead_letter", message } },
+          });
         });
+        finished(deps, task.id, "failed");
         log.warn({ cause }, "task's job kept failing while the task stayed unfinished: failed it");
         return "task.failed";
       }
@@ -96,7 +106,38 @@ async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, 
   }
 }
 
-async function requeue(deps: OrchestratorDeps, task: Unfinished, reason: string, revival: boolean): Promise<void> {
+/**
+ * What the reconciler does to a task happens in the task's own trace (a span under the request
+ * that created it), so a trace tells the task's whole story, the job it lost included.
+ */
+function inTaskTrace<T>(task: Unfinished, name: string, fn: (span: Span) => Promise<T>): Promise<T> {
+  const carrier = task.trace && typeof task.trace === "object" ? (task.trace as Record<string, string>) : undefined;
+  return context.with(extractTraceContext(carrier, ROOT_CONTEXT), () =>
+    inSpan("orchestrator", name, { attributes: { "task.id": task.id, "task.status": task.status } }, fn),
+  );
+}
+
+/** The task's final status, counted like the worker counts the ones it sets. */
+function finished(deps: OrchestratorDeps, taskId: string, status: "succeeded" | "failed"): void {
+  void deps.db.task
+    .findUnique({ where: { id: taskId }, select: { persona_id: true } })
+    .then((row) => {
+      if (row)
+        deps.metrics
+          .counter("posts_generated_total", "Tasks finished, by persona and final status", ["persona_id", "status"])
+          .inc({ persona_id: row.persona_id, status });
+    })
+    .catch(() => {});
+}
+
+function requeue(deps: OrchestratorDeps, task: Unfinished, reason: string, revival: boolean): Promise<void> {
+  return inTaskTrace(task, "reconciler.requeue", (span) => {
+    span.setAttribute("reconciler.reason", reason);
+    return requeueNow(deps, task, reason, revival);
+  });
+}
+
+async function requeueNow(deps: OrchestratorDeps, task: Unfinished, reason: string, revival: boolean): Promise<void> {
   const revivals = task.revivals + (revival ? 1 : 0);
   if (task.status === "running") {
     await deps.lifecycle.task({ id: task.id, to: "queued", from: ["running"], set: { revivals }, event: { type: "task.queued", reason } });

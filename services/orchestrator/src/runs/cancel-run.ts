@@ -1,6 +1,7 @@
 import { runRedisKeys } from "@threads-agent/contracts";
 import { findRun, IllegalTransition, isTerminal, RUN_LIFECYCLE, type RunWithVariations } from "@threads-agent/db";
 import { Conflict, NotFound } from "@threads-agent/http";
+import { inSpan, linkTo, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
 import { addRunJob } from "./run-queue.ts";
@@ -20,6 +21,22 @@ export async function cancelRun(deps: OrchestratorDeps, id: string, waitMs = 500
   assertRedisReady(deps.redis);
   const run = await findRun(deps.db, id);
   if (!run) throw new NotFound("Run", id);
+  // A span of its own, linked to the trace the run executes in; the launcher's stop is a span in that one.
+  return withEntity({ "run.id": id }, () =>
+    inSpan(
+      "orchestrator",
+      "run.cancel",
+      { attributes: { "run.id": id, "run.status": run.status }, links: linkTo(run.trace) },
+      async (span) => {
+        const cancellation = await cancelNow(deps, id, run, waitMs);
+        span.setAttribute("run.cancel.outcome", cancellation.outcome);
+        return cancellation;
+      },
+    ),
+  );
+}
+
+async function cancelNow(deps: OrchestratorDeps, id: string, run: RunWithVariations, waitMs: number): Promise<RunCancellation> {
   if (isTerminal(RUN_LIFECYCLE, run.status)) throw notCancellable(run.status);
 
   // Not a status change: the request, which the launcher holding the run acts on.

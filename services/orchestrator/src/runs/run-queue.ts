@@ -1,16 +1,18 @@
 import { type AgentRunJob, agentRunJobOptions, QUEUES } from "@threads-agent/contracts";
+import { queueTelemetry, withExtractedContext } from "@threads-agent/observability";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
 export type RunQueue = Queue<AgentRunJob>;
 
 export function createRunQueue(connection: Redis, prefix: string): RunQueue {
-  return new Queue<AgentRunJob>(QUEUES.agentRuns, { connection, prefix });
+  return new Queue<AgentRunJob>(QUEUES.agentRuns, { connection, prefix, telemetry: queueTelemetry() });
 }
 
 /** Adds the run's job (job id = run id, so adding one that exists is a no-op). */
 export async function addRunJob(queue: RunQueue, run: { id: string; trace?: unknown }): Promise<void> {
   const trace =
     run.trace && typeof run.trace === "object" && Object.keys(run.trace).length ? (run.trace as Record<string, string>) : undefined;
-  await queue.add("run", { run_id: run.id, ...(trace ? { trace } : {}) }, agentRunJobOptions(run.id));
+  // Outside a request (the reconciler), the job's producer span joins the trace the run was created in.
+  await withExtractedContext(trace, () => queue.add("run", { run_id: run.id, ...(trace ? { trace } : {}) }, agentRunJobOptions(run.id)));
 }

@@ -1,7 +1,7 @@
 import { type CreateRun, checkRepoUrl, newId, type RepoUrlPolicy, resolveVariations } from "@threads-agent/contracts";
 import { insertRun, type RunWithVariations } from "@threads-agent/db";
 import { ValidationFailed } from "@threads-agent/http";
-import { injectTraceContext, inSpan } from "@threads-agent/observability";
+import { injectTraceContext, inSpan, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
 import { addRunJob } from "./run-queue.ts";
@@ -33,23 +33,24 @@ export async function submitRun(deps: OrchestratorDeps, submission: RunSubmissio
     "orchestrator",
     "run.submit",
     { carrier: submission.traceHeaders, attributes: { "run.id": id, "run.variations": variations.length } },
-    async () => {
-      const trace = injectTraceContext();
-      const created = await insertRun(deps.db, {
-        id,
-        repo_url: submission.repo_url,
-        prompt: submission.prompt,
-        trace,
-        variations: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })),
-      });
-      deps.logger.info({ run_id: id, variations: variations.length }, "run accepted");
-      await deps.relay.announce([created.announcement]);
-      try {
-        await addRunJob(deps.runQueue, { id, trace });
-      } catch (err) {
-        deps.logger.warn({ err, run_id: id }, "run committed but not enqueued; the reconciler will enqueue it");
-      }
-      return created.row;
-    },
+    () =>
+      withEntity({ "run.id": id }, async () => {
+        const trace = injectTraceContext();
+        const created = await insertRun(deps.db, {
+          id,
+          repo_url: submission.repo_url,
+          prompt: submission.prompt,
+          trace,
+          variations: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })),
+        });
+        deps.logger.info({ run_id: id, variations: variations.length }, "run accepted");
+        await deps.relay.announce([created.announcement]);
+        try {
+          await addRunJob(deps.runQueue, { id, trace });
+        } catch (err) {
+          deps.logger.warn({ err, run_id: id }, "run committed but not enqueued; the reconciler will enqueue it");
+        }
+        return created.row;
+      }),
   );
 }

@@ -1,6 +1,7 @@
 import { redisKeys } from "@threads-agent/contracts";
 import { EntityNotFound, findTask, IllegalTransition, isTerminal, TASK_LIFECYCLE, type TaskWithPost } from "@threads-agent/db";
 import { Conflict, NotFound } from "@threads-agent/http";
+import { inSpan, linkTo, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
 import { withdrawJob } from "./task-queue.ts";
@@ -18,9 +19,25 @@ export type Cancellation = { task: TaskWithPost; outcome: "cancelled" | "cancell
  */
 export async function cancelTask(deps: OrchestratorDeps, id: string): Promise<Cancellation> {
   assertRedisReady(deps.redis);
-  const task = await deps.db.task.findUnique({ where: { id }, select: { status: true } });
+  const task = await deps.db.task.findUnique({ where: { id }, select: { status: true, trace: true, persona_id: true } });
   if (!task) throw new NotFound("Task", id);
-  if (isTerminal(TASK_LIFECYCLE, task.status)) throw notCancellable(task.status);
+  // A span of its own, linked to the trace the task runs in (the cancel is a request of its own).
+  return withEntity({ "task.id": id }, () =>
+    inSpan(
+      "orchestrator",
+      "task.cancel",
+      { attributes: { "task.id": id, "task.status": task.status }, links: linkTo(task.trace) },
+      async (span) => {
+        const cancellation = await cancelNow(deps, id, task);
+        span.setAttribute("task.cancel.outcome", cancellation.outcome);
+        return cancellation;
+      },
+    ),
+  );
+}
+
+async function cancelNow(deps: OrchestratorDeps, id: string, task: { status: string; persona_id: string }): Promise<Cancellation> {
+  if (isTerminal(TASK_LIFECYCLE, task.status as never)) throw notCancellable(task.status);
 
   if ((await withdrawJob(deps.taskQueue, id)) === "active") {
     await deps.redis.set(redisKeys(deps.config.REDIS_PREFIX).cancelTask(id), new Date().toISOString(), "EX", CANCEL_REQUEST_SECONDS);
@@ -41,6 +58,9 @@ export async function cancelTask(deps: OrchestratorDeps, id: string): Promise<Ca
     if (err instanceof EntityNotFound) throw new NotFound("Task", id);
     throw err;
   }
+  deps.metrics
+    .counter("posts_generated_total", "Tasks finished, by persona and final status", ["persona_id", "status"])
+    .inc({ persona_id: task.persona_id, status: "cancelled" });
   deps.logger.info({ task_id: id, previous_status: task.status }, "task cancelled");
   return { task: (await findTask(deps.db, id)) as TaskWithPost, outcome: "cancelled" };
 }

@@ -1,6 +1,7 @@
 import { redisKeys, type TaskStatus } from "@threads-agent/contracts";
 import { EntityNotFound, findTask, IllegalTransition, type TaskWithPost } from "@threads-agent/db";
 import { Conflict, NotFound } from "@threads-agent/http";
+import { inSpan, linkTo, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
 import { enqueueTask } from "./task-queue.ts";
@@ -15,6 +16,14 @@ export const RETRYABLE_STATUSES: readonly TaskStatus[] = ["failed", "cancelled"]
  */
 export async function retryTask(deps: OrchestratorDeps, id: string): Promise<TaskWithPost> {
   assertRedisReady(deps.redis);
+  const before = await deps.db.task.findUnique({ where: { id }, select: { trace: true } });
+  // The retried attempts run in this request's trace, linked to the one the task was created in.
+  return withEntity({ "task.id": id }, () =>
+    inSpan("orchestrator", "task.retry", { attributes: { "task.id": id }, links: linkTo(before?.trace) }, () => retryNow(deps, id)),
+  );
+}
+
+async function retryNow(deps: OrchestratorDeps, id: string): Promise<TaskWithPost> {
   try {
     await deps.lifecycle.task({
       id,

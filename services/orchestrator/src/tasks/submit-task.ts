@@ -1,7 +1,7 @@
 import { type CreateTask, newId } from "@threads-agent/contracts";
 import { insertTask, isForeignKeyViolation, type TaskWithPost } from "@threads-agent/db";
 import { Unprocessable } from "@threads-agent/http";
-import { injectTraceContext, inSpan } from "@threads-agent/observability";
+import { injectTraceContext, inSpan, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
 import { assertRedisReady } from "../redis.ts";
 import { addJob } from "./task-queue.ts";
@@ -27,29 +27,31 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
     "orchestrator",
     "task.submit",
     { carrier: submission.traceHeaders, attributes: { "task.id": id, "persona.id": submission.persona_id } },
-    async () => {
-      // This span is the root of the task's trace: the worker and persona-runtime continue it from here.
-      const trace = injectTraceContext();
-      const created = await insertTask(deps.db, {
-        id,
-        persona_id: submission.persona_id,
-        task_type: submission.task_type,
-        input: submission.input,
-        trace,
-      }).catch((err: unknown) => {
-        // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
-        if (isForeignKeyViolation(err)) throw unknownPersona(submission.persona_id);
-        throw err;
-      });
-      deps.logger.info({ task_id: id, persona_id: submission.persona_id, task_type: submission.task_type }, "task accepted");
-      await deps.relay.announce([created.announcement]);
-      try {
-        await addJob(deps.taskQueue, created.row, deps.jobs);
-      } catch (err) {
-        deps.logger.warn({ err, task_id: id }, "task committed but not enqueued; the reconciler will enqueue it");
-      }
-      return created.row;
-    },
+    // The task's id travels with its trace (baggage): every service's log lines about it name it.
+    () =>
+      withEntity({ "task.id": id, "persona.id": submission.persona_id }, async () => {
+        // The worker and persona-runtime continue this trace (the request's) from here.
+        const trace = injectTraceContext();
+        const created = await insertTask(deps.db, {
+          id,
+          persona_id: submission.persona_id,
+          task_type: submission.task_type,
+          input: submission.input,
+          trace,
+        }).catch((err: unknown) => {
+          // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
+          if (isForeignKeyViolation(err)) throw unknownPersona(submission.persona_id);
+          throw err;
+        });
+        deps.logger.info({ task_id: id, persona_id: submission.persona_id, task_type: submission.task_type }, "task accepted");
+        await deps.relay.announce([created.announcement]);
+        try {
+          await addJob(deps.taskQueue, created.row, deps.jobs);
+        } catch (err) {
+          deps.logger.warn({ err, task_id: id }, "task committed but not enqueued; the reconciler will enqueue it");
+        }
+        return created.row;
+      }),
   );
 }
 

@@ -1,4 +1,5 @@
 import { type ContentJob, contentJobOptions, QUEUES } from "@threads-agent/contracts";
+import { queueTelemetry, withExtractedContext } from "@threads-agent/observability";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { assertRedisReady } from "../redis.ts";
@@ -16,7 +17,7 @@ export type ContentJobPolicy = { attempts: number; backoffMs: number };
  * deployments (and test files) sharing one Redis never see each other's jobs.
  */
 export function createContentQueue(connection: Redis, prefix: string): ContentQueue {
-  return new Queue<ContentJob>(QUEUES.content, { connection, prefix });
+  return new Queue<ContentJob>(QUEUES.content, { connection, prefix, telemetry: queueTelemetry() });
 }
 
 /**
@@ -49,8 +50,10 @@ export async function enqueueTask(
  */
 export async function addJob(queue: ContentQueue, task: { id: string; trace?: unknown }, settings: ContentJobPolicy): Promise<void> {
   assertRedisReady(connectionOf(queue));
-  const data: ContentJob = { task_id: task.id, ...(isTraceCarrier(task.trace) ? { trace: task.trace } : {}) };
-  await queue.add("content", data, contentJobOptions(task.id, settings.attempts, settings.backoffMs));
+  const carrier = isTraceCarrier(task.trace) ? task.trace : undefined;
+  const data: ContentJob = { task_id: task.id, ...(carrier ? { trace: carrier } : {}) };
+  // Outside a request (the reconciler), the job's producer span joins the trace the task was created in.
+  await withExtractedContext(carrier, () => queue.add("content", data, contentJobOptions(task.id, settings.attempts, settings.backoffMs)));
 }
 
 function isTraceCarrier(value: unknown): value is Record<string, string> {

@@ -13,7 +13,7 @@ import {
   toPost,
 } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
-import { injectTraceContext, type Logger } from "@threads-agent/observability";
+import type { Logger } from "@threads-agent/observability";
 import type { Redis } from "ioredis";
 import { PermanentError, TransientError } from "../errors.ts";
 import type { WorkerMetrics } from "../metrics.ts";
@@ -56,11 +56,12 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     log.warn("task row not found; dropping its job");
     return "skipped";
   }
+  deps.metrics.personas([task.persona_id]);
   if (isTerminal(TASK_LIFECYCLE, task.status)) {
     log.info({ status: task.status }, "task already finished; nothing to do");
     return "skipped";
   }
-  if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId);
+  if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId, task.persona_id);
 
   try {
     await deps.lifecycle.task({
@@ -103,8 +104,8 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
           },
         },
         {
+          // The trace context (and the task's baggage) goes in the headers by the HTTP client's instrumentation.
           signal: controller.signal,
-          headers: injectTraceContext(),
           onFrames: async (frames: GenerateFrame[]) => {
             if (cancelled) return;
             // A cancel takes effect within CANCEL_CHECK_MS even mid-step, without a Redis round
@@ -130,7 +131,7 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
       .finally(() => signal.removeEventListener("abort", abort));
     deps.metrics.latency.observe({ phase: "generate" }, (performance.now() - generateStarted) / 1000);
 
-    if (cancelled || final === null) return finishCancelled(deps, taskId);
+    if (cancelled || final === null) return finishCancelled(deps, taskId, task.persona_id);
     if (final.type === "error") {
       // Calls made before the failure were billed: they count toward the task's usage like any other.
       if (final.calls?.length) await recordCalls(deps, taskId, final.calls);
@@ -154,11 +155,11 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     post = await storePost(deps, task.id, task.persona_id, final);
   }
 
-  if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId);
+  if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId, task.persona_id);
 
   if (!post.published_id) {
     const publishStarted = performance.now();
-    const published = await deps.threads.publish({ text: post.text, persona_id: post.persona_id }, taskId, injectTraceContext());
+    const published = await deps.threads.publish({ text: post.text, persona_id: post.persona_id }, taskId);
     deps.metrics.latency.observe({ phase: "publish" }, (performance.now() - publishStarted) / 1000);
     post = await db.post.update({
       where: { id: post.id },
@@ -274,8 +275,10 @@ async function cancelRequested(deps: ContentDeps, taskId: string): Promise<boole
 }
 
 /** The worker holding a task is the one that ends it as cancelled (one writer per running task). */
-async function finishCancelled(deps: ContentDeps, taskId: string): Promise<Outcome> {
-  await ended(deps, { id: taskId, to: "cancelled", set: { finished_at: new Date() }, event: { type: "task.cancelled" } });
+async function finishCancelled(deps: ContentDeps, taskId: string, personaId: string): Promise<Outcome> {
+  if (await ended(deps, { id: taskId, to: "cancelled", set: { finished_at: new Date() }, event: { type: "task.cancelled" } })) {
+    deps.metrics.postsGenerated.inc({ persona_id: personaId, status: "cancelled" });
+  }
   await deps.redis.del(redisKeys(deps.prefix).cancelTask(taskId));
   deps.logger.info({ task_id: taskId }, "task cancelled");
   return "cancelled";

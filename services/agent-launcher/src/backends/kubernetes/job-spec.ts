@@ -2,7 +2,7 @@
 // every field can be checked by table tests and no user input can change the Job's shape.
 import type { V1EnvVar, V1Job } from "@kubernetes/client-node";
 import { AgentModelName, Uuid } from "@threads-agent/contracts";
-import type { VariationSpec } from "../backend.ts";
+import { traceEnv, type VariationSpec } from "../backend.ts";
 
 export type JobSettings = {
   namespace: string;
@@ -22,6 +22,8 @@ export type JobSettings = {
   openaiBaseUrl: string | null;
   anthropicBaseUrl: string | null;
   clone: { timeoutSeconds: number; maxMb: number };
+  /** OTLP/HTTP endpoint the agents export their spans to (the launcher's own); null or unset: agents do not trace. */
+  otlpEndpoint?: string | null;
 };
 
 export const LABELS = {
@@ -98,6 +100,9 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
     { name: "AGENT_CLONE_MAX_MB", value: String(settings.clone.maxMb) },
     ...(settings.openaiBaseUrl ? [{ name: "OPENAI_BASE_URL", value: literalEnv(settings.openaiBaseUrl) }] : []),
     ...(settings.anthropicBaseUrl ? [{ name: "ANTHROPIC_BASE_URL", value: literalEnv(settings.anthropicBaseUrl) }] : []),
+    ...(settings.otlpEndpoint ? [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: literalEnv(settings.otlpEndpoint) }] : []),
+    // The variation's span: the agent's spans join the run's trace.
+    ...Object.entries(traceEnv(spec.trace)).map(([name, value]) => ({ name, value: literalEnv(value) })),
     // git and node write caches under HOME; the root filesystem is read-only.
     { name: "HOME", value: "/tmp" },
     ...(settings.apiKeySecret

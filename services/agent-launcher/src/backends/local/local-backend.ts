@@ -6,6 +6,7 @@ import {
   type AgentBackend,
   type FollowOptions,
   LaunchRefused,
+  traceEnv,
   type VariationOutcome,
   type VariationRef,
   type VariationSpec,
@@ -70,6 +71,7 @@ export class LocalBackend implements AgentBackend {
       AGENT_WORKDIR: workdir,
       ...(spec.model ? { AGENT_MODEL: spec.model } : {}),
       ...(spec.temperature !== null ? { AGENT_TEMPERATURE: String(spec.temperature) } : {}),
+      ...traceEnv(spec.trace),
     };
     const child = spawn(command, args, { env, cwd: workdir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
