@@ -6,7 +6,7 @@ import { type Api, type Page, problemText, showFieldErrors } from "../api.ts";
 import { add, appendEventLine, byId, clear, h, stickToEnd } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
 import { TERMINAL_RUN_EVENTS } from "../events.ts";
-import { ago, clock, duration, newKey, plural, repoName } from "../format.ts";
+import { ago, duration, newKey, plural, repoName } from "../format.ts";
 import { badge, setBadge } from "../status.ts";
 import type { LogLine } from "../tasks/task-state.ts";
 import { createDiffView, type DiffView, statsText } from "./diff-view.ts";

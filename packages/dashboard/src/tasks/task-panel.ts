@@ -2,10 +2,10 @@
 // detail following its events live (steps, the text being written, the published post).
 import type { Persona, Post, Task } from "@threads-agent/contracts";
 import { type Api, type Page, problemText, showFieldErrors } from "../api.ts";
-import { add, appendEventLine, byId, clear, h, stickToEnd } from "../dom.ts";
+import { add, appendEventLine, byId, clear, h } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
 import { TERMINAL_TASK_EVENTS } from "../events.ts";
-import { ago, clock, newKey } from "../format.ts";
+import { ago, newKey } from "../format.ts";
 import { badge, setBadge } from "../status.ts";
 import {
   type Applied,
