@@ -88,7 +88,7 @@ let stackStarted = 0;
 let stackReady = 0;
 let evalTime = 0;
 let lineCount = 0;
-let calls: { task_id: string | null; owner: string | null; provider: string; model: string; cost_usd: number }[] = [];
+let calls: { task_id: string | null; owner: string | null; provider: string; model: string; cost_usd: number; tokens: number }[] = [];
 
 const api = async <T = Record<string, unknown>>(pathname: string, init: { method?: string; body?: unknown } = {}) => {
   const res = await fetch(`${stack.urls.orchestrator}${pathname}`, {
@@ -272,7 +272,7 @@ beforeAll(async () => {
   evalTime = Math.max(...(await prom.query('timestamp(up{job="threads-agent"})')).map((s) => s.value));
   db = createDb(env.databaseUrl);
   calls = (await db.$queryRawUnsafe(
-    `SELECT task_id::text, owner, provider, model, cost_usd::float8 AS cost_usd FROM llm_calls`,
+    `SELECT task_id::text, owner, provider, model, cost_usd::float8 AS cost_usd, tokens_in + tokens_out AS tokens FROM llm_calls`,
   )) as typeof calls;
   lineCount = Number(((await db.$queryRawUnsafe("SELECT count(*)::int AS n FROM variation_lines")) as { n: number }[])[0]?.n ?? 0);
 }, 420_000);
@@ -371,10 +371,20 @@ function expectations(): Record<string, Expectation> {
     (c) => `${c.provider}|${c.model}`,
     (c) => c.cost_usd,
   );
+  // What each exporter counts: persona-runtime every model call it made (its chat spans, a
+  // cancelled task's included), the launcher the calls of each variation that reported a result.
   const tokens = sumBy(
-    genAiSpans(),
-    (s) => `${s.attributes["gen_ai.provider.name"]}/${s.attributes["gen_ai.response.model"]}`,
-    (s) => Number(s.attributes["gen_ai.usage.input_tokens"]) + Number(s.attributes["gen_ai.usage.output_tokens"]),
+    [
+      ...genAiSpans()
+        .filter((sp) => sp.service === "persona-runtime")
+        .map((sp) => ({
+          model: `${sp.attributes["gen_ai.provider.name"]}/${sp.attributes["gen_ai.response.model"]}`,
+          tokens: Number(sp.attributes["gen_ai.usage.input_tokens"]) + Number(sp.attributes["gen_ai.usage.output_tokens"]),
+        })),
+      ...ourCalls().filter((c) => c.owner),
+    ].filter((c) => c.tokens > 0),
+    (c) => c.model,
+    (c) => c.tokens,
   );
   const created = countBy(all(), (t) => t.persona_id);
   const blocked = countBy(

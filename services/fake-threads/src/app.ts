@@ -22,7 +22,7 @@ export type AppDeps = {
  * faults, accounts, tokens and the clock. `app.threads` is the in-memory state, for tests.
  */
 export function buildApp(deps: AppDeps): FastifyInstance & { threads: ThreadsState } {
-  const app = Fastify(serverOptions());
+  const app = Fastify(serverOptions({ logger: deps.logger }));
   registerCommon(app, { logger: deps.logger, metrics: deps.metrics, checks: [], ...(deps.accepting ? { accepting: deps.accepting } : {}) });
   app.removeContentTypeParser("text/plain");
 
