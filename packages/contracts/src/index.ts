@@ -10,6 +10,5 @@ export * from "./problems.ts";
 export * from "./queues.ts";
 export * from "./runs.ts";
 export * from "./tasks.ts";
-export * from "./threads.ts";
 export * from "./threads-graph.ts";
 export * from "./threads-text.ts";

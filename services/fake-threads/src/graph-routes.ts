@@ -162,7 +162,8 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
 
   /**
    * Runs one call of `endpoint` under the armed faults: an injected error instead of the work, or
-   * the work done and then the connection destroyed before any byte of the answer.
+   * the work done and then the connection destroyed before any byte of the answer; either may be
+   * held `delayMs` first (after the work: the answer is late, the work is not).
    */
   async function withFaults<T>(
     endpoint: FaultEndpoint,
@@ -172,8 +173,16 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
   ): Promise<T | FastifyReply> {
     const fault = faults.take(endpoint);
     if (fault) counters.injected.inc({ endpoint });
-    if (fault?.action === "fail") throw injectedError(fault);
+    const hold = () => (fault?.delayMs ? new Promise((r) => setTimeout(r, fault.delayMs)) : undefined);
+    if (fault?.action === "fail") {
+      await hold();
+      throw injectedError(fault);
+    }
     const result = work();
+    if (fault?.delayMs) {
+      logger.warn({ endpoint, delay_ms: fault.delayMs }, "fault injection: did the work, holding the response");
+      await hold();
+    }
     if (fault?.action === "drop") {
       logger.warn({ endpoint }, "fault injection: did the work, dropping the response");
       reply.hijack();
@@ -380,6 +389,8 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
     if (!creationId) throw invalidParameter("The parameter creation_id is required");
     const container = isNumericId(creationId) ? containers.get(creationId) : undefined;
     if (!container || container.userId !== authed.account.id) throw mediaNotFound(creationId, "No such container for this account.");
+    // Every call counts, refused or not: tests read it (GET /_containers) to prove a post was never published twice.
+    container.publishCalls++;
     const { status } = containers.status(container);
     if (status === "IN_PROGRESS")
       throw mediaNotFound(creationId, "The container is still IN_PROGRESS: publish it once its status is FINISHED.");
@@ -396,8 +407,6 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
       source: "graph",
       containerId: container.id,
       replyToId: container.replyToId,
-      personaId: authed.account.username,
-      idempotencyKey: null,
       topic: null,
     });
     containers.markPublished(container, post.id);
