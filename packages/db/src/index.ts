@@ -26,3 +26,4 @@ export { DEFAULT_PERSONAS, seedPersonas } from "./personas-seed.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/tasks.ts";
 export * from "./run-mappers.ts";
+export * from "./repositories/threads-accounts.ts";

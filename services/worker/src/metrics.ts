@@ -16,5 +16,11 @@ export function createWorkerMetrics(metrics: Metrics) {
     retries: metrics.counter("task_retries_total", "Attempts that failed and will be retried, by error code", ["code"]),
     llmCost: metrics.counter("llm_cost_usd_total", "Model cost recorded for tasks in USD", ["provider", "model"]),
     activeJobs: metrics.gauge("worker_active_jobs", "Content jobs being processed now"),
+    threadsPublishes: metrics.counter(
+      "threads_publishes_total",
+      "Publish steps on Threads by outcome: published, recovered (a lost answer found on Threads), deferred (quota), refused, unknown (answer lost)",
+      ["outcome"],
+    ),
+    tokenRefreshes: metrics.counter("threads_token_refreshes_total", "Threads token refreshes by outcome", ["outcome"]),
   };
 }

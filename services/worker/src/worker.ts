@@ -1,8 +1,8 @@
 import { ContentJob, QUEUES } from "@threads-agent/contracts";
 import { tracer, withExtractedContext } from "@threads-agent/observability";
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { errorCode, errorMessage, PermanentError } from "./errors.ts";
+import { errorCode, errorMessage, PermanentError, RescheduleJob } from "./errors.ts";
 import { type ContentDeps, processContentTask, recordFailure } from "./processors/content.ts";
 
 export type ContentWorkerOptions = {
@@ -15,12 +15,13 @@ export type ContentWorkerOptions = {
 
 /**
  * The BullMQ worker of the content queue. Job handlers steer the queue by what they throw:
- * TransientError → retried with backoff, PermanentError → UnrecoverableError (no retry).
+ * TransientError → retried with backoff, PermanentError → UnrecoverableError (no retry),
+ * RescheduleJob → the job delayed until its time (moveToDelayed + DelayedError), no attempt spent.
  */
 export function createContentWorker(deps: ContentDeps, options: ContentWorkerOptions): Worker<ContentJob> {
   const worker = new Worker<ContentJob>(
     QUEUES.content,
-    async (job: Job<ContentJob>, _token, signal) => {
+    async (job: Job<ContentJob>, token, signal) => {
       const data = ContentJob.parse(job.data);
       const attempt = job.attemptsMade + 1;
       deps.metrics.activeJobs.inc();
@@ -39,6 +40,11 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
           ),
         );
       } catch (err) {
+        if (err instanceof RescheduleJob) {
+          deps.logger.info({ task_id: data.task_id, attempt, until: err.at.toISOString(), reason: err.message }, "job delayed");
+          await job.moveToDelayed(err.at.getTime(), token);
+          throw new DelayedError();
+        }
         const permanent = err instanceof PermanentError;
         const maxAttempts = job.opts.attempts ?? 1;
         const final = permanent || attempt >= maxAttempts;
