@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PersonaId, Uuid } from "./ids.ts";
 import { ListQuery } from "./pagination.ts";
-import { CreatePersona, Persona, UpdatePersona } from "./personas.ts";
+import { CreatePersona, LinkThreadsAccount, Persona, UpdatePersona } from "./personas.ts";
 import { Post, PostListQuery } from "./posts.ts";
 import { Problem } from "./problems.ts";
 import { CreateRun, Run, RunListQuery, SelectWinner, VariationLogQuery } from "./runs.ts";
@@ -9,7 +9,7 @@ import { CreateTask, LegacyCreateTask, Task, TaskListQuery } from "./tasks.ts";
 
 type JsonSchema = Record<string, unknown>;
 type Operation = {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   tags: string[];
@@ -114,6 +114,30 @@ export const operations: Operation[] = [
     },
   },
   {
+    method: "put",
+    path: "/v1/personas/{id}/threads-account",
+    summary: "Link the persona to its own Threads account: the token is checked with Threads, stored encrypted, never shown again",
+    tags: ["personas"],
+    params: z.object({ id: PersonaId }),
+    body: LinkThreadsAccount,
+    responses: {
+      "200": { description: "The persona with its `threads_account` (username, user id, token expiry)", schema: Persona },
+      ...problems,
+      ...notFound,
+      ...notJson,
+      "422": problemJson("Threads refused the token (`access_token`)"),
+      "503": problemJson("TOKEN_ENCRYPTION_KEY is not configured, or Threads could not be reached to check the token"),
+    },
+  },
+  {
+    method: "delete",
+    path: "/v1/personas/{id}/threads-account",
+    summary: "Unlink the persona's Threads account: it publishes as the default account again",
+    tags: ["personas"],
+    params: z.object({ id: PersonaId }),
+    responses: { "204": { description: "Unlinked (or there was none)" }, ...problems, ...notFound },
+  },
+  {
     method: "post",
     path: "/v1/tasks",
     summary: "Create a content task",
@@ -167,7 +191,7 @@ export const operations: Operation[] = [
   {
     method: "post",
     path: "/v1/tasks/{id}/cancel",
-    summary: "Cancel a queued or running task",
+    summary: "Cancel a queued, running or deferred task",
     tags: ["tasks"],
     params: idParam,
     idempotent: true,
@@ -182,7 +206,7 @@ export const operations: Operation[] = [
   {
     method: "post",
     path: "/task",
-    summary: "Original threads-agent API: create a task",
+    summary: "Original threads-agent API: create a task (`{persona_id, task_type}` alone: the persona picks a topic of its own)",
     tags: ["compatibility"],
     body: LegacyCreateTask,
     idempotent: true,

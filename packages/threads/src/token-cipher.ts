@@ -68,6 +68,13 @@ export class TokenCipher {
   }
 }
 
+/** The owner a stored token is bound to (its additional authenticated data): the same string wherever it is encrypted or read. */
+export const tokenContext = {
+  persona: (personaId: string) => `persona:${personaId}`,
+  /** The default account's refreshed token, by the fingerprint of THREADS_ACCESS_TOKEN. */
+  seed: (seedHash: string) => `seed:${seedHash}`,
+};
+
 /** A token's fingerprint (sha256, hex): lets a stored refresh of THREADS_ACCESS_TOKEN be matched to it without storing it. */
 export function tokenFingerprint(token: string): string {
   return createHash("sha256").update(`threads-agent token:${token}`).digest("hex");

@@ -19,6 +19,7 @@ import { registerQueueRoutes } from "./routes/queues.ts";
 import type { RouteDeps } from "./routes/route-deps.ts";
 import { registerRunRoutes } from "./routes/runs.ts";
 import { registerTaskRoutes } from "./routes/tasks.ts";
+import { registerThreadsAccountRoutes } from "./routes/threads-account.ts";
 import { SseConnections } from "./sse-connections.ts";
 
 export type AppOptions = {
@@ -78,6 +79,7 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
       });
     });
     registerPersonaRoutes(api, routeDeps);
+    registerThreadsAccountRoutes(api, routeDeps);
     registerTaskRoutes(api, routeDeps);
     registerLegacyTaskRoute(api, routeDeps);
     registerPostRoutes(api, routeDeps);

@@ -38,6 +38,15 @@ export const configSchema = z.object({
   IDEMPOTENCY_TTL_SECONDS: env.positiveInt(86_400),
   /** Largest request body accepted; larger ones get 413. */
   BODY_LIMIT_BYTES: env.positiveInt(65_536),
+  /**
+   * Threads Graph API root with its version; PUT /v1/personas/:id/threads-account checks each token
+   * against it (`GET /me`) before storing it.
+   */
+  THREADS_API_URL: env.threadsApiUrl,
+  /** Deadline of that check. */
+  THREADS_TIMEOUT_MS: env.positiveInt(10_000),
+  /** Encrypts the Threads tokens stored in the database (32 bytes, base64); linking an account needs it. */
+  TOKEN_ENCRYPTION_KEY: env.tokenEncryptionKey,
   /** Attempts per content job before it becomes a dead letter (the worker reads them from the job). */
   TASK_MAX_ATTEMPTS: env.positiveInt(5),
   /** First retry delay of a content job; doubles on each further attempt. */

@@ -4,9 +4,13 @@ import type { FastifyInstance } from "fastify";
 import { committed } from "../idempotency.ts";
 import { fromLegacy } from "../tasks/legacy-task.ts";
 import { submitTask } from "../tasks/submit-task.ts";
+import { chooseTopic } from "../tasks/topic-choice.ts";
 import { idempotently, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
 
-/** `POST /task` of the original threads-agent, so its clients keep working: same body, same answer. */
+/**
+ * `POST /task` of the original threads-agent, so its clients keep working: same body, same answer.
+ * `{persona_id, task_type}` alone is enough: the persona then writes on a topic of its own.
+ */
 export function registerLegacyTaskRoute(app: FastifyInstance, deps: RouteDeps): void {
   app.post("/task", async (request, reply) => {
     const body = fromLegacy(parse(LegacyCreateTask, request.body, "body"));
@@ -15,7 +19,9 @@ export function registerLegacyTaskRoute(app: FastifyInstance, deps: RouteDeps): 
       { request, reply, idempotency: deps.idempotency },
       { scope: "task.legacy", entityId: id, sameEntity: false, body },
       async () => {
-        const row = await submitTask(deps.deps, { ...body, id, traceHeaders: traceHeadersOf(request.headers) });
+        // No topic: an unknown persona has none either, and the insert below names it (422).
+        const input = body.input ?? (await chooseTopic(deps.deps, body.persona_id))?.input ?? "(no topic)";
+        const row = await submitTask(deps.deps, { ...body, input, id, traceHeaders: traceHeadersOf(request.headers) });
         deps.metrics.tasksCreated.inc({ persona_id: row.persona_id });
         return row.id;
       },

@@ -1,5 +1,5 @@
 import { CreatePersona, type FieldError, UpdatePersona } from "@threads-agent/contracts";
-import { isUniqueViolation, Prisma, toPersona } from "@threads-agent/db";
+import { isUniqueViolation, PERSONA_WITH_ACCOUNT, Prisma, toPersona } from "@threads-agent/db";
 import { Conflict, NotFound, parse, ValidationFailed } from "@threads-agent/http";
 import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyInstance } from "fastify";
@@ -37,6 +37,7 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
       where: query.cursor ? { id: { gt: query.cursor } } : {},
       orderBy: { id: "asc" },
       take: query.limit + 1,
+      include: PERSONA_WITH_ACCOUNT,
     });
     const page = pageOf(rows, query.limit);
     return { items: page.items.map(toPersona), next_cursor: page.next_cursor };
@@ -45,7 +46,7 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
   app.get("/v1/personas/:id", async (request) => {
     const { id } = parse(PersonaParams, request.params, "params");
     parse(NoQuery, request.query, "query");
-    const row = await db.persona.findUnique({ where: { id } });
+    const row = await db.persona.findUnique({ where: { id }, include: PERSONA_WITH_ACCOUNT });
     if (!row) throw new NotFound("Persona", id);
     return toPersona(row);
   });
@@ -89,7 +90,7 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
       { scope: "personas.update", entityId: id, sameEntity: true, body: changes },
       async () => {
         try {
-          return await db.persona.update({ where: { id }, data: changes });
+          return await db.persona.update({ where: { id }, data: changes, include: PERSONA_WITH_ACCOUNT });
         } catch (err) {
           // P2025: no row to update.
           if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") throw new NotFound("Persona", id);
@@ -97,7 +98,7 @@ export function registerPersonaRoutes(app: FastifyInstance, deps: RouteDeps): vo
         }
       },
       async () => {
-        const row = await db.persona.findUnique({ where: { id } });
+        const row = await db.persona.findUnique({ where: { id }, include: PERSONA_WITH_ACCOUNT });
         if (!row) throw new NotFound("Persona", id);
         return row;
       },

@@ -1,6 +1,6 @@
 import type { Db, ThreadsAccountRow } from "@threads-agent/db";
 import type { Logger } from "@threads-agent/observability";
-import { type ThreadsClient, type TokenCipher, TokenDecryptError, ThreadsApiError, tokenFingerprint } from "@threads-agent/threads";
+import { type ThreadsClient, ThreadsApiError, type TokenCipher, TokenDecryptError, tokenContext, tokenFingerprint } from "@threads-agent/threads";
 import { PermanentError, TransientError } from "../errors.ts";
 
 /** The persona a post is published for, as far as accounts and messages need it. */
@@ -13,12 +13,6 @@ export type PublishingAccount = {
   kind: "linked" | "default";
   userId: string;
   client: ThreadsClient;
-};
-
-/** What the additional authenticated data of a stored token is: the row's owner, so ciphertexts cannot be swapped between rows. */
-export const tokenContext = {
-  persona: (personaId: string) => `persona:${personaId}`,
-  seed: (seedHash: string) => `seed:${seedHash}`,
 };
 
 // The default account's refreshed token is read from the database at most this often; a stale one

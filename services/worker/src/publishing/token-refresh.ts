@@ -1,11 +1,11 @@
 import { newId, QUEUES } from "@threads-agent/contracts";
 import { type Db, isUniqueViolation, type ThreadsAccountRow } from "@threads-agent/db";
 import type { Logger } from "@threads-agent/observability";
-import { tokenFingerprint } from "@threads-agent/threads";
+import { tokenContext, tokenFingerprint } from "@threads-agent/threads";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { WorkerMetrics } from "../metrics.ts";
-import { type ThreadsAccounts, tokenContext } from "./threads-accounts.ts";
+import type { ThreadsAccounts } from "./threads-accounts.ts";
 
 export type RefreshDeps = { db: Db; accounts: ThreadsAccounts; logger: Logger; metrics: WorkerMetrics };
 export type RefreshSummary = { refreshed: number; failed: number };
