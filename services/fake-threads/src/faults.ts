@@ -39,12 +39,18 @@ export const FaultRuleInput = z
     message: z.string().min(1).max(500).optional(),
     drop_response: z.boolean().default(false),
     delay_ms: count(0, 600_000).default(0),
+    /** container_create only: the container is created, and once processed its status is ERROR with this error_message. */
+    container_error: z.string().min(1).max(200).optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.drop_response && (rule.status !== undefined || rule.code !== undefined))
       ctx.addIssue({ code: "custom", path: ["drop_response"], message: "a dropped response has no status or code; give one or the other" });
-    if (!rule.drop_response && rule.status === undefined && rule.code === undefined && rule.delay_ms === 0)
-      ctx.addIssue({ code: "custom", path: ["status"], message: "say what the fault does: a status or code, drop_response, or delay_ms" });
+    if (rule.container_error !== undefined && rule.endpoint !== "container_create")
+      ctx.addIssue({ code: "custom", path: ["container_error"], message: "only for endpoint container_create" });
+    if (rule.container_error !== undefined && (rule.drop_response || rule.status !== undefined || rule.code !== undefined))
+      ctx.addIssue({ code: "custom", path: ["container_error"], message: "a failing container is created normally; give no status, code or drop_response" });
+    if (!rule.drop_response && rule.status === undefined && rule.code === undefined && rule.delay_ms === 0 && rule.container_error === undefined)
+      ctx.addIssue({ code: "custom", path: ["status"], message: "say what the fault does: a status or code, drop_response, delay_ms or container_error" });
   });
 export type FaultRuleInput = z.output<typeof FaultRuleInput>;
 
@@ -54,6 +60,7 @@ export type Fault = { delayMs: number } & (
   | { action: "fail"; status?: number | undefined; code?: number | undefined; subcode?: number | undefined; message?: string | undefined }
   | { action: "drop" }
   | { action: "delay" }
+  | { action: "container_error"; message: string }
 );
 
 /** The problem+json answer of an injected failure of the original `POST /publish`. */
@@ -98,6 +105,7 @@ export class FaultInjector {
     if (!fired) return null;
     const delayMs = fired.delay_ms;
     if (fired.drop_response) return { action: "drop", delayMs };
+    if (fired.container_error !== undefined) return { action: "container_error", delayMs, message: fired.container_error };
     if (fired.status === undefined && fired.code === undefined) return { action: "delay", delayMs };
     return { action: "fail", delayMs, status: fired.status, code: fired.code, subcode: fired.error_subcode, message: fired.message };
   }

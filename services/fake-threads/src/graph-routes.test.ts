@@ -482,6 +482,33 @@ describe("fault injection", () => {
     ]);
   });
 
+  it("makes the next container fail processing with the chosen error_message (container_error)", async () => {
+    const ctx = await start();
+    await fetch(`${ctx.url}/_faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ endpoint: "container_create", container_error: "UNKNOWN: media processing failed" }),
+    });
+    const failing = await container(ctx.url, "will fail");
+    const fine = await container(ctx.url, "will work");
+    ctx.clock.now += 1000;
+    expect((await get(ctx.url, `/v1.0/${failing}?fields=status,error_message`)).body).toEqual({
+      id: failing,
+      status: "ERROR",
+      error_message: "UNKNOWN: media processing failed",
+    });
+    expect((await get(ctx.url, `/v1.0/${fine}?fields=status`)).body.status).toBe("FINISHED");
+    expect(graphError(await postForm(ctx.url, "/v1.0/me/threads_publish", { creation_id: failing }))).toMatchObject({ code: 24 });
+    const misplaced = await json(
+      await fetch(`${ctx.url}/_faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ endpoint: "publish", container_error: "x" }),
+      }),
+    );
+    expect(misplaced.body.errors).toEqual([{ field: "container_error", message: "only for endpoint container_create" }]);
+  });
+
   it("validates rules and lists them", async () => {
     const { url } = await start();
     const bad = await json(

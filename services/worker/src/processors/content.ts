@@ -7,6 +7,7 @@ import {
   isUniqueViolation,
   type Lifecycle,
   type PostRow,
+  sourcesOf,
   TASK_LIFECYCLE,
   type TaskStatusValue,
   toLlmCallRow,
@@ -279,7 +280,8 @@ async function ended(
   },
 ): Promise<boolean> {
   try {
-    await deps.lifecycle.task({ ...change, from: ACTIVE });
+    // From the active states this end may be reached from (a deferred task fails or is cancelled, never succeeds unstarted).
+    await deps.lifecycle.task({ ...change, from: sourcesOf(TASK_LIFECYCLE, change.to).filter((s) => ACTIVE.includes(s)) });
     return true;
   } catch (err) {
     if (err instanceof IllegalTransition) return false;
