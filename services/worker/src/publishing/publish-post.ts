@@ -206,7 +206,11 @@ async function settleEarlierAttempt(
     throw err;
   }
   if (status === "PUBLISHED" || status === "EXPIRED") return status;
-  if (status === "ERROR" || status === "IN_PROGRESS") return waitUntilReady(ctx, row, account, signal);
+  if (status === "ERROR" || status === "IN_PROGRESS") {
+    const ready = await waitUntilReady(ctx, row, account, signal);
+    if (ready !== "FINISHED") return ready;
+  }
+  // FINISHED: not published (yet). The claim decides whether a publish may still land.
   const claimedAt = (row.publish_attempted_at as Date).getTime();
   const settledAt = claimedAt + ctx.settings.publishTimeoutMs + ctx.settings.graceMs;
   if (Date.now() < settledAt) {
