@@ -1,5 +1,5 @@
-import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
 import { createDb, type Db } from "@threads-agent/db";
+import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
 import { type FakeThreads, fakeThreads, readSse, type TestEnv, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
 
 export type Fixture = {

@@ -25,5 +25,5 @@ export { ensureDatabase, migrateDatabase } from "./migrate.ts";
 export { DEFAULT_PERSONAS, seedPersonas } from "./personas-seed.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/tasks.ts";
-export * from "./run-mappers.ts";
 export * from "./repositories/threads-accounts.ts";
+export * from "./run-mappers.ts";

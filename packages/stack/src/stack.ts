@@ -91,7 +91,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const start = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
     const spec = specs.find((s) => s.name === name) as ServiceSpec;
     const own = name === "fake-threads" ? fakeThreadsEnv : {};
-    const env = { ...process.env, ...shared, ...own, ...options.serviceEnv?.[name], ...extraEnv, [spec.portVariable]: String(ports.get(name)) };
+    const env = {
+      ...process.env,
+      ...shared,
+      ...own,
+      ...options.serviceEnv?.[name],
+      ...extraEnv,
+      [spec.portVariable]: String(ports.get(name)),
+    };
     const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ["ignore", "pipe", "pipe"] });
     children.set(name, child);
     stopping.delete(name);
@@ -145,7 +152,8 @@ async function linkFakeAccounts(api: string, apiKey: string | undefined): Promis
       body: JSON.stringify({ access_token: token }),
     });
     // A database without the seeded persona simply has nothing to link.
-    if (!res.ok && res.status !== 404) throw new Error(`linking ${persona} to its fake-threads account answered ${res.status}: ${await res.text()}`);
+    if (!res.ok && res.status !== 404)
+      throw new Error(`linking ${persona} to its fake-threads account answered ${res.status}: ${await res.text()}`);
   }
 }
 

@@ -56,7 +56,10 @@ export type FakeThreads = ReturnType<typeof fakeThreads>;
  * (never below 0). 0 means no post went out twice, and none went out unrecorded, even when two
  * tasks happen to write the same words.
  */
-export function duplicatePublishes(posts: readonly FakeThreadsPost[], rows: readonly { text: string; published_id: string | null }[]): number {
+export function duplicatePublishes(
+  posts: readonly FakeThreadsPost[],
+  rows: readonly { text: string; published_id: string | null }[],
+): number {
   const recorded = new Map<string, number>();
   for (const r of rows) recorded.set(r.text, (recorded.get(r.text) ?? 0) + (r.published_id ? 1 : 0));
   const seen = new Map<string, number>();

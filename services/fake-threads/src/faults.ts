@@ -48,9 +48,23 @@ export const FaultRuleInput = z
     if (rule.container_error !== undefined && rule.endpoint !== "container_create")
       ctx.addIssue({ code: "custom", path: ["container_error"], message: "only for endpoint container_create" });
     if (rule.container_error !== undefined && (rule.drop_response || rule.status !== undefined || rule.code !== undefined))
-      ctx.addIssue({ code: "custom", path: ["container_error"], message: "a failing container is created normally; give no status, code or drop_response" });
-    if (!rule.drop_response && rule.status === undefined && rule.code === undefined && rule.delay_ms === 0 && rule.container_error === undefined)
-      ctx.addIssue({ code: "custom", path: ["status"], message: "say what the fault does: a status or code, drop_response, delay_ms or container_error" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["container_error"],
+        message: "a failing container is created normally; give no status, code or drop_response",
+      });
+    if (
+      !rule.drop_response &&
+      rule.status === undefined &&
+      rule.code === undefined &&
+      rule.delay_ms === 0 &&
+      rule.container_error === undefined
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["status"],
+        message: "say what the fault does: a status or code, drop_response, delay_ms or container_error",
+      });
   });
 export type FaultRuleInput = z.output<typeof FaultRuleInput>;
 

@@ -144,7 +144,9 @@ describe("faults of the original POST /publish (endpoint legacy_publish)", () =>
     expect((await post(url, "/publish", { topic: "t", content: "c" })).status).toBe(200);
     expect(await bare(url)).toHaveLength(1);
     expect((await json(await fetch(`${url}/_faults`))).body).toEqual({ rules: [] });
-    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/threads_injected_faults_total\{[^}]*endpoint="legacy_publish"[^}]*\} 2\n/);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(
+      /threads_injected_faults_total\{[^}]*endpoint="legacy_publish"[^}]*\} 2\n/,
+    );
   });
 
   it("drops the answer of a publish it stored", async () => {

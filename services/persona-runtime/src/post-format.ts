@@ -121,7 +121,8 @@ export function formatPost(post: { emoji: string; hook: string; body: string }, 
   const head = `${post.emoji} ${post.hook} ${post.emoji}`;
   const separator = "\n\n";
   let budget = maxChars - threadsLength(head) - threadsLength(separator);
-  if (budget < 0) throw new Error(`hook and emoji alone take ${threadsLength(head)} characters as Threads counts them; the limit is ${maxChars}`);
+  if (budget < 0)
+    throw new Error(`hook and emoji alone take ${threadsLength(head)} characters as Threads counts them; the limit is ${maxChars}`);
   for (;;) {
     const body = trimBody(post.body, budget);
     const text = `${head}${separator}${body}`;

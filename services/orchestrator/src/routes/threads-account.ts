@@ -36,7 +36,10 @@ export function registerThreadsAccountRoutes(app: FastifyInstance, deps: RouteDe
       if (err.kind === "token" || err.kind === "invalid") {
         // The client's messages never carry the token.
         throw new Unprocessable(`Threads refused this access token: ${err.message}`, "threads-token-refused", [
-          { field: "access_token", message: `Threads refused it${err.code ? ` (code ${err.code})` : ""}: link a valid long-lived Threads user access token` },
+          {
+            field: "access_token",
+            message: `Threads refused it${err.code ? ` (code ${err.code})` : ""}: link a valid long-lived Threads user access token`,
+          },
         ]);
       }
       throw new ServiceUnavailable(`Threads could not check the token right now (${err.kind}); try again: ${err.message}`);

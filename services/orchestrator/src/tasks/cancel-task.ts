@@ -26,7 +26,10 @@ export async function cancelTask(deps: OrchestratorDeps, id: string): Promise<Ca
   if (isTerminal(TASK_LIFECYCLE, task.status)) throw notCancellable(task.status);
   // A publish was claimed and may have happened: the task has to find out (and finish) first.
   if (task.post?.publish_attempted_at && !task.post.published_id) {
-    throw new Conflict("The task's post is being published to Threads and may already be live; it can no longer be cancelled", "task-publishing");
+    throw new Conflict(
+      "The task's post is being published to Threads and may already be live; it can no longer be cancelled",
+      "task-publishing",
+    );
   }
 
   if ((await withdrawJob(deps.taskQueue, id)) === "active") {

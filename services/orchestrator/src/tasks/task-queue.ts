@@ -48,10 +48,18 @@ export async function enqueueTask(
  * was lost). No job can exist yet for a freshly minted id, so the leftover check of enqueueTask (a
  * round trip on every POST) is skipped.
  */
-export async function addJob(queue: ContentQueue, task: { id: string; trace?: unknown }, settings: JobSettings, delayMs = 0): Promise<void> {
+export async function addJob(
+  queue: ContentQueue,
+  task: { id: string; trace?: unknown },
+  settings: JobSettings,
+  delayMs = 0,
+): Promise<void> {
   assertRedisReady(connectionOf(queue));
   const data: ContentJob = { task_id: task.id, ...(isTraceCarrier(task.trace) ? { trace: task.trace } : {}) };
-  await queue.add("content", data, { ...contentJobOptions(task.id, settings.attempts, settings.backoffMs), ...(delayMs > 0 ? { delay: delayMs } : {}) });
+  await queue.add("content", data, {
+    ...contentJobOptions(task.id, settings.attempts, settings.backoffMs),
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
+  });
 }
 
 function isTraceCarrier(value: unknown): value is Record<string, string> {

@@ -62,7 +62,10 @@ const CANCEL_CHECK_MS = 250;
 export async function processContentTask(deps: ContentDeps, taskId: string, attempt: number, signal: AbortSignal): Promise<Outcome> {
   const { db, events, logger } = deps;
   const log = logger.child({ task_id: taskId, attempt });
-  const task = await db.task.findUnique({ where: { id: taskId }, include: { post: true, persona: { include: { threads_account: true } } } });
+  const task = await db.task.findUnique({
+    where: { id: taskId },
+    include: { post: true, persona: { include: { threads_account: true } } },
+  });
   if (!task) {
     log.warn("task row not found; dropping its job");
     return "skipped";
@@ -224,7 +227,8 @@ async function defer(deps: ContentDeps, taskId: string, deferral: DeferTask): Pr
     });
   } catch (err) {
     // Someone else moved it on (a cancel): nothing to wait for.
-    if (err instanceof IllegalTransition) throw new PermanentError("moved_on", `task ${taskId} left running while deferring: ${err.message}`);
+    if (err instanceof IllegalTransition)
+      throw new PermanentError("moved_on", `task ${taskId} left running while deferring: ${err.message}`);
     throw err;
   }
   deps.logger.info({ task_id: taskId, until, reason: deferral.reason }, "task deferred");

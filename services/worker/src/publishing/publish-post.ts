@@ -58,7 +58,8 @@ export async function publishPost(ctx: PublishContext, post: PostRow, account: P
   try {
     return await publishSteps(ctx, log, post, account, signal);
   } catch (err) {
-    if (err instanceof DeferTask || err instanceof RescheduleJob || err instanceof PermanentError || err instanceof TransientError) throw err;
+    if (err instanceof DeferTask || err instanceof RescheduleJob || err instanceof PermanentError || err instanceof TransientError)
+      throw err;
     throw threadsTaskError(err, account);
   }
 }
@@ -121,7 +122,10 @@ async function publishSteps(
       if (!(err instanceof ThreadsApiError)) throw err;
       if (err.kind === "unknown_outcome") {
         ctx.metrics.threadsPublishes.inc({ outcome: "unknown" });
-        log.warn({ container_id: containerId, err: { message: err.message } }, "publish outcome unknown; asking Threads before anything else");
+        log.warn(
+          { container_id: containerId, err: { message: err.message } },
+          "publish outcome unknown; asking Threads before anything else",
+        );
         const after = await settleEarlierAttempt(ctx, log, row, account, signal);
         if (after === "PUBLISHED") return recover(ctx, log, row, account);
         // settleEarlierAttempt delays the job while our own publish may still land; anything else is a new round.
@@ -168,7 +172,12 @@ async function createContainer(ctx: PublishContext, log: Logger, row: PostRow, a
   return reload(ctx, row);
 }
 
-async function waitUntilReady(ctx: PublishContext, row: PostRow, account: PublishingAccount, signal?: AbortSignal): Promise<ContainerOutcome> {
+async function waitUntilReady(
+  ctx: PublishContext,
+  row: PostRow,
+  account: PublishingAccount,
+  signal?: AbortSignal,
+): Promise<ContainerOutcome> {
   try {
     const state = await account.client.waitForContainer(row.threads_container_id as string, {
       pollMs: ctx.settings.containerPollMs,
@@ -214,7 +223,10 @@ async function settleEarlierAttempt(
   const claimedAt = (row.publish_attempted_at as Date).getTime();
   const settledAt = claimedAt + ctx.settings.publishTimeoutMs + ctx.settings.graceMs;
   if (Date.now() < settledAt) {
-    log.info({ container_id: containerId, until: new Date(settledAt).toISOString() }, "a publish may still be under way; waiting before deciding");
+    log.info(
+      { container_id: containerId, until: new Date(settledAt).toISOString() },
+      "a publish may still be under way; waiting before deciding",
+    );
     throw new RescheduleJob(
       new Date(settledAt),
       "an earlier publish attempt of this post may still be under way; Threads is asked again once it must have ended",
@@ -265,11 +277,17 @@ async function record(
     });
     if (written.count === 1) {
       ctx.metrics.threadsPublishes.inc({ outcome: how });
-      log.info({ container_id: row.threads_container_id, published_id: media.id, how }, how === "published" ? "published" : "recovered a publish whose answer was lost");
+      log.info(
+        { container_id: row.threads_container_id, published_id: media.id, how },
+        how === "published" ? "published" : "recovered a publish whose answer was lost",
+      );
     }
   } catch (err) {
     if (isUniqueViolation(err))
-      throw new TransientError("threads_recovery_conflict", `Threads post ${media.id} is already held by another post; looking again on the next attempt`);
+      throw new TransientError(
+        "threads_recovery_conflict",
+        `Threads post ${media.id} is already held by another post; looking again on the next attempt`,
+      );
     throw err;
   }
   const current = await reload(ctx, row);
@@ -289,7 +307,10 @@ async function readBack(ctx: PublishContext, log: Logger, row: PostRow, account:
     } catch (err) {
       const transient = err instanceof ThreadsApiError && err.transient;
       if (!transient || attempt >= READ_BACK_TRIES) {
-        log.warn({ published_id: row.published_id, err: { message: (err as Error).message } }, "published, but the permalink could not be read back");
+        log.warn(
+          { published_id: row.published_id, err: { message: (err as Error).message } },
+          "published, but the permalink could not be read back",
+        );
         return row;
       }
       await sleep(250 * attempt);
@@ -320,7 +341,11 @@ async function deferral(
     let after: string | undefined;
     let oldest: Date | null = null;
     for (let page = 0; page < 3; page++) {
-      const threads = await account.client.recentThreads(account.userId, { since: new Date(now - windowMs), limit: 100, ...(after ? { after } : {}) });
+      const threads = await account.client.recentThreads(account.userId, {
+        since: new Date(now - windowMs),
+        limit: 100,
+        ...(after ? { after } : {}),
+      });
       oldest = threads.items.at(-1)?.timestamp ?? oldest;
       if (!threads.nextCursor) break;
       after = threads.nextCursor;

@@ -169,7 +169,9 @@ describe("publishing through the Graph API", () => {
     await threads.advanceClock(24 * 3_600_000 + 60_000);
     await waitForStatus(second, "succeeded");
     const types = (await events(second)).map((e) => e.type);
-    expect(types.slice(types.indexOf("task.deferred"))).toEqual(expect.arrayContaining(["task.deferred", "task.started", "task.succeeded"]));
+    expect(types.slice(types.indexOf("task.deferred"))).toEqual(
+      expect.arrayContaining(["task.deferred", "task.started", "task.succeeded"]),
+    );
     expect(types.at(-1)).toBe("task.succeeded");
     expect((await deps.db.task.findUniqueOrThrow({ where: { id: second } })).attempts).toBe(1);
     expect(await published(second)).toHaveLength(1);
@@ -191,7 +193,9 @@ describe("publishing through the Graph API", () => {
     const task = await deps.db.task.findUniqueOrThrow({ where: { id } });
     expect(task.error_code).toBe("threads_token");
     expect(task.error_message).toMatch(
-      new RegExp(`^the Threads token for ${persona.id} expired or was revoked: link the account again \\(PUT /v1/personas/${persona.id}/threads-account\\)`),
+      new RegExp(
+        `^the Threads token for ${persona.id} expired or was revoked: link the account again \\(PUT /v1/personas/${persona.id}/threads-account\\)`,
+      ),
     );
     expect(task.error_message).not.toContain(persona.token);
     expect(task.attempts).toBe(1);
@@ -251,7 +255,9 @@ describe("exactly once, in-process", () => {
     expect(await published(id)).toEqual([expect.objectContaining({ id: post.published_id })]);
     expect((await containersOf(post.text)).map((c) => c.publish_calls)).toEqual([1]);
     expect(post.permalink).toContain(`/@${persona.username}/post/`);
-    expect(await deps.serviceMetrics.registry.getSingleMetricAsString("threads_publishes_total")).toMatch(/outcome="recovered"[^}]*\} [1-9]/);
+    expect(await deps.serviceMetrics.registry.getSingleMetricAsString("threads_publishes_total")).toMatch(
+      /outcome="recovered"[^}]*\} [1-9]/,
+    );
   });
 
   it("lets only one of two attempts running the same task at once call threads_publish", async () => {
@@ -308,7 +314,12 @@ describe("exactly once, in-process", () => {
     expect(waiting).toBeInstanceOf(RescheduleJob);
     expect((waiting as RescheduleJob).message).toMatch(/earlier publish attempt .* may still be under way/);
     expect(await published(id)).toEqual([]);
-    await waitFor("the claim to be older than a publish can take", async () => Date.now() > (waiting as RescheduleJob).at.getTime(), 5000, 50);
+    await waitFor(
+      "the claim to be older than a publish can take",
+      async () => Date.now() > (waiting as RescheduleJob).at.getTime(),
+      5000,
+      50,
+    );
     expect(await processContentTask(deps, id, 2, signal)).toBe("succeeded");
     const post = await deps.db.post.findUniqueOrThrow({ where: { task_id: id } });
     expect(post.publish_attempts).toBe(2);

@@ -1,6 +1,13 @@
 import type { Db, ThreadsAccountRow } from "@threads-agent/db";
 import type { Logger } from "@threads-agent/observability";
-import { type ThreadsClient, ThreadsApiError, type TokenCipher, TokenDecryptError, tokenContext, tokenFingerprint } from "@threads-agent/threads";
+import {
+  ThreadsApiError,
+  type ThreadsClient,
+  type TokenCipher,
+  TokenDecryptError,
+  tokenContext,
+  tokenFingerprint,
+} from "@threads-agent/threads";
 import { PermanentError, TransientError } from "../errors.ts";
 
 /** The persona a post is published for, as far as accounts and messages need it. */
@@ -96,7 +103,10 @@ export class ThreadsAccounts {
           value = this.#cipher.decrypt(row.token_ciphertext, tokenContext.seed(seed));
         } catch (err) {
           // The variable still works until it expires; the refresh job stores a readable refresh again.
-          this.#logger.warn({ err: { message: (err as Error).message } }, "stored refresh of THREADS_ACCESS_TOKEN unreadable; using the variable");
+          this.#logger.warn(
+            { err: { message: (err as Error).message } },
+            "stored refresh of THREADS_ACCESS_TOKEN unreadable; using the variable",
+          );
         }
       }
     }

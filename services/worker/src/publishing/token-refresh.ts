@@ -36,7 +36,9 @@ export async function refreshDueTokens(deps: RefreshDeps, aheadMs: number, now =
         if (row.token_expires_at && row.token_expires_at.getTime() <= now)
           throw new Error(
             `the token expired at ${row.token_expires_at.toISOString()} and cannot be refreshed: ${
-              row.persona_id ? `link the account again (PUT /v1/personas/${row.persona_id}/threads-account)` : "set a new THREADS_ACCESS_TOKEN"
+              row.persona_id
+                ? `link the account again (PUT /v1/personas/${row.persona_id}/threads-account)`
+                : "set a new THREADS_ACCESS_TOKEN"
             }`,
           );
         const current = cipher.decrypt(row.token_ciphertext, context);
@@ -92,7 +94,10 @@ export async function refreshDueTokens(deps: RefreshDeps, aheadMs: number, now =
             accounts.invalidateDefault();
             summary.refreshed++;
             deps.metrics.tokenRefreshes.inc({ outcome: "refreshed" });
-            logger.info({ account: "default", expires_at: fresh.expiresAt.toISOString() }, "THREADS_ACCESS_TOKEN refreshed; the new token is stored");
+            logger.info(
+              { account: "default", expires_at: fresh.expiresAt.toISOString() },
+              "THREADS_ACCESS_TOKEN refreshed; the new token is stored",
+            );
           }
         }
       } catch (err) {
