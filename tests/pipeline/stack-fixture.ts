@@ -55,7 +55,7 @@ export async function startPipeline(
     serviceEnv: { ...serviceEnv, "fake-threads": { CONTAINER_READY_MS: "100", ...serviceEnv?.["fake-threads"] } },
     onLine: (service, line) => {
       logs.push(`[${service}] ${line}`);
-      if (logs.length > 5000) logs.splice(0, 1000);
+      if (logs.length > 50_000) logs.splice(0, 10_000);
     },
   });
   const api = stack.urls.orchestrator;
