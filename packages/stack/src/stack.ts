@@ -74,7 +74,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // The Graph API lives under the version; the default account's token is the same on both sides.
     shared.THREADS_API_URL = `${urls["fake-threads"]}/v1.0`;
     shared.THREADS_ACCESS_TOKEN ??= FAKE_THREADS_DEFAULT_TOKEN;
-    delete shared.THREADS_USER_ID;
+    // A real account's id would mean nothing to fake-threads (empty counts as unset; it also masks the parent's).
+    shared.THREADS_USER_ID = "";
     fakeThreadsEnv.THREADS_ACCOUNTS =
       options.env.THREADS_ACCOUNTS ??
       Object.entries(FAKE_THREADS_ACCOUNTS)
@@ -134,7 +135,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const s of wave) started.add(s.name);
     }
     if (urls["fake-threads"] && urls.orchestrator && options.linkPersonas !== false && !options.env.THREADS_ACCOUNTS)
-      await linkFakeAccounts(urls.orchestrator, shared.API_KEYS?.split(",")[0]?.trim());
+      await linkFakeAccounts(urls.orchestrator, urls["fake-threads"], shared.API_KEYS?.split(",")[0]?.trim());
   } catch (err) {
     await stop();
     throw err;
@@ -143,17 +144,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   return { urls, env: shared, start, kill, stop, running: (name) => children.has(name) };
 }
 
-/** Each seeded persona publishes as its own fake-threads account, linked through the API as a user would. */
-async function linkFakeAccounts(api: string, apiKey: string | undefined): Promise<void> {
+/**
+ * Each seeded persona publishes as its own fake-threads account, linked through the API as a user
+ * would. A persona linked to another account (a real one, say) is left as it is: its link is the user's.
+ */
+async function linkFakeAccounts(api: string, fakeThreads: string, apiKey: string | undefined): Promise<void> {
+  const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   for (const [persona, token] of Object.entries(FAKE_THREADS_ACCOUNTS)) {
+    const current = await fetch(`${api}/v1/personas/${persona}`, { headers: auth });
+    // A database without the seeded persona simply has nothing to link.
+    if (current.status === 404) continue;
+    const linked = ((await current.json()) as { threads_account?: { user_id: string } | null }).threads_account;
+    if (linked) {
+      const me = (await (await fetch(`${fakeThreads}/v1.0/me?fields=id`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        id?: string;
+      };
+      if (linked.user_id !== me.id) continue;
+    }
     const res = await fetch(`${api}/v1/personas/${persona}/threads-account`, {
       method: "PUT",
-      headers: { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ access_token: token }),
     });
-    // A database without the seeded persona simply has nothing to link.
-    if (!res.ok && res.status !== 404)
-      throw new Error(`linking ${persona} to its fake-threads account answered ${res.status}: ${await res.text()}`);
+    if (!res.ok) throw new Error(`linking ${persona} to its fake-threads account answered ${res.status}: ${await res.text()}`);
   }
 }
 
