@@ -176,7 +176,11 @@ describe("chart behaviour", () => {
     expect(again.data.API_KEYS).not.toBe(app.data.API_KEYS);
     expect(again.data.TOKEN_ENCRYPTION_KEY).not.toBe(app.data.TOKEN_ENCRYPTION_KEY);
     // Against the real Threads the operator gives the token; none is generated.
-    const real = find(render({ set: ["fakeThreads.enabled=false", "threadsApi.url=https://graph.threads.net/v1.0"] }), "Secret", "ta-threads-agent");
+    const real = find(
+      render({ set: ["fakeThreads.enabled=false", "threadsApi.url=https://graph.threads.net/v1.0"] }),
+      "Secret",
+      "ta-threads-agent",
+    );
     expect(Object.keys(real.data).sort()).toEqual(["API_KEYS", "TOKEN_ENCRYPTION_KEY"]);
     const pg = find(objects, "Secret", componentName("postgresql"));
     const url = Buffer.from(pg.data.DATABASE_URL, "base64").toString();

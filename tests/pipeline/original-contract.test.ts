@@ -24,31 +24,36 @@ describe("the original e2e flow", () => {
     expect(await (await fetch(`${threadsUrl}/ping`)).json()).toEqual({ pong: true });
   });
 
-  it.each(["ai-jesus", "ai-elon"])("POST /task {persona_id: %s, task_type} appears in /published with the hook or body", async (persona) => {
-    const before = new Set((await published()).map((p) => p.id));
-    const res = await fetch(`${f.api}/task`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ persona_id: persona, task_type: "create_post" }),
-    });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; task_id: string };
-    expect(body).toEqual({ status: "queued", task_id: expect.any(String) });
+  it.each(["ai-jesus", "ai-elon"])(
+    "POST /task {persona_id: %s, task_type} appears in /published with the hook or body",
+    async (persona) => {
+      const before = new Set((await published()).map((p) => p.id));
+      const res = await fetch(`${f.api}/task`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ persona_id: persona, task_type: "create_post" }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { status: string; task_id: string };
+      expect(body).toEqual({ status: "queued", task_id: expect.any(String) });
 
-    // The original poll: the bare list, a new post whose topic names the persona.
-    const post = await waitFor(
-      `a post of ${persona} in /published`,
-      async () => (await published()).find((p) => !before.has(p.id) && p.topic.includes(persona)) ?? null,
-      45_000,
-      250,
-    );
-    const task = (await f.json<{ input: string; post: { hook: string; body: string; published_id: string } }>(`/v1/tasks/${body.task_id}`)).body;
-    expect(post.content.includes(task.post.hook) || post.content.includes(task.post.body)).toBe(true);
-    expect(post.id).toBe(task.post.published_id);
-    // The persona wrote on one of its own topics.
-    const topics = (await f.json<{ topics: string[] }>(`/v1/personas/${persona}`)).body.topics;
-    expect(topics).toContain(task.input);
-  });
+      // The original poll: the bare list, a new post whose topic names the persona.
+      const post = await waitFor(
+        `a post of ${persona} in /published`,
+        async () => (await published()).find((p) => !before.has(p.id) && p.topic.includes(persona)) ?? null,
+        45_000,
+        250,
+      );
+      const task = (
+        await f.json<{ input: string; post: { hook: string; body: string; published_id: string } }>(`/v1/tasks/${body.task_id}`)
+      ).body;
+      expect(post.content.includes(task.post.hook) || post.content.includes(task.post.body)).toBe(true);
+      expect(post.id).toBe(task.post.published_id);
+      // The persona wrote on one of its own topics.
+      const topics = (await f.json<{ topics: string[] }>(`/v1/personas/${persona}`)).body.topics;
+      expect(topics).toContain(task.input);
+    },
+  );
 
   it("the orchestrator's /metrics has the original's request_latency_seconds for its own phases", async () => {
     const text = await (await fetch(`${f.api}/metrics`)).text();
