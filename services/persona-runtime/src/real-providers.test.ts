@@ -10,7 +10,15 @@ import { createDb } from "@threads-agent/db";
 import { EventLog, streamEvents } from "@threads-agent/events";
 import { costAtPrice, priceOf } from "@threads-agent/llm";
 import { type Stack, startStack } from "@threads-agent/stack";
-import { fakeThreads, type LlmStandIn, readSse, type SseMessage, type StandInRequest, startLlmStandIn, testEnv } from "@threads-agent/testing";
+import {
+  fakeThreads,
+  type LlmStandIn,
+  readSse,
+  type SseMessage,
+  type StandInRequest,
+  startLlmStandIn,
+  testEnv,
+} from "@threads-agent/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

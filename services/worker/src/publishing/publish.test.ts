@@ -19,7 +19,7 @@ import { createDeps, type WorkerDeps } from "../deps.ts";
 import { RescheduleJob } from "../errors.ts";
 import { processContentTask } from "../processors/content.ts";
 import { createContentWorker } from "../worker.ts";
-import { refreshDueTokens } from "./token-refresh.ts";
+import { refreshDueTokens, scheduleTokenRefresh } from "./token-refresh.ts";
 
 const env = testEnv();
 const redis = new Redis(env.redisUrl);
@@ -115,6 +115,7 @@ describe("publishing through the Graph API", () => {
     const id = await newTask(persona.id);
     await run(id);
     await waitForStatus(id, "succeeded");
+    await waitFor("task.succeeded on the stream", async () => (await events(id)).some((e) => e.type === "task.succeeded"));
     const post = await deps.db.post.findUniqueOrThrow({ where: { task_id: id } });
     expect(post).toMatchObject({ publish_attempts: 1, threads_container_id: expect.stringMatching(/^\d+$/) });
     expect(post.container_created_at).toBeInstanceOf(Date);
@@ -168,6 +169,8 @@ describe("publishing through the Graph API", () => {
     // A day later on Threads' clock the first post has left the window.
     await threads.advanceClock(24 * 3_600_000 + 60_000);
     await waitForStatus(second, "succeeded");
+    // The relay publishes the event right after the commit: wait for what a viewer sees.
+    await waitFor("task.succeeded on the stream", async () => (await events(second)).some((e) => e.type === "task.succeeded"));
     const types = (await events(second)).map((e) => e.type);
     expect(types.slice(types.indexOf("task.deferred"))).toEqual(
       expect.arrayContaining(["task.deferred", "task.started", "task.succeeded"]),
@@ -222,6 +225,24 @@ describe("publishing through the Graph API", () => {
     await run(id);
     await waitForStatus(id, "succeeded");
     expect((await published(id)).map((p) => p.topic)).toEqual([persona.username]);
+  });
+
+  it("runs the refresh from a BullMQ job scheduler, once per interval across workers", async () => {
+    const persona = await personaWithAccount({ expiresIn: 2 * DAY_S, issuedAgo: 58 * DAY_S });
+    const options = { connection: deps.redis, prefix: env.redisPrefix, intervalMs: 300, aheadMs: 7 * DAY_S * 1000 };
+    // Two workers upsert the same scheduler: one schedule.
+    const schedules = [await scheduleTokenRefresh(deps, options), await scheduleTokenRefresh(deps, options)];
+    try {
+      expect((await schedules[0]?.queue.getJobSchedulers())?.map((s) => s.key)).toEqual(["refresh-threads-tokens"]);
+      await waitFor(
+        "the scheduled refresh of the persona's token",
+        async () => (await deps.db.threadsAccount.findUniqueOrThrow({ where: { persona_id: persona.id } })).token_refreshed_at !== null,
+        10_000,
+        50,
+      );
+    } finally {
+      for (const schedule of schedules) await schedule.close();
+    }
   });
 
   it("refreshes the default account's THREADS_ACCESS_TOKEN into the database and publishes with the refresh", async () => {

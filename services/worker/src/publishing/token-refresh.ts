@@ -135,11 +135,20 @@ export async function scheduleTokenRefresh(
 ): Promise<TokenRefreshSchedule> {
   const queue = new Queue(QUEUES.threadsAccounts, { connection: options.connection, prefix: options.prefix });
   queue.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "token refresh queue error"));
-  await queue.upsertJobScheduler(
-    SCHEDULER_ID,
-    { every: options.intervalMs },
-    { name: "refresh-tokens", opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 50 } } },
-  );
+  const upsert = () =>
+    queue.upsertJobScheduler(
+      SCHEDULER_ID,
+      { every: options.intervalMs },
+      { name: "refresh-tokens", opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 50 } } },
+    );
+  await upsert();
+  // The scheduler lives in Redis: one that restarted empty gets it back when this worker reconnects.
+  const reschedule = () => {
+    upsert().catch((err: unknown) =>
+      deps.logger.warn({ err: { message: (err as Error).message } }, "could not schedule the token refresh"),
+    );
+  };
+  options.connection.on("ready", reschedule);
   // Its own blocking connection: the content worker's blocks on its own queue.
   const blocking = options.connection.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker(QUEUES.threadsAccounts, async () => refreshDueTokens(deps, options.aheadMs), {
@@ -152,6 +161,7 @@ export async function scheduleTokenRefresh(
     worker,
     queue,
     async close() {
+      options.connection.off("ready", reschedule);
       await worker.close();
       await queue.close();
       blocking.disconnect();
