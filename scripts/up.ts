@@ -2,27 +2,32 @@
 // backend `local`, offline LLM unless keys are set. Started by `scripts/up` (which installs first).
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createDb, ensureDatabase, migrateDatabase, seedPersonas } from "@threads-agent/db";
-import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
+import { FAKE_THREADS_ACCOUNTS, type ServiceName, type Stack, startStack } from "@threads-agent/stack";
+import { TokenCipher, tokenContext } from "@threads-agent/threads";
 
 const { values: args } = parseArgs({
   options: {
     once: { type: "boolean", default: process.env.ONCE === "1" || process.env.ONCE === "true" },
     "no-demo": { type: "boolean", default: false },
+    "demo-post": { type: "boolean", default: false },
     quiet: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
-  console.log(`usage: scripts/up [--once] [--no-demo] [--quiet]
-  --once      run the demo task and agent run, then stop everything and exit (0 when both succeeded)
-  --no-demo   only start the stack
-  --quiet     hide service logs (warnings and errors still show)
-Environment: DATABASE_URL, REDIS_URL, REDIS_PREFIX, OPENAI_API_KEY, ANTHROPIC_API_KEY, API_KEYS (see README).`);
+  console.log(`usage: scripts/up [--once] [--no-demo] [--demo-post] [--quiet]
+  --once       run the demo task and agent run, then stop everything and exit (0 when both succeeded)
+  --no-demo    only start the stack
+  --demo-post  with THREADS_API_URL set (the real Threads), publish the demo post there too
+  --quiet      hide service logs (warnings and errors still show)
+Environment: DATABASE_URL, REDIS_URL, REDIS_PREFIX, OPENAI_API_KEY, ANTHROPIC_API_KEY, API_KEYS,
+THREADS_API_URL + THREADS_ACCESS_TOKEN (the real Threads instead of fake-threads), TOKEN_ENCRYPTION_KEY (see README).`);
   process.exit(0);
 }
 
@@ -39,6 +44,24 @@ const COLORS: Record<ServiceName, number> = {
 };
 const say = (text: string) => console.log(`${paint(1, "[up]")} ${text}`);
 
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+/**
+ * TOKEN_ENCRYPTION_KEY for this checkout: the environment's, else a development key generated once
+ * and kept in .run/ (not committed), so tokens linked in the local database stay readable across runs.
+ */
+function devTokenKey(): string {
+  if (process.env.TOKEN_ENCRYPTION_KEY) return process.env.TOKEN_ENCRYPTION_KEY;
+  const file = path.join(ROOT, ".run", "token-encryption-key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(path.dirname(file), { recursive: true });
+  const key = randomBytes(32).toString("base64");
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+// The real Threads when THREADS_API_URL is set (with THREADS_ACCESS_TOKEN), else the stack's own fake-threads.
+const realThreads = process.env.THREADS_API_URL;
 const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/threads_agent",
   REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
@@ -51,6 +74,9 @@ const env = {
   OFFLINE_STREAM_DELAY_MS: process.env.OFFLINE_STREAM_DELAY_MS ?? "15",
   // Likewise, pace the offline agent's output lines so they visibly stream.
   AGENT_PACE_MS: process.env.AGENT_PACE_MS ?? "10",
+  TOKEN_ENCRYPTION_KEY: devTokenKey(),
+  // A real token must not go to fake-threads: without THREADS_API_URL the stack uses its development token.
+  THREADS_ACCESS_TOKEN: realThreads ? process.env.THREADS_ACCESS_TOKEN : undefined,
 };
 
 /** pino JSON → one readable line: time, level, message, the interesting fields. */
@@ -74,7 +100,33 @@ async function prepareDatabase() {
   await migrateDatabase(env.DATABASE_URL);
   const db = createDb(env.DATABASE_URL);
   await seedPersonas(db);
+  if (realThreads) await unlinkFakeAccounts(db);
   await db.$disconnect();
+}
+
+/**
+ * Against the real Threads, the seeded personas' links to fake-threads accounts (from earlier runs
+ * against fake-threads) would only fail: drop them, so those personas publish as the account of
+ * THREADS_ACCESS_TOKEN until linked to real accounts.
+ */
+async function unlinkFakeAccounts(db: ReturnType<typeof createDb>) {
+  const cipher = TokenCipher.fromBase64(env.TOKEN_ENCRYPTION_KEY);
+  const fake = new Set(Object.values(FAKE_THREADS_ACCOUNTS));
+  for (const row of await db.threadsAccount.findMany({ where: { persona_id: { not: null } } })) {
+    const persona = row.persona_id as string;
+    let token: string | null = null;
+    try {
+      token = cipher.decrypt(row.token_ciphertext, tokenContext.persona(persona));
+    } catch {
+      // Stored with another key: not ours to judge.
+    }
+    if (token && fake.has(token)) {
+      await db.threadsAccount.delete({ where: { id: row.id } });
+      say(
+        `${persona} was linked to a fake-threads account: unlinked (it publishes as THREADS_ACCESS_TOKEN's account; PUT /v1/personas/${persona}/threads-account links a real one)`,
+      );
+    }
+  }
 }
 
 /** Reads an SSE endpoint until the server ends the stream, handing each event to `onEvent`. */
@@ -136,9 +188,10 @@ async function followTask(api: string): Promise<boolean> {
     console.log(`  ${paint(36, "sse")} ${String(event.type)}${step}${extra}`);
   });
   if (last?.type !== "task.succeeded") return false;
-  const published = last.post as { text: string; published_id: string };
+  const published = last.post as { text: string; published_id: string; permalink: string | null };
+  const where = realThreads ? "Published to Threads" : "Published to fake-threads";
   console.log(
-    `\n${bold("Published to fake-threads")} ${dim(`(id ${published.published_id})`)}:\n\n${published.text.replace(/^/gm, "    ")}\n`,
+    `\n${bold(where)} ${dim(`(media id ${published.published_id}${published.permalink ? `, ${published.permalink}` : ""})`)}:\n\n${published.text.replace(/^/gm, "    ")}\n`,
   );
   return true;
 }
@@ -219,6 +272,15 @@ try {
   );
   await prepareDatabase();
   const keys = [process.env.OPENAI_API_KEY && "OpenAI", process.env.ANTHROPIC_API_KEY && "Anthropic"].filter(Boolean);
+  if (realThreads) {
+    say(
+      `Threads: ${bold(realThreads)} as the account of THREADS_ACCESS_TOKEN${process.env.THREADS_ACCESS_TOKEN ? "" : paint(33, " (unset: only personas linked with PUT /v1/personas/:id/threads-account can publish)")}`,
+    );
+  } else {
+    say("Threads: fake-threads (set THREADS_API_URL=https://graph.threads.net/v1.0 and THREADS_ACCESS_TOKEN for the real Threads)");
+    if (process.env.THREADS_ACCESS_TOKEN)
+      say(paint(33, "THREADS_ACCESS_TOKEN is set but THREADS_API_URL is not: it is not used, posts go to fake-threads"));
+  }
   say(`LLM: ${keys.length ? keys.join(" + ") : "offline provider (set OPENAI_API_KEY or ANTHROPIC_API_KEY for real models)"}`);
   stack = await startStack({
     env: { ...process.env, ...env },
@@ -242,7 +304,8 @@ try {
 
   let ok = true;
   if (!args["no-demo"]) {
-    ok = (await followTask(api)) && ok;
+    if (realThreads && !args["demo-post"]) say("not publishing a demo post to your Threads account (scripts/up --demo-post does)");
+    else ok = (await followTask(api)) && ok;
     if (stack.urls["agent-launcher"]) ok = (await followRun(api)) && ok;
   }
 
@@ -251,7 +314,7 @@ ${bold("threads-agent is running")}
   Dashboard      ${paint(4, `${api}/`)}
   API docs       ${api}/docs   (OpenAPI: ${api}/openapi.json)
   Metrics        ${api}/metrics
-  fake-threads   ${stack.urls["fake-threads"]}/published
+  ${stack.urls["fake-threads"] ? `fake-threads   ${stack.urls["fake-threads"]}/published` : `Threads        ${realThreads}`}
   Try:  curl -s -X POST ${api}/v1/tasks -H 'content-type: application/json' -d '{"persona_id":"ai-jesus","input":"Monday anxiety"}'
 `);
   if (args.once) await shutdown(ok ? 0 : 1);

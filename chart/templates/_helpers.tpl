@@ -126,7 +126,7 @@ seccompProfile:
 
 {{/* ------------------------------------------------------------------ secrets and endpoints */}}
 
-{{/* Secret holding API_KEYS, OPENAI_API_KEY, ANTHROPIC_API_KEY, THREADS_ACCESS_TOKEN. */}}
+{{/* Secret holding API_KEYS, OPENAI_API_KEY, ANTHROPIC_API_KEY, THREADS_ACCESS_TOKEN, TOKEN_ENCRYPTION_KEY. */}}
 {{- define "threads-agent.appSecretName" -}}
 {{- .Values.secrets.existingSecret | default (include "threads-agent.fullname" .) -}}
 {{- end -}}
@@ -138,6 +138,16 @@ seccompProfile:
 {{- index $existing.data .key -}}
 {{- else -}}
 {{- randAlphaNum (.length | default 32) | b64enc -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A 32-byte key kept across upgrades (stored tokens must stay readable): the existing Secret's, else new random bytes. The value is base64 text, so the Secret data is base64 of it. */}}
+{{- define "threads-agent.keepOrGenerateKey" -}}
+{{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace .secret -}}
+{{- if and $existing $existing.data (hasKey $existing.data .key) -}}
+{{- index $existing.data .key -}}
+{{- else -}}
+{{- randBytes 32 | b64enc -}}
 {{- end -}}
 {{- end -}}
 
@@ -171,9 +181,10 @@ seccompProfile:
 {{- if gt (len $hostPort) 1 -}}{{- last $hostPort -}}{{- else if eq $u.scheme "http" -}}80{{- else -}}443{{- end -}}
 {{- end -}}
 
+{{/* The Threads Graph API root with its version: the in-cluster fake-threads' /v1.0, or threadsApi.url. */}}
 {{- define "threads-agent.threadsApiUrl" -}}
 {{- if .Values.fakeThreads.enabled -}}
-{{- printf "http://%s:%v" (include "threads-agent.componentName" (dict "ctx" . "component" "fake-threads")) .Values.fakeThreads.service.port -}}
+{{- printf "http://%s:%v/v1.0" (include "threads-agent.componentName" (dict "ctx" . "component" "fake-threads")) .Values.fakeThreads.service.port -}}
 {{- else -}}
 {{- .Values.threadsApi.url -}}
 {{- end -}}

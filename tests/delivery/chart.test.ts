@@ -114,7 +114,17 @@ describe("chart behaviour", () => {
     expect(ref("DATABASE_URL")).toEqual({ name: "threads-agent-database", key: "DATABASE_URL" });
     expect(ref("REDIS_URL")).toEqual({ name: "threads-agent-redis", key: "REDIS_URL" });
     const cm = find(objects, "ConfigMap", componentName("worker"));
-    expect(cm.data.THREADS_API_URL).toBe("https://graph.threads.net");
+    expect(cm.data.THREADS_API_URL).toBe("https://graph.threads.net/v1.0");
+    // The orchestrator checks linked tokens against the same API, and both read the token key from the operator's Secret.
+    expect(find(objects, "ConfigMap", componentName("orchestrator")).data.THREADS_API_URL).toBe("https://graph.threads.net/v1.0");
+    for (const c of ["orchestrator", "worker"]) {
+      const env = find(objects, "Deployment", componentName(c)).spec.template.spec.containers[0].env;
+      expect(env.find((e: { name: string }) => e.name === "TOKEN_ENCRYPTION_KEY")?.valueFrom?.secretKeyRef).toEqual({
+        name: "threads-agent-secrets",
+        key: "TOKEN_ENCRYPTION_KEY",
+        optional: true,
+      });
+    }
     expect(cm.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://otel-collector.observability.svc:4318");
   });
 
@@ -154,11 +164,24 @@ describe("chart behaviour", () => {
   it("holds no working secret in default values: keys are generated, model keys absent", () => {
     const objects = render();
     const app = find(objects, "Secret", "ta-threads-agent");
-    expect(Object.keys(app.data).sort()).toEqual(["API_KEYS"]);
+    expect(Object.keys(app.data).sort()).toEqual(["API_KEYS", "THREADS_ACCESS_TOKEN", "TOKEN_ENCRYPTION_KEY"]);
     expect(Buffer.from(app.data.API_KEYS, "base64").toString()).toMatch(/^[A-Za-z0-9]{40}$/);
+    // fake-threads' default account and the worker share a generated token.
+    expect(Buffer.from(app.data.THREADS_ACCESS_TOKEN, "base64").toString()).toMatch(/^[A-Za-z0-9]{40}$/);
+    // 32 random bytes, base64: what TOKEN_ENCRYPTION_KEY must be.
+    const key = Buffer.from(app.data.TOKEN_ENCRYPTION_KEY, "base64").toString();
+    expect(Buffer.from(key, "base64")).toHaveLength(32);
     // generated anew per render (and kept from the live Secret on upgrade, via lookup)
     const again = find(render({ set: ["config.logLevel=info"] }), "Secret", "ta-threads-agent");
     expect(again.data.API_KEYS).not.toBe(app.data.API_KEYS);
+    expect(again.data.TOKEN_ENCRYPTION_KEY).not.toBe(app.data.TOKEN_ENCRYPTION_KEY);
+    // Against the real Threads the operator gives the token; none is generated.
+    const real = find(
+      render({ set: ["fakeThreads.enabled=false", "threadsApi.url=https://graph.threads.net/v1.0"] }),
+      "Secret",
+      "ta-threads-agent",
+    );
+    expect(Object.keys(real.data).sort()).toEqual(["API_KEYS", "TOKEN_ENCRYPTION_KEY"]);
     const pg = find(objects, "Secret", componentName("postgresql"));
     const url = Buffer.from(pg.data.DATABASE_URL, "base64").toString();
     expect(url).toMatch(/^postgresql:\/\/threads_agent:[A-Za-z0-9]{32}@ta-threads-agent-postgresql:5432\/threads_agent$/);
@@ -189,7 +212,9 @@ describe("chart behaviour", () => {
     [["externalRedis.existingSecret=r"], /both redis.enabled and externalRedis.existingSecret/],
     [["externalTracing.otlpEndpoint=http://otel:4318"], /both jaeger.enabled and externalTracing.otlpEndpoint/],
     [["fakeThreads.enabled=false"], /threadsApi.url is empty/],
-    [["threadsApi.url=https://graph.threads.net"], /both fakeThreads.enabled and threadsApi.url/],
+    [["threadsApi.url=https://graph.threads.net/v1.0"], /both fakeThreads.enabled and threadsApi.url/],
+    [["fakeThreads.enabled=false", "threadsApi.url=https://graph.threads.net"], /must be the API root with its version/],
+    [["secrets.existingSecret=k", `secrets.tokenEncryptionKey=${"A".repeat(43)}=`], /secrets.tokenEncryptionKey would be ignored/],
     [["prometheus.enabled=false"], /Grafana would have no metrics datasource/],
     [["grafana.externalPrometheusUrl=http://prom:9090"], /both prometheus.enabled and grafana.externalPrometheusUrl/],
     [["secrets.existingSecret=k", "secrets.openaiApiKey=sk-x"], /secrets.openaiApiKey would be ignored/],

@@ -135,11 +135,12 @@ describe.each(present.map((s) => [s.name, s] as const))("%s: chart and config.ts
   });
 
   it("URLs the chart wires between services point at their Services and ports", () => {
-    if (name !== "worker") return;
+    if (name !== "worker" && name !== "orchestrator") return;
     const objects = render();
-    const { values } = containerEnvironment(objects, find(objects, "Deployment", componentName("worker")));
-    expect(values.PERSONA_RUNTIME_URL).toBe(`http://${componentName("persona-runtime")}:8081`);
-    expect(values.THREADS_API_URL).toBe(`http://${componentName("fake-threads")}:9009`);
+    const { values } = containerEnvironment(objects, find(objects, "Deployment", componentName(name)));
+    if (name === "worker") expect(values.PERSONA_RUNTIME_URL).toBe(`http://${componentName("persona-runtime")}:8081`);
+    // fake-threads' Graph API, under its version like graph.threads.net/v1.0.
+    expect(values.THREADS_API_URL).toBe(`http://${componentName("fake-threads")}:9009/v1.0`);
     find(objects, "Service", componentName("persona-runtime"));
     find(objects, "Service", componentName("fake-threads"));
   });

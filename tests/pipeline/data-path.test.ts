@@ -3,7 +3,7 @@
 // a commit and the relay. Real processes, real Redis (one of the test's own where it is restarted)
 // and PostgreSQL (through a TCP proxy the test cuts).
 import { createDb, type Db } from "@threads-agent/db";
-import { readSse, testEnv, waitFor } from "@threads-agent/testing";
+import { duplicatePublishes, readSse, testEnv, waitFor } from "@threads-agent/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type OwnRedis, startOwnRedis } from "./own-redis.ts";
 import { type Fixture, startPipeline } from "./stack-fixture.ts";
@@ -55,20 +55,18 @@ async function submit(fixture: Fixture, count: number, label: string): Promise<s
 
 /** Accepted, finished, stuck, and posts/publishes per task, from the database and fake-threads. */
 async function figures(fixture: Fixture, client: Db, ids: string[]): Promise<Figures> {
-  const rows = await client.task.findMany({ where: { id: { in: ids } }, include: { post: true } });
+  const tasks = await client.task.findMany({ where: { id: { in: ids } }, include: { post: true } });
   const posts = await client.post.groupBy({ by: ["task_id"], where: { task_id: { in: ids } }, _count: true });
-  const res = await fixture.json<{ items: { idempotency_key: string | null }[] }>(
-    `${fixture.stack.urls["fake-threads"]}/published?limit=1000`,
-  );
-  const publishes = new Map<string, number>();
-  for (const p of res.body.items) if (p.idempotency_key) publishes.set(p.idempotency_key, (publishes.get(p.idempotency_key) ?? 0) + 1);
+  // Threads posts per task, counted on fake-threads by the post's text (the account's threads list).
+  const rows = await client.post.findMany({ where: { task_id: { in: ids } }, select: { text: true, published_id: true } });
+  const onThreads = await fixture.threads.posts();
   return {
     accepted: ids.length,
-    succeeded: rows.filter((r) => r.status === "succeeded").length,
-    failedWithReason: rows.filter((r) => r.status === "failed" && r.error_message).length,
-    stuck: rows.filter((r) => !TERMINAL.has(r.status)).length,
+    succeeded: tasks.filter((r) => r.status === "succeeded").length,
+    failedWithReason: tasks.filter((r) => r.status === "failed" && r.error_message).length,
+    stuck: tasks.filter((r) => !TERMINAL.has(r.status)).length,
     duplicatePosts: posts.filter((p) => p._count > 1).length,
-    duplicatePublishes: [...publishes.values()].filter((n) => n > 1).length,
+    duplicatePublishes: duplicatePublishes(onThreads, rows),
   };
 }
 

@@ -1,5 +1,6 @@
 // The content pipeline end to end: orchestrator, worker, persona-runtime and fake-threads as real
 // processes against the real Redis and PostgreSQL, offline LLM provider.
+import { threadsLength } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
 import { waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,13 +44,13 @@ describe("content pipeline", () => {
 
     const task = (await f.json(`/v1/tasks/${created.id}`)).body as {
       status: string;
-      post: { hook: string; body: string; text: string; published_id: string };
+      post: { hook: string; body: string; text: string; published_id: string; permalink: string; published_at: string };
       usage: { tokens_in: number; tokens_out: number; cost_usd: number };
     };
     expect(task.status).toBe("succeeded");
     const { hook, body, text } = task.post;
     expect(text).toBe(`${emoji} ${hook} ${emoji}\n\n${body}`);
-    expect(text.length).toBeLessThanOrEqual(500);
+    expect(threadsLength(text)).toBeLessThanOrEqual(500);
     expect(hook.length).toBeGreaterThan(10);
     // The hook the hook step generated (streamed as deltas) is the one in the post.
     const hookDeltas = messages
@@ -65,6 +66,10 @@ describe("content pipeline", () => {
     expect(published).toHaveLength(1);
     expect(published[0]?.text).toBe(text);
     expect(published[0]?.id).toBe(task.post.published_id);
+    // Each seeded persona publishes as its own (fake-threads) account; the permalink was read back.
+    expect(published[0]?.topic).toBe(persona);
+    expect(task.post.permalink).toMatch(new RegExp(`^https://www\\.threads\\.net/@${persona}/post/[\\w-]+$`));
+    expect(Date.parse(task.post.published_at)).not.toBeNaN();
 
     const client = db();
     const posts = await client.post.findMany({ where: { task_id: created.id } });

@@ -1,5 +1,6 @@
+import { createDb, type Db } from "@threads-agent/db";
 import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
-import { readSse, type TestEnv, testEnv, waitFor } from "@threads-agent/testing";
+import { type FakeThreads, fakeThreads, readSse, type TestEnv, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
 
 export type Fixture = {
   env: TestEnv;
@@ -13,7 +14,11 @@ export type Fixture = {
   createTask: (body: Record<string, unknown>, headers?: Record<string, string>) => Promise<Record<string, unknown> & { id: string }>;
   events: (taskId: string, headers?: Record<string, string>, query?: string) => ReturnType<typeof readSse>;
   waitForStatus: (taskId: string, status: string, timeoutMs?: number) => Promise<Record<string, unknown>>;
-  published: (taskId: string) => Promise<{ id: string; text: string; idempotency_key: string | null }[]>;
+  /** The task's post as it went out on Threads (fake-threads): every post with its text, on any account. */
+  published: (taskId: string) => Promise<{ id: string; text: string; topic: string }[]>;
+  threads: FakeThreads;
+  /** This run's database (closed with the stack). */
+  db: Db;
 };
 
 /** Starts the content pipeline's services as processes against this run's database and a fresh Redis prefix. */
@@ -40,16 +45,27 @@ export async function startPipeline(
       OUTBOX_RELAY_INTERVAL_MS: "200",
       SSE_HEARTBEAT_MS: "1000",
       PERSONA_RUNTIME_TIMEOUT_MS: "10000",
+      // Fast container polls; a publish whose outcome is unknown is settled within seconds.
+      THREADS_CONTAINER_POLL_MS: "100",
+      THREADS_PUBLISH_TIMEOUT_MS: "3000",
+      THREADS_PUBLISH_GRACE_MS: "500",
       ...extraEnv,
     },
     services: services ?? ["fake-threads", "persona-runtime", "worker", "orchestrator"],
-    ...(serviceEnv ? { serviceEnv } : {}),
+    serviceEnv: { ...serviceEnv, "fake-threads": { CONTAINER_READY_MS: "100", ...serviceEnv?.["fake-threads"] } },
     onLine: (service, line) => {
       logs.push(`[${service}] ${line}`);
-      if (logs.length > 5000) logs.splice(0, 1000);
+      if (logs.length > 50_000) logs.splice(0, 10_000);
     },
   });
   const api = stack.urls.orchestrator;
+  const threads = fakeThreads(stack.urls["fake-threads"]);
+  const db = createDb(env.databaseUrl, { poolSize: 2 });
+  const stopStack = stack.stop;
+  stack.stop = async () => {
+    await stopStack();
+    await db.$disconnect();
+  };
 
   const json: Fixture["json"] = async (path, init = {}) => {
     const { body, headers, ...rest } = init;
@@ -90,12 +106,9 @@ export async function startPipeline(
         100,
       ),
     async published(taskId) {
-      const res = await json<{ items: { id: string; text: string; idempotency_key: string | null }[] }>(
-        `${stack.urls["fake-threads"]}/published?limit=1000`,
-      );
-      const body = res.body as unknown;
-      const items = Array.isArray(body) ? body : (body as { items: { id: string; text: string; idempotency_key: string | null }[] }).items;
-      return items.filter((p) => p.idempotency_key === taskId);
+      return (await threadsPostsOfTask(db, threads, taskId)).map((p) => ({ id: p.id, text: p.content, topic: p.topic }));
     },
+    threads,
+    db,
   };
 }

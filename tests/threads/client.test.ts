@@ -254,6 +254,23 @@ describe("error kinds", () => {
     expect(await client.findRecentThread(me.id, { text: "never posted", since: startedAt })).toBeNull();
   });
 
+  it("recovers the earliest post with the text whose media id no other post holds", async () => {
+    const { client } = await start();
+    const me = await client.me();
+    const startedAt = new Date();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const containerId = await client.createTextContainer(me.id, "the same words");
+      await client.waitForContainer(containerId, { pollMs: 20, timeoutMs: 5_000 });
+      ids.push(await client.publishContainer(me.id, containerId));
+    }
+    expect((await client.findRecentThread(me.id, { text: "the same words", since: startedAt }))?.id).toBe(ids[0]);
+    const taken = new Set([ids[0] as string]);
+    expect((await client.findRecentThread(me.id, { text: "the same words", since: startedAt, exclude: taken }))?.id).toBe(ids[1]);
+    const all = new Set(ids);
+    expect(await client.findRecentThread(me.id, { text: "the same words", since: startedAt, exclude: all })).toBeNull();
+  });
+
   it("calls a 5xx on publish unknown_outcome too, but a refused connection unavailable", async () => {
     const { client, test } = await start();
     const me = await client.me();

@@ -34,6 +34,43 @@ export const databaseUrl = z
 
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
 
+/**
+ * The Threads Graph API root *with* its version: fake-threads locally, `https://graph.threads.net/v1.0`
+ * for the real Threads. The same client code talks to both.
+ */
+export const threadsApiUrl = z
+  .url({ message: "expected a URL like https://graph.threads.net/v1.0" })
+  .refine(
+    (v) => !URL.canParse(v) || /\/v\d+(\.\d+)?\/?$/.test(new URL(v).pathname),
+    "must end with the API version, e.g. https://graph.threads.net/v1.0",
+  )
+  .default("http://127.0.0.1:9009/v1.0");
+
+/**
+ * `TOKEN_ENCRYPTION_KEY`: 32 random bytes, base64 (`openssl rand -base64 32`), which encrypts the
+ * Threads tokens stored in the database. Optional until an account is linked; the problem never
+ * repeats the value.
+ */
+export const tokenEncryptionKey = z
+  .string()
+  .optional()
+  .superRefine((value, ctx) => {
+    if (value === undefined || value === "") return;
+    const trimmed = value.trim();
+    const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)
+      ? Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64").length
+      : -1;
+    if (bytes !== 32)
+      ctx.addIssue({
+        code: "custom",
+        message:
+          bytes < 0
+            ? "expected base64, e.g. the output of `openssl rand -base64 32`"
+            : `expected 32 bytes of base64, got ${bytes} (openssl rand -base64 32)`,
+      });
+  })
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
 /** Comma-separated list; blanks dropped. */
 export const list = (fallback: string[] = []) =>
   z

@@ -16,6 +16,8 @@ export const TaskEventFields = {
   "step.completed": z.object({ step: Step, ms: z.number(), tokens: z.number().int() }),
   "step.delta": z.object({ step: Step, text: z.string() }),
   "task.retrying": z.object({ attempt: z.number().int(), error: z.string(), delay_ms: z.number().int() }),
+  /** The account's Threads publishing quota is used up: the task waits until `until` (ISO time), no attempt spent. */
+  "task.deferred": z.object({ until: z.string(), reason: z.string() }),
   "task.succeeded": z.object({ post: Post }),
   "task.failed": z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   "task.blocked": z.object({ reason: z.string() }),

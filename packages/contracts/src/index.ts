@@ -16,6 +16,5 @@ export * from "./run-events.ts";
 export * from "./run-queue.ts";
 export * from "./runs.ts";
 export * from "./tasks.ts";
-export * from "./threads.ts";
 export * from "./threads-graph.ts";
 export * from "./threads-text.ts";

@@ -4,6 +4,20 @@ import { PersonaId, Timestamp } from "./ids.ts";
 export const Temperament = z.enum(["kind", "hype", "calm", "witty", "blunt"]);
 export type Temperament = z.infer<typeof Temperament>;
 
+/** The Threads account a persona publishes as, when one is linked (never its token). */
+export const ThreadsAccountView = z
+  .object({
+    username: z.string().nullable(),
+    user_id: z.string(),
+    /** When the stored long-lived token expires; the worker refreshes it about a week before. Null when Threads did not say. */
+    token_expires_at: Timestamp.nullable(),
+  })
+  .meta({ id: "ThreadsAccount" });
+export type ThreadsAccountView = z.infer<typeof ThreadsAccountView>;
+
+export const PERSONA_TOPICS_MAX = 50;
+export const PERSONA_TOPIC_MAX_CHARS = 300;
+
 export const Persona = z
   .object({
     id: PersonaId,
@@ -15,6 +29,10 @@ export const Persona = z
     body_prompt: z.string(),
     hook_model: z.string().nullable(),
     body_model: z.string().nullable(),
+    /** What the persona writes about when a task names no input (the original `POST /task {persona_id, task_type}`). */
+    topics: z.array(z.string()),
+    /** The persona's own Threads account; null: it publishes as the default account (THREADS_ACCESS_TOKEN). */
+    threads_account: ThreadsAccountView.nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -78,6 +96,9 @@ const personaFields = {
   body_prompt: prompt("hook", "so the body continues the hook it follows"),
   hook_model: modelOverride,
   body_model: modelOverride,
+  topics: z
+    .array(text(PERSONA_TOPIC_MAX_CHARS), { message: "expected a list of topics" })
+    .max(PERSONA_TOPICS_MAX, `at most ${PERSONA_TOPICS_MAX} topics`),
 };
 
 /** POST /v1/personas: a new persona, usable by tasks at once (no deploy). */
@@ -88,6 +109,7 @@ export const CreatePersona = z
     description: personaFields.description.default(""),
     hook_model: modelOverride.default(null),
     body_model: modelOverride.default(null),
+    topics: personaFields.topics.default([]),
   })
   .meta({ id: "CreatePersona" });
 export type CreatePersona = z.infer<typeof CreatePersona>;
@@ -99,3 +121,16 @@ export const UpdatePersona = z
   .refine((v) => Object.values(v).some((field) => field !== undefined), { message: "name at least one field to change" })
   .meta({ id: "UpdatePersona" });
 export type UpdatePersona = z.infer<typeof UpdatePersona>;
+
+/** PUT /v1/personas/:id/threads-account: the persona publishes as this token's Threads account from now on. */
+export const LinkThreadsAccount = z
+  .strictObject({
+    access_token: z
+      .string({ message: "expected a Threads access token (a string)" })
+      .trim()
+      .min(1, "must not be empty")
+      .max(4096, "at most 4096 characters")
+      .meta({ description: "A long-lived Threads user access token; stored encrypted, never shown again" }),
+  })
+  .meta({ id: "LinkThreadsAccount" });
+export type LinkThreadsAccount = z.infer<typeof LinkThreadsAccount>;

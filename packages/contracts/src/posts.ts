@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { PersonaId, Timestamp, Uuid } from "./ids.ts";
-
-/** Threads rejects posts longer than this. */
-export const THREADS_MAX_CHARS = 500;
+import { fitsThreads, THREADS_MAX_CHARS, threadsLength } from "./threads-text.ts";
 
 export const Post = z
   .object({
@@ -11,8 +9,20 @@ export const Post = z
     persona_id: PersonaId,
     hook: z.string(),
     body: z.string(),
-    text: z.string().max(THREADS_MAX_CHARS),
+    /** At most 500 as Threads counts them (threadsLength: emoji count as their UTF-8 bytes), not String.length. */
+    text: z
+      .string()
+      .refine(fitsThreads, {
+        error: (issue) =>
+          `${threadsLength(String(issue.input))} characters as Threads counts them (emoji count as their UTF-8 bytes); the limit is ${THREADS_MAX_CHARS}`,
+      })
+      .meta({ description: `At most ${THREADS_MAX_CHARS} characters as Threads counts them: emoji count as their UTF-8 bytes` }),
+    /** The Threads media id once published. */
     published_id: z.string().nullable(),
+    /** The post on threads.net, read back after publishing (null until then, or if Threads gave none). */
+    permalink: z.string().nullable(),
+    /** When Threads published it (its own timestamp). */
+    published_at: Timestamp.nullable(),
     created_at: Timestamp,
   })
   .meta({ id: "Post" });

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { Uuid } from "./ids.ts";
 
-export const QUEUES = { content: "content", agentRuns: "agent-runs" } as const;
+export const QUEUES = {
+  content: "content",
+  agentRuns: "agent-runs",
+  /** The worker's scheduled upkeep of Threads accounts (token refresh), one job per interval across replicas. */
+  threadsAccounts: "threads-accounts",
+} as const;
 
 /** The content job carries only the id: the database row is the source of truth. */
 export const ContentJob = z.object({

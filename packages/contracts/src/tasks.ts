@@ -4,7 +4,11 @@ import { Post } from "./posts.ts";
 
 export const TASK_INPUT_MAX_CHARS = 2000;
 
-export const TaskStatus = z.enum(["queued", "running", "succeeded", "failed", "blocked", "cancelled"]);
+/**
+ * `deferred`: the post is ready but the persona's Threads account has used up its publishing quota;
+ * the task waits (its job delayed, no attempt spent) until `deferred_until`, then runs again.
+ */
+export const TaskStatus = z.enum(["queued", "running", "deferred", "succeeded", "failed", "blocked", "cancelled"]);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ["succeeded", "failed", "blocked", "cancelled"];
 
@@ -27,18 +31,16 @@ export const CreateTask = z
   .meta({ id: "CreateTask" });
 export type CreateTask = z.infer<typeof CreateTask>;
 
-/** The original threads-agent's `POST /task` body. */
+/**
+ * The original threads-agent's `POST /task` body. `{persona_id, task_type}` alone is enough: the
+ * persona then writes on a topic of its own (its `topics`, see the orchestrator's topic choice).
+ */
 export const LegacyCreateTask = z
   .object({
     persona_id: PersonaId,
     task_type: z.string().min(1).max(64),
     pain_statement: input.optional(),
     trend_snippet: input.optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (!v.pain_statement && !v.trend_snippet) {
-      ctx.addIssue({ code: "custom", path: ["trend_snippet"], message: "either trend_snippet or pain_statement is required" });
-    }
   })
   .meta({ id: "LegacyCreateTask" });
 export type LegacyCreateTask = z.infer<typeof LegacyCreateTask>;
@@ -64,6 +66,8 @@ export const Task = z
     created_at: Timestamp,
     updated_at: Timestamp,
     finished_at: Timestamp.nullable(),
+    /** While `deferred`: when the task runs again (the Threads publishing quota frees up). */
+    deferred_until: Timestamp.nullable(),
     post: Post.nullable(),
     error: TaskError.nullable(),
     usage: Usage,

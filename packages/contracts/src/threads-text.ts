@@ -1,4 +1,5 @@
-import { THREADS_MAX_CHARS } from "./posts.ts";
+/** Threads rejects text posts longer than this, counted as {@link threadsLength} does. */
+export const THREADS_MAX_CHARS = 500;
 
 /**
  * How Threads counts a post toward its 500-character limit. Meta's publishing docs say "Text posts

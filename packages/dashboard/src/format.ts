@@ -45,3 +45,21 @@ export function newKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** Threads' limit on a text post. */
+export const THREADS_MAX_CHARS = 500;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+const utf8 = new TextEncoder();
+const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u;
+
+/**
+ * A post's length as Threads counts it: a character per grapheme cluster, an emoji as its UTF-8
+ * bytes. The same rule as contracts' threadsLength, which the browser bundle cannot import (it takes
+ * only types from contracts); format.test.ts holds the two to the same answers.
+ */
+export function threadsCount(text: string): number {
+  let length = 0;
+  for (const { segment } of graphemes.segment(text)) length += EMOJI.test(segment) ? utf8.encode(segment).length : 1;
+  return length;
+}

@@ -1,11 +1,18 @@
-import type { Persona as PersonaRow, Post as PostRow, Prisma, Task as TaskRow } from "@prisma/client";
+import type { Persona as PersonaRow, Post as PostRow, Prisma, Task as TaskRow, ThreadsAccount as ThreadsAccountRow } from "@prisma/client";
 import { type LlmCallRecord, newId, type Persona, type Post, type Task } from "@threads-agent/contracts";
 
 export type TaskWithPost = TaskRow & { post: PostRow | null };
 
 const iso = (d: Date) => d.toISOString();
 
-export function toPersona(row: PersonaRow): Persona {
+/** A persona with its linked Threads account (the API shows the account, never its token). */
+export type PersonaWithAccount = PersonaRow & { threads_account?: ThreadsAccountRow | null };
+
+/** Load personas with this include to show their account. */
+export const PERSONA_WITH_ACCOUNT = { threads_account: true } as const satisfies Prisma.PersonaInclude;
+
+export function toPersona(row: PersonaWithAccount): Persona {
+  const account = row.threads_account ?? null;
   return {
     id: row.id,
     name: row.name,
@@ -16,6 +23,14 @@ export function toPersona(row: PersonaRow): Persona {
     body_prompt: row.body_prompt,
     hook_model: row.hook_model,
     body_model: row.body_model,
+    topics: row.topics ?? [],
+    threads_account: account
+      ? {
+          username: account.username,
+          user_id: account.user_id,
+          token_expires_at: account.token_expires_at ? iso(account.token_expires_at) : null,
+        }
+      : null,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };
@@ -30,6 +45,8 @@ export function toPost(row: PostRow): Post {
     body: row.body,
     text: row.text,
     published_id: row.published_id,
+    permalink: row.permalink,
+    published_at: row.published_at ? iso(row.published_at) : null,
     created_at: iso(row.created_at),
   };
 }
@@ -45,6 +62,7 @@ export function toTask(row: TaskWithPost): Task {
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     finished_at: row.finished_at ? iso(row.finished_at) : null,
+    deferred_until: row.status === "deferred" && row.deferred_until ? iso(row.deferred_until) : null,
     post: row.post ? toPost(row.post) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     usage: { tokens_in: row.tokens_in, tokens_out: row.tokens_out, cost_usd: Number(row.cost_usd) },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import readline from "node:readline";
 import { freePort } from "./free-port.ts";
 import { SERVICES, type ServiceName, type ServiceSpec, serviceEntry, serviceExists } from "./services.ts";
@@ -17,7 +18,26 @@ export type StackOptions = {
   /** Called when a service exits without being asked to. */
   onExit?: (service: ServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
   healthTimeoutMs?: number;
+  /**
+   * With fake-threads and the orchestrator running, link each seeded persona to its own
+   * fake-threads account (PUT /v1/personas/:id/threads-account), as a production deployment would
+   * link real accounts. Default true.
+   */
+  linkPersonas?: boolean;
 };
+
+/**
+ * fake-threads accounts the local stack gives the seeded personas: usernames equal to the persona
+ * ids (the original contract's `/published` then shows the persona as each post's topic), and the
+ * same development tokens in every fake-threads it starts, so links stored in a database stay valid
+ * when fake-threads restarts. They open nothing but a local stand-in.
+ */
+export const FAKE_THREADS_ACCOUNTS: Readonly<Record<string, string>> = {
+  "ai-jesus": "fake-threads-dev-token-ai-jesus",
+  "ai-elon": "fake-threads-dev-token-ai-elon",
+};
+/** fake-threads' default account token (its own default too). */
+export const FAKE_THREADS_DEFAULT_TOKEN = "fake-threads-dev-token";
 
 export type Stack = {
   urls: Record<ServiceName, string>;
@@ -36,7 +56,10 @@ export type Stack = {
  * paths as in the cluster, used by the README's run command and by the end-to-end tests.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const wanted = options.services ?? SERVICES.map((s) => s.name).filter(serviceExists);
+  // THREADS_API_URL in the environment (the real Threads, say) replaces the stack's own fake-threads.
+  const externalThreads = options.env.THREADS_API_URL;
+  const wanted =
+    options.services ?? SERVICES.map((s) => s.name).filter((name) => serviceExists(name) && !(name === "fake-threads" && externalThreads));
   const specs = SERVICES.filter((s) => wanted.includes(s.name));
   const ports = new Map<ServiceName, number>();
   for (const spec of specs) ports.set(spec.name, options.ports === "defaults" ? spec.defaultPort : await freePort());
@@ -46,7 +69,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const shared: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) shared[k] = v;
   if (urls["persona-runtime"]) shared.PERSONA_RUNTIME_URL = urls["persona-runtime"];
-  if (urls["fake-threads"]) shared.THREADS_API_URL = urls["fake-threads"];
+  const fakeThreadsEnv: Record<string, string> = {};
+  if (urls["fake-threads"]) {
+    // The Graph API lives under the version; the default account's token is the same on both sides.
+    shared.THREADS_API_URL = `${urls["fake-threads"]}/v1.0`;
+    shared.THREADS_ACCESS_TOKEN ??= FAKE_THREADS_DEFAULT_TOKEN;
+    // A real account's id would mean nothing to fake-threads (empty counts as unset; it also masks the parent's).
+    shared.THREADS_USER_ID = "";
+    fakeThreadsEnv.THREADS_ACCOUNTS =
+      options.env.THREADS_ACCOUNTS ??
+      Object.entries(FAKE_THREADS_ACCOUNTS)
+        .map(([persona, token]) => `${persona}:${token}`)
+        .join(",");
+  }
+  // Linked accounts' tokens are stored encrypted; a stack without a key gets one of its own.
+  shared.TOKEN_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
   shared.HOST ??= "127.0.0.1";
 
   const children = new Map<ServiceName, ChildProcess>();
@@ -54,7 +91,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const start = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
     const spec = specs.find((s) => s.name === name) as ServiceSpec;
-    const env = { ...process.env, ...shared, ...options.serviceEnv?.[name], ...extraEnv, [spec.portVariable]: String(ports.get(name)) };
+    const own = name === "fake-threads" ? fakeThreadsEnv : {};
+    const env = {
+      ...process.env,
+      ...shared,
+      ...own,
+      ...options.serviceEnv?.[name],
+      ...extraEnv,
+      [spec.portVariable]: String(ports.get(name)),
+    };
     const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ["ignore", "pipe", "pipe"] });
     children.set(name, child);
     stopping.delete(name);
@@ -89,12 +134,40 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await Promise.all(wave.map((s) => start(s.name)));
       for (const s of wave) started.add(s.name);
     }
+    if (urls["fake-threads"] && urls.orchestrator && options.linkPersonas !== false && !options.env.THREADS_ACCOUNTS)
+      await linkFakeAccounts(urls.orchestrator, urls["fake-threads"], shared.API_KEYS?.split(",")[0]?.trim());
   } catch (err) {
     await stop();
     throw err;
   }
 
   return { urls, env: shared, start, kill, stop, running: (name) => children.has(name) };
+}
+
+/**
+ * Each seeded persona publishes as its own fake-threads account, linked through the API as a user
+ * would. A persona linked to another account (a real one, say) is left as it is: its link is the user's.
+ */
+async function linkFakeAccounts(api: string, fakeThreads: string, apiKey: string | undefined): Promise<void> {
+  const auth: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  for (const [persona, token] of Object.entries(FAKE_THREADS_ACCOUNTS)) {
+    const current = await fetch(`${api}/v1/personas/${persona}`, { headers: auth });
+    // A database without the seeded persona simply has nothing to link.
+    if (current.status === 404) continue;
+    const linked = ((await current.json()) as { threads_account?: { user_id: string } | null }).threads_account;
+    if (linked) {
+      const me = (await (await fetch(`${fakeThreads}/v1.0/me?fields=id`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        id?: string;
+      };
+      if (linked.user_id !== me.id) continue;
+    }
+    const res = await fetch(`${api}/v1/personas/${persona}/threads-account`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify({ access_token: token }),
+    });
+    if (!res.ok) throw new Error(`linking ${persona} to its fake-threads account answered ${res.status}: ${await res.text()}`);
+  }
 }
 
 async function waitHealthy(name: ServiceName, url: string, child: ChildProcess, timeoutMs: number): Promise<void> {

@@ -12,10 +12,21 @@ import { deleteKeysWithPrefix } from "./redis-prefix.ts";
 const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
-// Tests never reach real model providers, whatever the developer's shell exports: services the
+// Tests never reach real model providers or Threads, whatever the developer's shell exports: services the
 // tests start (and the workers running them) inherit this environment. A test that wants a
 // provider passes keys and base URLs of the local stand-in explicitly.
-const PROVIDER_VARIABLES = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"];
+// Likewise the real Threads: services started by tests publish to their own fake-threads.
+const PROVIDER_VARIABLES = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "OPENAI_BASE_URL",
+  "ANTHROPIC_BASE_URL",
+  "THREADS_API_URL",
+  "THREADS_ACCESS_TOKEN",
+  "THREADS_USER_ID",
+  "TOKEN_ENCRYPTION_KEY",
+];
 
 export default async function setup(project: TestProject) {
   for (const variable of PROVIDER_VARIABLES) delete process.env[variable];

@@ -1,4 +1,12 @@
 export { ensureDashboardBuilt } from "./dashboard-build.ts";
+export {
+  duplicatePublishes,
+  type FakeThreads,
+  type FakeThreadsContainer,
+  type FakeThreadsPost,
+  fakeThreads,
+  threadsPostsOfTask,
+} from "./fake-threads.ts";
 export { type Listening, listen } from "./listen.ts";
 export {
   type LlmStandIn,

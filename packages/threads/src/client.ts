@@ -74,7 +74,10 @@ export interface ThreadsClient {
   publishContainer(userId: string, creationId: string): Promise<string>;
   getMedia(mediaId: string): Promise<ThreadsPost>;
   recentThreads(userId: string, page?: { since?: Date; until?: Date; limit?: number; after?: string }): Promise<ThreadsPage>;
-  findRecentThread(userId: string, match: { text: string; since: Date; maxPages?: number; skewMs?: number }): Promise<ThreadsPost | null>;
+  findRecentThread(
+    userId: string,
+    match: { text: string; since: Date; maxPages?: number; skewMs?: number; exclude?: ReadonlySet<string> },
+  ): Promise<ThreadsPost | null>;
   publishingLimit(userId: string): Promise<PublishingLimit>;
   mediaInsights(mediaId: string): Promise<MediaInsights>;
   followerCount(userId: string): Promise<number>;
@@ -284,25 +287,27 @@ export function createThreadsClient(options: ThreadsClientOptions, shared?: Tran
     },
 
     /**
-     * The account's post with exactly this text published at or after `since` (newest first, up to
-     * `maxPages` pages of 100), or null. This recovers the media id of a publish whose answer was
-     * lost once its container says PUBLISHED. `since` is widened by `skewMs` (default 5 min) for
-     * clock differences with Threads.
+     * The account's earliest post with exactly this text published at or after `since` whose id is
+     * not in `exclude` (media ids other posts already hold), looking through up to `maxPages` pages
+     * of 100, or null. This recovers the media id of a publish whose answer was lost once its
+     * container says PUBLISHED. `since` is widened by `skewMs` (default 5 min) for clock
+     * differences with Threads.
      */
     async findRecentThread(
       userId: string,
-      match: { text: string; since: Date; maxPages?: number; skewMs?: number },
+      match: { text: string; since: Date; maxPages?: number; skewMs?: number; exclude?: ReadonlySet<string> },
     ): Promise<ThreadsPost | null> {
       const since = new Date(match.since.getTime() - (match.skewMs ?? 300_000));
       let after: string | undefined;
+      let earliest: ThreadsPost | null = null;
       for (let i = 0; i < (match.maxPages ?? 5); i++) {
         const page = await client.recentThreads(userId, { since, limit: 100, ...(after ? { after } : {}) });
-        const found = page.items.find((p) => p.text !== null && sameText(p.text, match.text));
-        if (found) return found;
-        if (!page.nextCursor) return null;
+        // Newest first: the last match seen is the earliest.
+        for (const p of page.items) if (p.text !== null && sameText(p.text, match.text) && !match.exclude?.has(p.id)) earliest = p;
+        if (!page.nextCursor) break;
         after = page.nextCursor;
       }
-      return null;
+      return earliest;
     },
 
     /** `GET /{user-id}/threads_publishing_limit?fields=quota_usage,config`: the rolling 24 h quota. */

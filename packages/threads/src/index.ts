@@ -13,3 +13,4 @@ export {
   type TokenInfo,
 } from "./client.ts";
 export { type ContainerFailure, redact, ThreadsApiError, type ThreadsErrorKind } from "./errors.ts";
+export { parseTokenKey, TokenCipher, TokenDecryptError, tokenContext, tokenFingerprint } from "./token-cipher.ts";

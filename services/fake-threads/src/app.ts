@@ -2,7 +2,7 @@ import { registerCommon, serverOptions } from "@threads-agent/http";
 import type { Logger, Metrics } from "@threads-agent/observability";
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerGraphRoutes } from "./graph-routes.ts";
-import { registerLegacyRoutes } from "./legacy-routes.ts";
+import { registerOriginalRoutes } from "./original-routes.ts";
 import { createState, type StateConfig, type ThreadsState } from "./state.ts";
 import { registerTestRoutes } from "./test-routes.ts";
 
@@ -28,7 +28,7 @@ export function buildApp(deps: AppDeps): FastifyInstance & { threads: ThreadsSta
 
   const state = createState({ config: deps.config, logger: deps.logger, metrics: deps.metrics, ...(deps.now ? { now: deps.now } : {}) });
   registerGraphRoutes(app, state);
-  registerLegacyRoutes(app, state);
+  registerOriginalRoutes(app, state);
   if (deps.config.FAULT_INJECTION) registerTestRoutes(app, state);
   return Object.assign(app, { threads: state });
 }

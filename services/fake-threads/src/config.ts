@@ -61,10 +61,7 @@ export const configSchema = z
     HOST: z.string().min(1).default("0.0.0.0"),
     /** pino level. */
     LOG_LEVEL: env.logLevel,
-    /**
-     * Long-lived token of the default Threads account (unset: `fake-threads-dev-token`). When set,
-     * the deprecated `POST /publish {text}` and `GET /published?limit=` also require it as a bearer token.
-     */
+    /** Long-lived token of the default Threads account (unset: `fake-threads-dev-token`). */
     THREADS_ACCESS_TOKEN: z.string().min(1).optional(),
     /** Username of the default Threads account; posts published with its token appear in /published with this topic. */
     THREADS_USERNAME: z.string().regex(USERNAME, "a Threads username: a-z 0-9 . _ -, at most 30").default("threads_agent"),
@@ -84,7 +81,7 @@ export const configSchema = z
     BEST_HOOK_STYLES: bestStyles,
     /** Root of post permalinks (`{root}/@{username}/post/{shortcode}`). */
     PERMALINK_ROOT: env.url("https://www.threads.net"),
-    /** Posts kept in memory; the oldest (and its idempotency key) are forgotten beyond this. */
+    /** Posts kept in memory; the oldest are forgotten beyond this. */
     MAX_POSTS: env.positiveInt(10_000),
     /** OTLP/HTTP endpoint (e.g. http://jaeger:4318); tracing is off when unset. */
     OTEL_EXPORTER_OTLP_ENDPOINT: env.common.OTEL_EXPORTER_OTLP_ENDPOINT,

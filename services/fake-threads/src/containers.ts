@@ -9,6 +9,8 @@ export type Container = {
   createdAt: number;
   /** Set once threads_publish made a post of it. */
   mediaId: string | null;
+  /** threads_publish calls naming it, refused ones included. */
+  publishCalls: number;
   /** Why processing will fail, decided at creation (the status only shows it once processing is over). */
   failure: string | null;
 };
@@ -44,6 +46,7 @@ export class ContainerStore {
       id: this.#ids.next(),
       createdAt: this.#now(),
       mediaId: null,
+      publishCalls: 0,
       failure: fitsThreads(fields.text)
         ? null
         : // Threads' own error_message values name video problems or say UNKNOWN; this one says what to fix.
@@ -56,6 +59,11 @@ export class ContainerStore {
 
   get(id: string): Container | undefined {
     return this.#containers.get(id);
+  }
+
+  /** Oldest first. */
+  all(): IterableIterator<Container> {
+    return this.#containers.values();
   }
 
   status(container: Container): { status: ContainerStatusName; errorMessage: string | null } {

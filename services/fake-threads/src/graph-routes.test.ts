@@ -13,7 +13,7 @@ import {
   GraphUser,
 } from "@threads-agent/contracts";
 import { createLogger, createMetrics } from "@threads-agent/observability";
-import { type Listening, listen } from "@threads-agent/testing";
+import { type Listening, listen, waitFor } from "@threads-agent/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp } from "./app.ts";
 import { configSchema, DEV_ACCESS_TOKEN } from "./config.ts";
@@ -456,6 +456,59 @@ describe("fault injection", () => {
     ]);
   });
 
+  it("holds the answer of a publish it did (delay_ms), and counts every threads_publish per container", async () => {
+    const ctx = await start();
+    const id = await container(ctx.url, "late answer");
+    ctx.clock.now += 1000;
+    await fetch(`${ctx.url}/_faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ endpoint: "publish", delay_ms: 3000 }),
+    });
+    let answered = false;
+    const pending = postForm(ctx.url, "/v1.0/me/threads_publish", { creation_id: id }).finally(() => {
+      answered = true;
+    });
+    // The post exists while its answer is still on hold.
+    await waitFor("the held publish to be done", async () => (await get(ctx.url, `/v1.0/${id}?fields=status`)).body.status === "PUBLISHED");
+    expect(answered).toBe(false);
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    // A second publish of the same container is refused, and counted.
+    expect(graphError(await postForm(ctx.url, "/v1.0/me/threads_publish", { creation_id: id }))).toMatchObject({ code: 24 });
+    const listed = (await get(ctx.url, "/_containers", null)).body.items as Record<string, unknown>[];
+    expect(listed).toEqual([
+      expect.objectContaining({ id, text: "late answer", status: "PUBLISHED", publish_calls: 2, media_id: answer.body.id }),
+    ]);
+  });
+
+  it("makes the next container fail processing with the chosen error_message (container_error)", async () => {
+    const ctx = await start();
+    await fetch(`${ctx.url}/_faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ endpoint: "container_create", container_error: "UNKNOWN: media processing failed" }),
+    });
+    const failing = await container(ctx.url, "will fail");
+    const fine = await container(ctx.url, "will work");
+    ctx.clock.now += 1000;
+    expect((await get(ctx.url, `/v1.0/${failing}?fields=status,error_message`)).body).toEqual({
+      id: failing,
+      status: "ERROR",
+      error_message: "UNKNOWN: media processing failed",
+    });
+    expect((await get(ctx.url, `/v1.0/${fine}?fields=status`)).body.status).toBe("FINISHED");
+    expect(graphError(await postForm(ctx.url, "/v1.0/me/threads_publish", { creation_id: failing }))).toMatchObject({ code: 24 });
+    const misplaced = await json(
+      await fetch(`${ctx.url}/_faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ endpoint: "publish", container_error: "x" }),
+      }),
+    );
+    expect(misplaced.body.errors).toEqual([{ field: "container_error", message: "only for endpoint container_create" }]);
+  });
+
   it("validates rules and lists them", async () => {
     const { url } = await start();
     const bad = await json(
@@ -487,7 +540,7 @@ describe("fault injection", () => {
 
   it("serves no test-only endpoint when FAULT_INJECTION is off", async () => {
     const { url } = await start({ FAULT_INJECTION: "false" });
-    for (const path of ["/_faults", "/_accounts", "/_clock"]) expect((await fetch(`${url}${path}`)).status).toBe(404);
+    for (const path of ["/_faults", "/_accounts", "/_clock", "/_containers"]) expect((await fetch(`${url}${path}`)).status).toBe(404);
     expect(
       (await fetch(`${url}/_tokens/expire`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status,
     ).toBe(404);

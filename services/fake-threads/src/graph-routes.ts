@@ -4,7 +4,7 @@ import { THREADS_MEDIA_METRICS, type ThreadsMediaMetric } from "@threads-agent/c
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Account } from "./accounts.ts";
 import type { Container } from "./containers.ts";
-import type { FaultEndpoint } from "./faults.ts";
+import type { Fault, FaultEndpoint } from "./faults.ts";
 import {
   GraphError,
   injectedError,
@@ -162,18 +162,27 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
 
   /**
    * Runs one call of `endpoint` under the armed faults: an injected error instead of the work, or
-   * the work done and then the connection destroyed before any byte of the answer.
+   * the work done and then the connection destroyed before any byte of the answer; either may be
+   * held `delayMs` first (after the work: the answer is late, the work is not).
    */
   async function withFaults<T>(
     endpoint: FaultEndpoint,
     request: FastifyRequest,
     reply: FastifyReply,
-    work: () => T,
+    work: (fault: Fault | null) => T,
   ): Promise<T | FastifyReply> {
     const fault = faults.take(endpoint);
     if (fault) counters.injected.inc({ endpoint });
-    if (fault?.action === "fail") throw injectedError(fault);
-    const result = work();
+    const hold = () => (fault?.delayMs ? new Promise((r) => setTimeout(r, fault.delayMs)) : undefined);
+    if (fault?.action === "fail") {
+      await hold();
+      throw injectedError(fault);
+    }
+    const result = work(fault);
+    if (fault?.delayMs) {
+      logger.warn({ endpoint, delay_ms: fault.delayMs }, "fault injection: did the work, holding the response");
+      await hold();
+    }
     if (fault?.action === "drop") {
       logger.warn({ endpoint }, "fault injection: did the work, dropping the response");
       reply.hijack();
@@ -356,7 +365,7 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
 
   // ---- writes --------------------------------------------------------------------------------
 
-  function createContainer(params: Params, authed: Authed) {
+  function createContainer(params: Params, authed: Authed, fault: Fault | null) {
     const mediaType = str(params, "media_type");
     if (!mediaType) throw invalidParameter("The parameter media_type is required");
     if (!["TEXT", "IMAGE", "VIDEO", "CAROUSEL"].includes(mediaType))
@@ -370,6 +379,7 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
     if (replyToId !== null && !(isNumericId(replyToId) && posts.get(replyToId)))
       throw invalidParameter(`Param reply_to_id must be the id of an existing Threads post, not ${JSON.stringify(replyToId.slice(0, 40))}`);
     const container = containers.create({ userId: authed.account.id, text, replyToId });
+    if (fault?.action === "container_error") container.failure = fault.message;
     counters.containers.inc();
     logger.info({ account_id: authed.account.id, container_id: container.id, failing: container.failure !== null }, "container created");
     return { id: container.id };
@@ -396,8 +406,6 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
       source: "graph",
       containerId: container.id,
       replyToId: container.replyToId,
-      personaId: authed.account.username,
-      idempotencyKey: null,
       topic: null,
     });
     containers.markPublished(container, post.id);
@@ -497,8 +505,14 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
         const authed = authenticate(request, params);
         const { id, edge } = request.params;
         if (!isSelf(id, authed)) throw unsupportedRequest("post", id);
-        if (edge === "threads") return withFaults("container_create", request, reply, () => createContainer(params, authed));
-        if (edge === "threads_publish") return withFaults("publish", request, reply, () => publish(params, authed));
+        if (edge === "threads") return withFaults("container_create", request, reply, (fault) => createContainer(params, authed, fault));
+        if (edge === "threads_publish") {
+          // Every call counts, refused (or failed on purpose) or not: tests read it (GET /_containers) to prove a post was never published twice.
+          const named = str(params, "creation_id");
+          const container = named && isNumericId(named) ? containers.get(named) : undefined;
+          if (container?.userId === authed.account.id) container.publishCalls++;
+          return withFaults("publish", request, reply, () => publish(params, authed));
+        }
         throw invalidParameter(`Tried accessing nonexisting field (${edge}) on node type (ThreadsUser)`);
       });
 

@@ -1,9 +1,7 @@
-import { createHash } from "node:crypto";
-import type { PublishedPost } from "@threads-agent/contracts";
 import { type IdSequence, shortcodeFor } from "./ids.ts";
 
-/** How a post got here: the Graph API, the deprecated `POST /publish {text}`, or the original `POST /publish {topic, content}`. */
-export type PostSource = "graph" | "publish" | "original";
+/** How a post got here: the Graph API, or the original `POST /publish {topic, content}`. */
+export type PostSource = "graph" | "original";
 
 /** A published post (a Threads media object). */
 export type Post = {
@@ -15,39 +13,19 @@ export type Post = {
   source: PostSource;
   containerId: string | null;
   replyToId: string | null;
-  /** The persona: as named by a deprecated publish, else the account's username (Graph, original). */
-  personaId: string | null;
-  idempotencyKey: string | null;
   /** Original publish: the caller's topic. */
   topic: string | null;
-  /** Deprecated publish: what the first call carried, to warn when a replay differs. */
-  requestHash: string | null;
 };
 
-export type NewPost = Omit<Post, "id" | "publishedAt" | "shortcode" | "requestHash"> & { requestHash?: string | null };
-
-export type PostPage = { items: PublishedPost[]; next_cursor: string | null };
-
-/** The deprecated contract's view of a post. */
-export const toPublishedPost = (post: Post): PublishedPost => ({
-  id: post.id,
-  text: post.text,
-  persona_id: post.personaId,
-  idempotency_key: post.idempotencyKey,
-  published_at: new Date(post.publishedAt).toISOString(),
-});
-
-export const requestHashOf = (parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+export type NewPost = Omit<Post, "id" | "publishedAt" | "shortcode">;
 
 /**
  * Every published post, in memory and in publish order, whichever API published it, with an index
- * per account (the Graph lists) and per idempotency key (the deprecated publish). Beyond
- * `maxPosts` the oldest are forgotten, and their idempotency keys with them.
+ * per account (the Graph lists). Beyond `maxPosts` the oldest are forgotten.
  */
 export class PostStore {
   readonly #posts = new Map<string, Post>();
   readonly #byAccount = new Map<string, Post[]>();
-  readonly #byKey = new Map<string, string>();
   readonly #repliedTo = new Set<string>();
   readonly #maxPosts: number;
   readonly #now: () => number;
@@ -65,12 +43,11 @@ export class PostStore {
 
   add(fields: NewPost): Post {
     const id = this.#ids.next();
-    const post: Post = { ...fields, id, publishedAt: this.#now(), shortcode: shortcodeFor(id), requestHash: fields.requestHash ?? null };
+    const post: Post = { ...fields, id, publishedAt: this.#now(), shortcode: shortcodeFor(id) };
     this.#posts.set(id, post);
     const list = this.#byAccount.get(post.accountId) ?? [];
     list.push(post);
     this.#byAccount.set(post.accountId, list);
-    if (post.idempotencyKey) this.#byKey.set(post.idempotencyKey, id);
     if (post.replyToId) this.#repliedTo.add(post.replyToId);
     this.#evictOldest();
     return post;
@@ -82,11 +59,6 @@ export class PostStore {
 
   hasReplies(id: string): boolean {
     return this.#repliedTo.has(id);
-  }
-
-  byIdempotencyKey(key: string): Post | undefined {
-    const id = this.#byKey.get(key);
-    return id ? this.#posts.get(id) : undefined;
   }
 
   /** Oldest first. */
@@ -111,23 +83,6 @@ export class PostStore {
     return count;
   }
 
-  /** Deprecated `GET /published?limit=`: newest first; `cursor` is the last id of the previous page. */
-  page(options: { personaId?: string | undefined; limit: number; cursor?: string | undefined }): PostPage {
-    const before = options.cursor ? BigInt(options.cursor) : undefined;
-    const items: PublishedPost[] = [];
-    const all = [...this.#posts.values()];
-    for (let i = all.length - 1; i >= 0 && items.length <= options.limit; i--) {
-      const post = all[i]!;
-      if (before !== undefined && BigInt(post.id) >= before) continue;
-      const view = toPublishedPost(post);
-      if (options.personaId && view.persona_id !== options.personaId) continue;
-      items.push(view);
-    }
-    const more = items.length > options.limit;
-    const page = items.slice(0, options.limit);
-    return { items: page, next_cursor: more ? (page.at(-1)?.id ?? null) : null };
-  }
-
   #evictOldest(): void {
     while (this.#posts.size > this.#maxPosts) {
       const oldest = this.#posts.values().next().value as Post;
@@ -136,7 +91,6 @@ export class PostStore {
       const list = this.#byAccount.get(oldest.accountId);
       if (list?.[0]?.id === oldest.id) list.shift();
       if (list?.length === 0) this.#byAccount.delete(oldest.accountId);
-      if (oldest.idempotencyKey && this.#byKey.get(oldest.idempotencyKey) === oldest.id) this.#byKey.delete(oldest.idempotencyKey);
       this.#repliedTo.delete(oldest.id);
     }
   }

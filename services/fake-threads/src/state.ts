@@ -60,11 +60,7 @@ export function createState(deps: { config: StateConfig; logger: Logger; metrics
 
   const counters = {
     containers: deps.metrics.counter("threads_containers_created_total", "Media containers created through the Graph API"),
-    published: deps.metrics.counter("threads_published_total", "Posts published, by API (idempotent replays not counted)", ["api"]),
-    replays: deps.metrics.counter(
-      "threads_publish_replays_total",
-      "Deprecated publish calls answered with an earlier post of the same Idempotency-Key",
-    ),
+    published: deps.metrics.counter("threads_published_total", "Posts published, by API", ["api"]),
     injected: deps.metrics.counter("threads_injected_faults_total", "Calls failed or cut on purpose through /_faults", ["endpoint"]),
     tokenRejections: deps.metrics.counter("threads_token_rejections_total", "Graph calls refused for their access token", ["reason"]),
   };
@@ -91,9 +87,9 @@ export function createState(deps: { config: StateConfig; logger: Logger; metrics
     defaultAccount,
     counters,
     accountOf,
-    /** The account a deprecated or original publish lands on: the persona's own account if one has its name. */
-    accountForPersona(personaId: string | null | undefined): Account {
-      return (personaId ? accounts.byUsername(personaId) : undefined) ?? defaultAccount;
+    /** The account an original `POST /publish {topic}` lands on: the account named by the topic, if there is one. */
+    accountForTopic(topic: string | null | undefined): Account {
+      return (topic ? accounts.byUsername(topic) : undefined) ?? defaultAccount;
     },
     metricsOf(post: Post) {
       return mediaMetrics(engagedPost(post), accountOf(post), now());

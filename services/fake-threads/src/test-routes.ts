@@ -5,7 +5,7 @@ import { NotFound, Unprocessable, validate } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Account } from "./accounts.ts";
-import { FaultPlan, FaultRuleInput } from "./faults.ts";
+import { FaultRuleInput } from "./faults.ts";
 import type { ThreadsState } from "./state.ts";
 
 const seconds = z.number({ message: "expected a number of seconds" }).int("expected whole seconds");
@@ -61,17 +61,11 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
   });
   const iso = (ms: number) => new Date(ms).toISOString();
 
-  app.get("/_faults", async () => ({ ...faults.plan, rules: faults.rules }));
+  app.get("/_faults", async () => ({ rules: faults.rules }));
   app.post("/_faults", async (request, reply) => {
-    const body = request.body;
-    if (body && typeof body === "object" && "endpoint" in body) {
-      const rule = faults.add(validate(FaultRuleInput, body, "body"));
-      logger.warn({ rule }, "fault injection armed");
-      return reply.code(201).send(rule);
-    }
-    faults.arm(validate(FaultPlan, body, "body"));
-    logger.warn(faults.plan, "fault injection armed");
-    return faults.plan;
+    const rule = faults.add(validate(FaultRuleInput, request.body, "body"));
+    logger.warn({ rule }, "fault injection armed");
+    return reply.code(201).send(rule);
   });
   app.delete("/_faults", async (_request, reply) => {
     faults.clear();
@@ -122,6 +116,20 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
       return reply.code(204).send();
     });
   }
+
+  // Every media container with its status and how often threads_publish named it: what a test
+  // needs to prove that no post was published twice (Threads itself shows none of this).
+  app.get("/_containers", async () => ({
+    items: [...state.containers.all()].map((c) => ({
+      id: c.id,
+      user_id: c.userId,
+      text: c.text,
+      status: state.containers.status(c).status,
+      publish_calls: c.publishCalls,
+      media_id: c.mediaId,
+      created_at: iso(c.createdAt),
+    })),
+  }));
 
   app.get("/_clock", async () => ({ now: iso(state.now()), offset_ms: state.clockOffsetMs }));
   app.post("/_clock", async (request) => {

@@ -22,6 +22,7 @@ import { queueRoutes } from "./routes/queues.ts";
 import type { RouteDeps } from "./routes/route-deps.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { taskRoutes } from "./routes/tasks.ts";
+import { threadsAccountRoutes } from "./routes/threads-account.ts";
 import { SseConnections } from "./sse-connections.ts";
 
 export type AppOptions = {
@@ -132,6 +133,7 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     async function publicApi(v1) {
       await guarded(v1);
       await v1.register(personaRoutes(routeDeps));
+      await v1.register(threadsAccountRoutes(routeDeps));
       await v1.register(taskRoutes(routeDeps));
       await v1.register(postRoutes(routeDeps));
       await v1.register(queueRoutes(routeDeps));

@@ -38,6 +38,19 @@ export const configSchema = z.object({
   IDEMPOTENCY_TTL_SECONDS: env.positiveInt(86_400),
   /** Largest request body accepted; larger ones get 413. */
   BODY_LIMIT_BYTES: env.positiveInt(65_536),
+  /**
+   * Threads Graph API root with its version: `https://graph.threads.net/v1.0`, or fake-threads' `/v1.0`
+   * locally. The worker publishes there; the orchestrator checks each token linked with
+   * PUT /v1/personas/:id/threads-account against it (`GET /me`) before storing it.
+   */
+  THREADS_API_URL: env.threadsApiUrl,
+  /** Deadline of one Threads read (the token check here; the worker's reads and container creation); a timeout counts as Threads unavailable. */
+  THREADS_TIMEOUT_MS: env.positiveInt(10_000),
+  /**
+   * Encrypts the Threads tokens stored in the database (32 random bytes, base64: `openssl rand -base64 32`).
+   * Linking an account needs it; once tokens are stored, the orchestrator and the worker refuse to start without it.
+   */
+  TOKEN_ENCRYPTION_KEY: env.tokenEncryptionKey,
   /** Attempts per content job before it becomes a dead letter (the worker reads them from the job). */
   TASK_MAX_ATTEMPTS: env.positiveInt(5),
   /** First retry delay of a content job; doubles on each further attempt. */

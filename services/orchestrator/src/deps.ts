@@ -2,6 +2,7 @@ import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } fr
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
+import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
@@ -25,6 +26,10 @@ export type OrchestratorDeps = {
   /** Every status change goes through here (state machines + outbox). */
   lifecycle: Lifecycle;
   jobs: ContentJobPolicy;
+  /** The Threads API with a given token: linking an account checks the token with `GET /me`. */
+  threadsWithToken(token: string): ThreadsClient;
+  /** Encrypts linked accounts' tokens; null when TOKEN_ENCRYPTION_KEY is not set (linking is refused). */
+  tokenCipher: TokenCipher | null;
   close(): Promise<void>;
 };
 
@@ -72,6 +77,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
     isTerminal: (type) => TERMINAL_RUN_EVENTS.has(type),
   });
+  // One pool to Threads; each link check uses it with the token being linked.
+  const threads = createThreadsClient({
+    apiUrl: config.THREADS_API_URL,
+    accessToken: () => Promise.reject(new Error("no default token in the orchestrator")),
+    timeoutMs: config.THREADS_TIMEOUT_MS,
+    connections: 2,
+  });
   const relay = new OutboxRelay({
     db,
     logs: { task: taskEvents, run: runEvents },
@@ -93,8 +105,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     relay,
     lifecycle: new Lifecycle(db, relay),
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
+    threadsWithToken: (token) => threads.withToken(token),
+    tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
     async close() {
       await relay.stop();
+      await threads.close();
       await Promise.allSettled([taskQueue.close(), runQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
       await db.$disconnect();

@@ -1,4 +1,5 @@
 import { configOrExit } from "@threads-agent/config";
+import { tokenKeyProblem } from "@threads-agent/db";
 import { onShutdown, startTelemetry } from "@threads-agent/observability";
 import { buildApp } from "./app.ts";
 import { loadServiceConfig } from "./config.ts";
@@ -13,6 +14,16 @@ try {
 } catch (err) {
   logger.fatal({ err: { message: (err as Error).message } }, "cannot start without Redis");
   process.exit(1);
+}
+
+// Linked accounts' tokens are stored encrypted: without the key nothing could read them, and new links would be refused.
+const keyProblem = await tokenKeyProblem(deps.db, config.TOKEN_ENCRYPTION_KEY !== undefined).catch((err: unknown) => {
+  logger.warn({ err: { message: (err as Error).message } }, "could not check for stored Threads tokens at start");
+  return null;
+});
+if (keyProblem) {
+  console.error(`orchestrator: invalid configuration\n  - ${keyProblem}`);
+  process.exit(78); // EX_CONFIG
 }
 
 let accepting = true;

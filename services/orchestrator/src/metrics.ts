@@ -1,5 +1,5 @@
 import { QUEUES } from "@threads-agent/contracts";
-import { startAtZero } from "@threads-agent/observability";
+import { type Metrics, startAtZero } from "@threads-agent/observability";
 import type { JobType, Queue } from "bullmq";
 import type { OrchestratorDeps } from "./deps.ts";
 
@@ -8,6 +8,19 @@ export const JOB_STATES: readonly JobType[] = ["waiting", "active", "delayed", "
 
 export type OrchestratorMetrics = ReturnType<typeof createOrchestratorMetrics>;
 
+/** Phases of accepting a task that the original threads-agent measured (`request_latency_seconds{phase}`). */
+export const REQUEST_PHASES = ["accept", "enqueue"] as const;
+
+/**
+ * The original's `request_latency_seconds{phase}` for the orchestrator's own phases: `accept`
+ * (the row and its event committed) and `enqueue` (the job handed to the queue).
+ */
+export function requestLatency(metrics: Metrics) {
+  return metrics.histogram("request_latency_seconds", "Latency of each phase of accepting a task (accept: committed, enqueue: queued)", [
+    "phase",
+  ]);
+}
+
 /** The orchestrator's own metrics, on the service registry next to registerCommon's RED metrics. */
 export function createOrchestratorMetrics(deps: Pick<OrchestratorDeps, "metrics" | "redis" | "taskQueue" | "runQueue" | "logger">) {
   const { metrics } = deps;
@@ -15,8 +28,12 @@ export function createOrchestratorMetrics(deps: Pick<OrchestratorDeps, "metrics"
   // Final statuses the orchestrator sets itself (a cancel before any worker took the task, the
   // reconciler's dead letters and published-but-unfinished tasks), counted like the worker's.
   const postsGenerated = metrics.counter("posts_generated_total", "Tasks finished, by persona and final status", ["persona_id", "status"]);
+  // Every phase is in the family from the start, before the first task.
+  const latency = requestLatency(metrics);
+  startAtZero(latency, { phase: [...REQUEST_PHASES] });
   const known = new Set<string>();
   return {
+    latency,
     tasksCreated,
     /** The personas' series start at 0 (those in the database at start, and any other when it is first seen). */
     personas(ids: readonly string[]) {

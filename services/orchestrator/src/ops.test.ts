@@ -75,6 +75,10 @@ describe("/metrics", () => {
     expect(text).toMatch(/sse_connections\{service="orchestrator"\} 0/);
     expect(text).toMatch(/queue_jobs\{queue="content",state="waiting",service="orchestrator"\} [1-9]/);
     expect(text).toMatch(/queue_jobs\{queue="content",state="failed",service="orchestrator"\} 0/);
+    // The original's request_latency_seconds, for the orchestrator's own phases of accepting a task.
+    expect(text).toMatch(/# TYPE request_latency_seconds histogram/);
+    for (const phase of ["accept", "enqueue"])
+      expect(text).toMatch(new RegExp(`request_latency_seconds_count\\{[^}]*phase="${phase}"[^}]*\\} [1-9]`));
   });
 });
 

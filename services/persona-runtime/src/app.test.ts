@@ -1,4 +1,4 @@
-import { GenerateFrame, type GenerateRequest, newId, type PersonaSpec, THREADS_MAX_CHARS } from "@threads-agent/contracts";
+import { GenerateFrame, type GenerateRequest, newId, type PersonaSpec, THREADS_MAX_CHARS, threadsLength } from "@threads-agent/contracts";
 import { DEFAULT_PERSONAS } from "@threads-agent/db";
 import {
   createLlmRouter,
@@ -138,7 +138,7 @@ describe("POST /v1/generate", () => {
       expect(terminal(frames)).toEqual([result]);
       if (result.type !== "result") throw new Error(`expected a result, got ${JSON.stringify(result)}`);
       expect(result.text).toBe(`${emoji} ${result.hook} ${emoji}\n\n${result.body}`);
-      expect(result.text.length).toBeLessThanOrEqual(THREADS_MAX_CHARS);
+      expect(threadsLength(result.text)).toBeLessThanOrEqual(THREADS_MAX_CHARS);
       expect(result.text).toContain(result.hook);
       // The streamed words are the hook that was posted.
       const hookDeltas = frames
@@ -218,7 +218,7 @@ describe("POST /v1/generate", () => {
     const { frames } = await generate(url, request({ persona: scriptedPersona() }));
     const result = frames.at(-1);
     if (result?.type !== "result") throw new Error(JSON.stringify(result));
-    expect(result.text.length).toBeLessThanOrEqual(THREADS_MAX_CHARS);
+    expect(threadsLength(result.text)).toBeLessThanOrEqual(THREADS_MAX_CHARS);
     expect(result.hook).toBe(hook);
     expect(result.text.startsWith(`🚀 ${hook} 🚀\n\n`)).toBe(true);
     expect(result.text.endsWith(result.body)).toBe(true);

@@ -1,4 +1,4 @@
-import { THREADS_MAX_CHARS } from "@threads-agent/contracts";
+import { fitsThreads, THREADS_MAX_CHARS, threadsLength } from "@threads-agent/contracts";
 
 /**
  * Longest hook kept. The hook is never cut when the post is assembled, so it is bounded here,
@@ -7,10 +7,26 @@ import { THREADS_MAX_CHARS } from "@threads-agent/contracts";
 export const HOOK_MAX_CHARS = 150;
 
 /**
- * Lengths are counted in UTF-16 code units (JavaScript's `length`, and what the Post contract
- * checks): an emoji counts as two, so a post that fits here fits any per-character count too.
+ * Every length here is counted as Threads counts it (`threadsLength`, what the Post contract and
+ * Threads itself check): a character is a grapheme cluster and counts 1, an emoji counts its UTF-8
+ * bytes (🙏 is 4). `String.length` would count 🙏 as 2 and let emoji-rich posts over the limit.
+ * Cuts happen between grapheme clusters, so no emoji or accented letter is ever split.
  */
 const ELLIPSIS = "…";
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** The longest prefix of whole grapheme clusters whose threadsLength is at most `max`. */
+function prefixWithin(text: string, max: number): string {
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of graphemes.segment(text)) {
+    used += threadsLength(segment);
+    if (used > max) break;
+    end = index + segment.length;
+  }
+  return text.slice(0, end);
+}
 
 const WRAPPING_QUOTES: [string, string][] = [
   ['"', '"'],
@@ -40,19 +56,14 @@ function unwrap(text: string): string {
   return out;
 }
 
-/** Index at which to cut so a surrogate pair (an emoji, say) is never split. */
-function safeCut(text: string, at: number): number {
-  const code = text.charCodeAt(at - 1);
-  return code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
-}
-
-/** Text cut to at most `max` code units at a word boundary, with an ellipsis when something was cut. */
+/** Text cut to at most `max` (as Threads counts) at a word boundary, with an ellipsis when something was cut. */
 function cutAtWord(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const room = max - ELLIPSIS.length;
-  const window = text.slice(0, safeCut(text, room + 1));
+  if (threadsLength(text) <= max) return text;
+  const room = max - threadsLength(ELLIPSIS);
+  // One character more than fits: a whitespace there means the last word fits whole.
+  const window = prefixWithin(text, room + 1);
   const space = window.search(/\s\S*$/);
-  const kept = space > room / 3 ? window.slice(0, space) : text.slice(0, safeCut(text, room));
+  const kept = space >= 0 && threadsLength(window.slice(0, space)) > room / 3 ? window.slice(0, space) : prefixWithin(text, room);
   return kept.replace(/[\s,;:.!?…—–-]+$/u, "") + ELLIPSIS;
 }
 
@@ -84,33 +95,40 @@ export function cleanBody(raw: string, hook: string): string {
 }
 
 /**
- * Cuts the body to `budget`: at the last sentence end when that keeps at least half of it (a whole
- * sentence needs no ellipsis), else at the last word boundary with an ellipsis.
+ * Cuts the body to `budget` (as Threads counts): at the last sentence end when that keeps at least
+ * half of it (a whole sentence needs no ellipsis), else at the last word boundary with an ellipsis.
  */
 export function trimBody(body: string, budget: number): string {
-  if (body.length <= budget) return body;
-  if (budget <= ELLIPSIS.length) return "";
-  const window = body.slice(0, budget + 1);
+  if (threadsLength(body) <= budget) return body;
+  if (budget <= threadsLength(ELLIPSIS)) return "";
+  const window = prefixWithin(body, budget + 1);
   let sentenceEnd = -1;
   for (const match of window.matchAll(/[.!?…]["'”’)\]]*(?=\s|$)/gu)) {
     const end = match.index + match[0].length;
-    if (end <= budget) sentenceEnd = end;
+    if (threadsLength(body.slice(0, end)) <= budget) sentenceEnd = end;
   }
-  if (sentenceEnd >= budget / 2) return body.slice(0, sentenceEnd);
+  if (sentenceEnd >= 0 && threadsLength(body.slice(0, sentenceEnd)) >= budget / 2) return body.slice(0, sentenceEnd);
   return cutAtWord(body, budget);
 }
 
 export type FormattedPost = { text: string; body: string; truncated: boolean };
 
 /**
- * `"{emoji} {hook} {emoji}\n\n{body}"`, never longer than `maxChars`. Only the body is ever
- * shortened; the hook always survives whole.
+ * `"{emoji} {hook} {emoji}\n\n{body}"`, never longer than `maxChars` as Threads counts it. Only
+ * the body is ever shortened; the hook always survives whole.
  */
 export function formatPost(post: { emoji: string; hook: string; body: string }, maxChars = THREADS_MAX_CHARS): FormattedPost {
   const head = `${post.emoji} ${post.hook} ${post.emoji}`;
   const separator = "\n\n";
-  const budget = maxChars - head.length - separator.length;
-  if (budget < 0) throw new Error(`hook and emoji alone take ${head.length} characters; the limit is ${maxChars}`);
-  const body = trimBody(post.body, budget);
-  return { text: `${head}${separator}${body}`, body, truncated: body !== post.body };
+  let budget = maxChars - threadsLength(head) - threadsLength(separator);
+  if (budget < 0)
+    throw new Error(`hook and emoji alone take ${threadsLength(head)} characters as Threads counts them; the limit is ${maxChars}`);
+  for (;;) {
+    const body = trimBody(post.body, budget);
+    const text = `${head}${separator}${body}`;
+    // The parts' counts add up to the whole's (a line break ends every grapheme cluster), so this
+    // holds at once; the loop only guards against a cluster that joins across a cut.
+    if (fitsThreads(text, maxChars) || budget === 0) return { text, body, truncated: body !== post.body };
+    budget--;
+  }
 }

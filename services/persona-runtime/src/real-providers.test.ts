@@ -10,7 +10,15 @@ import { createDb } from "@threads-agent/db";
 import { EventLog, streamEvents } from "@threads-agent/events";
 import { costAtPrice, priceOf } from "@threads-agent/llm";
 import { type Stack, startStack } from "@threads-agent/stack";
-import { type LlmStandIn, readSse, type SseMessage, type StandInRequest, startLlmStandIn, testEnv } from "@threads-agent/testing";
+import {
+  fakeThreads,
+  type LlmStandIn,
+  readSse,
+  type SseMessage,
+  type StandInRequest,
+  startLlmStandIn,
+  testEnv,
+} from "@threads-agent/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -249,10 +257,9 @@ describe("content tasks on real providers (SDKs against the local stand-in)", ()
     expect(standIn.requests.find((r) => r.api === "moderation" && JSON.stringify(r.body).includes(marker))?.flagged).toEqual([true, true]);
     expect(task.post).toBeNull();
     expect(calls.map((c) => c.step)).toEqual(["hook", "body", "guardrail"]);
-    const published = (await (await fetch(`${stack.urls["fake-threads"]}/published?limit=1000`)).json()) as {
-      items: { idempotency_key: string }[];
-    };
-    expect(published.items.filter((p) => p.idempotency_key === id)).toEqual([]);
+    // Nothing of it went out on Threads.
+    expect((await fakeThreads(stack.urls["fake-threads"]).posts()).filter((p) => p.content.includes(marker))).toEqual([]);
+    expect(await db.post.count({ where: { task_id: id } })).toBe(0);
   });
 
   it("fails at once, with a message people can act on, when the provider rejects the key", async () => {

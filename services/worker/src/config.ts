@@ -16,12 +16,44 @@ export const configSchema = z.object({
    * persona-runtime's own retries and a fallback model per step (about 2 x LLM_TIMEOUT_MS each).
    */
   PERSONA_RUNTIME_TIMEOUT_MS: env.positiveInt(120_000),
-  /** Threads API (fake-threads in development). */
-  THREADS_API_URL: env.url("http://127.0.0.1:9009"),
-  /** Bearer token for the Threads API, when it requires one. */
-  THREADS_ACCESS_TOKEN: z.string().optional(),
-  /** Deadline of one publish call; a timeout is retried like any transient fault. */
+  /**
+   * Threads Graph API root with its version: `https://graph.threads.net/v1.0` for the real Threads,
+   * fake-threads' `/v1.0` locally (the local stack and the chart point it at their fake-threads).
+   */
+  THREADS_API_URL: env.threadsApiUrl,
+  /**
+   * Long-lived Threads access token of the default account: personas without an account of their
+   * own (PUT /v1/personas/:id/threads-account) publish as it. Never logged.
+   */
+  THREADS_ACCESS_TOKEN: z.string().min(1).optional(),
+  /** The default account's Threads user id; unset: asked once with `GET /me?fields=id,username`. */
+  THREADS_USER_ID: z
+    .string()
+    .regex(/^\d{1,30}$/, "a numeric Threads user id")
+    .optional(),
+  /** Deadline of one Threads read or container creation; a timeout is retried like any transient fault. */
   THREADS_TIMEOUT_MS: env.positiveInt(10_000),
+  /** Deadline of one threads_publish call. Past it the outcome is unknown: the next attempt asks Threads before acting. */
+  THREADS_PUBLISH_TIMEOUT_MS: env.positiveInt(30_000),
+  /**
+   * How long past THREADS_PUBLISH_TIMEOUT_MS an earlier publish attempt may still be in flight: a
+   * retry that finds its claim younger than both waits (its job delayed) before trusting a FINISHED container.
+   */
+  THREADS_PUBLISH_GRACE_MS: env.nonNegativeInt(60_000),
+  /** How often a new media container's status is polled until it is FINISHED. */
+  THREADS_CONTAINER_POLL_MS: env.positiveInt(1_000),
+  /** Longest wait for a container to be FINISHED in one attempt (Threads processes text in seconds). */
+  THREADS_CONTAINER_TIMEOUT_MS: env.positiveInt(60_000),
+  /** Longest one quota deferral waits before the worker checks threads_publishing_limit again. */
+  THREADS_QUOTA_RECHECK_MAX_MS: env.positiveInt(3_600_000),
+  /** How often the worker looks for Threads tokens close to expiry (a BullMQ job scheduler: one run per interval across replicas). */
+  THREADS_TOKEN_REFRESH_INTERVAL_MS: env.positiveInt(6 * 3_600_000),
+  /** Long-lived tokens expiring within this many seconds are refreshed (they last 60 days; 7 days ahead by default). */
+  THREADS_TOKEN_REFRESH_AHEAD_S: env.positiveInt(7 * 86_400),
+  /** Encrypts the Threads tokens stored in the database (32 bytes, base64); required once an account is linked. */
+  TOKEN_ENCRYPTION_KEY: env.tokenEncryptionKey,
+  /** Test only: the worker kills itself (SIGKILL) at this point of its next publish (the exactly-once crash-window tests). */
+  FAULT_CRASH_AT: z.enum(["none", "container_created", "container_committed", "publish_answered"]).default("none"),
   /** Content jobs processed at once by this process (each mostly waits on the network). */
   WORKER_CONCURRENCY: env.positiveInt(8),
   /** How long a job stays locked without renewal; a killed worker's job is taken over after about this long. */

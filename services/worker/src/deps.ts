@@ -2,12 +2,14 @@ import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, logConnectionHealth, type Metrics } from "@threads-agent/observability";
+import { createThreadsClient, TokenCipher } from "@threads-agent/threads";
 import { Redis } from "ioredis";
 import type { WorkerConfig } from "./config.ts";
 import { createWorkerMetrics } from "./metrics.ts";
 import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
 import type { ContentDeps } from "./processors/content.ts";
-import { createThreadsClient } from "./threads-client.ts";
+import type { CrashPoint } from "./publishing/publish-post.ts";
+import { ThreadsAccounts } from "./publishing/threads-accounts.ts";
 
 /** Everything the worker is built from; one place builds it for main.ts, the tests and bench/. */
 export type WorkerDeps = ContentDeps & {
@@ -34,6 +36,22 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     isTerminal: (type) => TERMINAL_TASK_EVENTS.has(type),
   });
   const relay = new OutboxRelay({ db, logs: { task: events }, logger, retentionSeconds: config.EVENT_RETENTION_SECONDS });
+  // One connection pool to Threads for every account: each persona's client is the same transport with its own token.
+  const accounts = new ThreadsAccounts({
+    db,
+    createClient: (token) =>
+      createThreadsClient({
+        apiUrl: config.THREADS_API_URL,
+        accessToken: token,
+        timeoutMs: config.THREADS_TIMEOUT_MS,
+        publishTimeoutMs: config.THREADS_PUBLISH_TIMEOUT_MS,
+        connections: config.WORKER_CONCURRENCY + 2,
+      }),
+    cipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
+    envToken: config.THREADS_ACCESS_TOKEN,
+    envUserId: config.THREADS_USER_ID,
+    logger,
+  });
   return {
     config,
     db,
@@ -44,17 +62,30 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     relay,
     lifecycle: new Lifecycle(db, relay),
     runtime: createPersonaRuntimeClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
-    threads: createThreadsClient({
-      baseUrl: config.THREADS_API_URL,
-      accessToken: config.THREADS_ACCESS_TOKEN,
-      timeoutMs: config.THREADS_TIMEOUT_MS,
-    }),
+    accounts,
+    publishing: {
+      publishTimeoutMs: config.THREADS_PUBLISH_TIMEOUT_MS,
+      graceMs: config.THREADS_PUBLISH_GRACE_MS,
+      containerPollMs: config.THREADS_CONTAINER_POLL_MS,
+      containerTimeoutMs: config.THREADS_CONTAINER_TIMEOUT_MS,
+      quotaRecheckMaxMs: config.THREADS_QUOTA_RECHECK_MAX_MS,
+    },
+    ...(config.FAULT_CRASH_AT !== "none" ? { crash: crashAt(config.FAULT_CRASH_AT, logger) } : {}),
     logger,
     serviceMetrics,
     metrics: createWorkerMetrics(serviceMetrics),
     async close() {
       await relay.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), blocking.quit()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), blocking.quit(), accounts.base.close()]);
     },
+  };
+}
+
+/** Test only: SIGKILL at the chosen point of the next publish, as a crash there would. */
+function crashAt(point: Exclude<WorkerConfig["FAULT_CRASH_AT"], "none">, logger: Logger) {
+  return (reached: CrashPoint) => {
+    if (reached !== point) return;
+    logger.warn({ point }, "FAULT_CRASH_AT: killing this worker here");
+    process.kill(process.pid, "SIGKILL");
   };
 }

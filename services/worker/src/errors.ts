@@ -21,6 +21,36 @@ export class PermanentError extends Error {
   }
 }
 
+/**
+ * Not a failure: the attempt cannot go on before `at` (an earlier publish attempt may still be in
+ * flight). The worker delays the job until then without spending an attempt; the task's state is
+ * left as it is.
+ */
+export class RescheduleJob extends Error {
+  readonly at: Date;
+  constructor(at: Date, reason: string) {
+    super(reason);
+    this.name = "RescheduleJob";
+    this.at = at;
+  }
+}
+
+/**
+ * The post cannot be published before `until` (the account's Threads publishing quota is used
+ * up): the task goes to `deferred` with a `task.deferred` event, and its job is delayed until then
+ * without spending an attempt.
+ */
+export class DeferTask extends Error {
+  readonly until: Date;
+  readonly reason: string;
+  constructor(until: Date, reason: string) {
+    super(`deferred until ${until.toISOString()}: ${reason}`);
+    this.name = "DeferTask";
+    this.until = until;
+    this.reason = reason;
+  }
+}
+
 export function errorCode(err: unknown): string {
   return err instanceof TransientError || err instanceof PermanentError ? err.code : "internal";
 }

@@ -1,13 +1,26 @@
 import { configOrExit } from "@threads-agent/config";
+import { tokenKeyProblem } from "@threads-agent/db";
 import { onShutdown, startOpsServer, startTelemetry } from "@threads-agent/observability";
 import { loadServiceConfig } from "./config.ts";
 import { createDeps } from "./deps.ts";
+import { scheduleTokenRefresh } from "./publishing/token-refresh.ts";
 import { createContentWorker } from "./worker.ts";
 
 // A bad environment prints every problem and exits 78 (EX_CONFIG) rather than a stack trace.
 const config = configOrExit(() => loadServiceConfig());
 const { logger, tracing, metrics } = await startTelemetry("worker", config, { http: false });
 const deps = createDeps(config, { logger, metrics });
+// Stored Threads tokens cannot be read without the key: say so now, not at the first publish.
+const keyProblem = await tokenKeyProblem(deps.db, config.TOKEN_ENCRYPTION_KEY !== undefined).catch((err: unknown) => {
+  // The database may not be up yet; the first publish says the same if it matters.
+  logger.warn({ err: { message: (err as Error).message } }, "could not check for stored Threads tokens at start");
+  return null;
+});
+if (keyProblem) {
+  console.error(`worker: invalid configuration\n  - ${keyProblem}`);
+  process.exit(78); // EX_CONFIG
+}
+if (!config.THREADS_ACCESS_TOKEN) logger.warn("THREADS_ACCESS_TOKEN is not set: only personas with a linked Threads account can publish");
 const worker = createContentWorker(deps, {
   connection: deps.blocking,
   concurrency: config.WORKER_CONCURRENCY,
@@ -33,8 +46,19 @@ await deps.db.persona
   .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, "could not read the personas for metrics"));
 void worker.run();
 deps.relay.start();
+const tokenRefresh = await scheduleTokenRefresh(deps, {
+  connection: deps.redis,
+  prefix: config.REDIS_PREFIX,
+  intervalMs: config.THREADS_TOKEN_REFRESH_INTERVAL_MS,
+  aheadMs: config.THREADS_TOKEN_REFRESH_AHEAD_S * 1000,
+});
 logger.info(
-  { metrics_port: ops.port, concurrency: config.WORKER_CONCURRENCY, persona_runtime: config.PERSONA_RUNTIME_URL },
+  {
+    metrics_port: ops.port,
+    concurrency: config.WORKER_CONCURRENCY,
+    persona_runtime: config.PERSONA_RUNTIME_URL,
+    threads_api: config.THREADS_API_URL,
+  },
   "worker started",
 );
 
@@ -43,6 +67,7 @@ onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
   // Waits for in-flight jobs; if the grace period runs out first, their locks expire and another
   // worker takes them over (stalled-job recovery), so nothing accepted is lost.
   await worker.close();
+  await tokenRefresh.close();
   await ops.close();
   await deps.close();
   await tracing.shutdown();

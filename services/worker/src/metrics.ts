@@ -49,5 +49,11 @@ export function createWorkerMetrics(metrics: Metrics) {
       startAtZero(postsGenerated, { persona_id: fresh, status: FINISHED_STATUSES });
       startAtZero(costPerPost, { persona_id: fresh });
     },
+    threadsPublishes: metrics.counter(
+      "threads_publishes_total",
+      "Publish steps on Threads by outcome: published, recovered (a lost answer found on Threads), deferred (quota), refused, unknown (answer lost)",
+      ["outcome"],
+    ),
+    tokenRefreshes: metrics.counter("threads_token_refreshes_total", "Threads token refreshes by outcome", ["outcome"]),
   };
 }

@@ -6,7 +6,7 @@ import { contentJobOptions, newId, QUEUES, redisKeys } from "@threads-agent/cont
 import { insertTask } from "@threads-agent/db";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { type Stack, startStack } from "@threads-agent/stack";
-import { testEnv, waitFor } from "@threads-agent/testing";
+import { fakeThreads, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
 import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,16 +23,28 @@ let queue: Queue;
 let worker: Worker;
 const signal = new AbortController().signal;
 
+let threads: ReturnType<typeof fakeThreads>;
+
 beforeAll(async () => {
-  stack = await startStack({ env: { ...process.env, LOG_LEVEL: "warn" }, services: ["fake-threads", "persona-runtime"] });
+  stack = await startStack({
+    env: { ...process.env, LOG_LEVEL: "warn" },
+    services: ["fake-threads", "persona-runtime"],
+    serviceEnv: { "fake-threads": { CONTAINER_READY_MS: "50" } },
+  });
+  threads = fakeThreads(stack.urls["fake-threads"]);
   const config = configSchema.parse({
     DATABASE_URL: env.databaseUrl,
     REDIS_URL: env.redisUrl,
     REDIS_PREFIX: env.redisPrefix,
     PERSONA_RUNTIME_URL: stack.urls["persona-runtime"],
     PERSONA_RUNTIME_TIMEOUT_MS: "10000",
-    THREADS_API_URL: stack.urls["fake-threads"],
+    // The default account of this stack's fake-threads; these personas have no account of their own.
+    THREADS_API_URL: stack.env.THREADS_API_URL,
+    THREADS_ACCESS_TOKEN: stack.env.THREADS_ACCESS_TOKEN,
     THREADS_TIMEOUT_MS: "5000",
+    THREADS_CONTAINER_POLL_MS: "25",
+    THREADS_PUBLISH_TIMEOUT_MS: "2000",
+    THREADS_PUBLISH_GRACE_MS: "200",
   });
   deps = createDeps(config, {
     logger: createLogger({ service: "worker-test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
@@ -61,17 +73,9 @@ async function newTask(input = "Remote teams and the four-day week", persona = "
   await deps.relay.announce([created.announcement]);
   return id;
 }
-const published = async (taskId: string) =>
-  (
-    (await (await fetch(`${stack.urls["fake-threads"]}/published?limit=1000`)).json()) as { items: { idempotency_key: string }[] }
-  ).items.filter((p) => p.idempotency_key === taskId);
+/** The task's post as it went out on fake-threads. */
+const published = (taskId: string) => threadsPostsOfTask(deps.db, threads, taskId);
 const eventTypes = async (taskId: string) => (await deps.events.range("task", taskId)).map((e) => e.event.type);
-const fault = (fail_next: number, status: number) =>
-  fetch(`${stack.urls["fake-threads"]}/_faults`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ fail_next, status }),
-  });
 
 describe("processContentTask", () => {
   it("generates, stores, publishes once and records every model call with the task's usage", async () => {
@@ -80,6 +84,8 @@ describe("processContentTask", () => {
     const task = await deps.db.task.findUniqueOrThrow({ where: { id }, include: { post: true, llm_calls: true } });
     expect(task.status).toBe("succeeded");
     expect(task.post?.published_id).toBeTruthy();
+    expect(task.post?.threads_container_id).toBeTruthy();
+    expect(task.post?.permalink).toMatch(/^https:\/\/www\.threads\.net\/@threads_agent\/post\/[\w-]+$/);
     expect(task.llm_calls.map((c) => c.step).sort()).toEqual(["body", "hook"]);
     expect(task.tokens_in).toBe(task.llm_calls.reduce((s, c) => s + c.tokens_in, 0));
     expect(task.tokens_out).toBe(task.llm_calls.reduce((s, c) => s + c.tokens_out, 0));
@@ -114,7 +120,7 @@ describe("processContentTask", () => {
     });
     expect(await processContentTask(deps, id, 1, signal)).toBe("succeeded");
     expect(await deps.db.llmCall.count({ where: { task_id: id } })).toBe(0);
-    expect((await published(id))[0]).toMatchObject({ idempotency_key: id });
+    expect(await published(id)).toEqual([expect.objectContaining({ content: "🙏 Rest is holy 🙏\n\nTake the day." })]);
     expect(await deps.db.post.count({ where: { task_id: id } })).toBe(1);
   });
 
@@ -156,9 +162,9 @@ describe("cancel while generating", () => {
 });
 
 describe("content worker (BullMQ)", () => {
-  it("retries a transient publish failure with backoff and still publishes exactly once", async () => {
+  it("retries a transient Threads failure with backoff and still publishes exactly once", async () => {
     const id = await newTask("Why junior developers should write more tests");
-    await fault(1, 503);
+    await threads.fault({ endpoint: "container_create", status: 503 });
     await queue.add("content", { task_id: id }, contentJobOptions(id, 3, 50));
     // The event follows the commit (the relay publishes it): wait for what a viewer sees.
     await waitFor("task.succeeded on the stream", async () => (await eventTypes(id)).includes("task.succeeded"));
@@ -169,15 +175,31 @@ describe("content worker (BullMQ)", () => {
     expect(await published(id)).toHaveLength(1);
   });
 
-  it("fails at once, without retrying, when Threads rejects the post", async () => {
+  it("settles a publish whose answer was a 5xx by asking Threads, without spending an attempt or publishing twice", async () => {
+    const id = await newTask("What a rocket engine teaches about patience");
+    // Threads answers 503 without publishing: the outcome is unknown, so the worker asks (FINISHED),
+    // waits out the publish timeout and grace (its job delayed), and only then publishes.
+    await threads.fault({ endpoint: "publish", status: 503 });
+    await queue.add("content", { task_id: id }, contentJobOptions(id, 3, 50));
+    await waitFor("task.succeeded on the stream", async () => (await eventTypes(id)).includes("task.succeeded"), 20_000);
+    expect(await eventTypes(id)).not.toContain("task.retrying");
+    const post = await deps.db.post.findUniqueOrThrow({ where: { task_id: id } });
+    expect(await published(id)).toHaveLength(1);
+    const calls = (await threads.containers()).filter((c) => c.id === post.threads_container_id).map((c) => c.publish_calls);
+    expect(calls).toEqual([2]);
+    expect(post.publish_attempts).toBe(2);
+    expect((await deps.db.task.findUniqueOrThrow({ where: { id } })).attempts).toBe(1);
+  });
+
+  it("fails at once, without retrying, when Threads rejects the post, with Threads' message", async () => {
     const id = await newTask("A post Threads will refuse");
-    await fault(1, 422);
+    await threads.fault({ endpoint: "container_create", code: 100, message: "(#100) Param text is not allowed here" });
     await queue.add("content", { task_id: id }, contentJobOptions(id, 5, 50));
     // The job is dead-lettered after the processor recorded the failure.
     await waitFor("the job to be a dead letter", async () => (await (await queue.getJob(id))?.getState()) === "failed");
     const task = await deps.db.task.findUniqueOrThrow({ where: { id } });
     expect(task).toMatchObject({ attempts: 1, error_code: "threads_rejected" });
-    expect(task.error_message).toMatch(/422/);
+    expect(task.error_message).toMatch(/Param text is not allowed here/);
     expect(task.status).toBe("failed");
     expect(await eventTypes(id)).not.toContain("task.retrying");
   });

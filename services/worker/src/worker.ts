@@ -2,9 +2,9 @@ import { SpanKind, trace } from "@opentelemetry/api";
 import { ContentJob, QUEUES } from "@threads-agent/contracts";
 import { queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { backoffDelay } from "@threads-agent/resilience";
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { errorCode, errorMessage, PermanentError } from "./errors.ts";
+import { errorCode, errorMessage, PermanentError, RescheduleJob } from "./errors.ts";
 import { type ContentDeps, processContentTask, recordFailure as recordTaskFailure } from "./processors/content.ts";
 
 export type ContentWorkerOptions = {
@@ -17,7 +17,8 @@ export type ContentWorkerOptions = {
 
 /**
  * The BullMQ worker of the content queue. Job handlers steer the queue by what they throw:
- * TransientError → retried with backoff, PermanentError → UnrecoverableError (no retry).
+ * TransientError → retried with backoff, PermanentError → UnrecoverableError (no retry),
+ * RescheduleJob → the job delayed until its time (moveToDelayed + DelayedError), no attempt spent.
  *
  * Tracing: BullMQ's CONSUMER span of each attempt continues the trace of the request that queued
  * the task (the producer's context travels in the job); under it, one `task.attempt` span per
@@ -27,7 +28,7 @@ export type ContentWorkerOptions = {
 export function createContentWorker(deps: ContentDeps, options: ContentWorkerOptions): Worker<ContentJob> {
   const worker = new Worker<ContentJob>(
     QUEUES.content,
-    async (job: Job<ContentJob>, _token, signal) => {
+    async (job: Job<ContentJob>, token, signal) => {
       const data = ContentJob.parse(job.data);
       const attempt = job.attemptsMade + 1;
       const maxAttempts = job.opts.attempts ?? 1;
@@ -51,6 +52,12 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
                   if (outcome === "blocked" || outcome === "cancelled") span.addEvent(`task.${outcome}`);
                   return outcome;
                 } catch (err) {
+                  if (err instanceof RescheduleJob) {
+                    // Waiting for its time (the Threads quota): not a failure.
+                    span.setAttribute("task.outcome", "deferred");
+                    span.addEvent("task.deferred", { until: err.at.toISOString() });
+                    throw err;
+                  }
                   const final = err instanceof PermanentError || attempt >= maxAttempts;
                   const failure = { "task.id": data.task_id, "task.attempt": attempt, "error.type": errorCode(err), "task.final": final };
                   span.setAttribute("task.outcome", final ? "failed" : "retrying");
@@ -65,6 +72,11 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
           ),
         );
       } catch (err) {
+        if (err instanceof RescheduleJob) {
+          deps.logger.info({ task_id: data.task_id, attempt, until: err.at.toISOString(), reason: err.message }, "job delayed");
+          await job.moveToDelayed(err.at.getTime(), token);
+          throw new DelayedError();
+        }
         const permanent = err instanceof PermanentError;
         const final = permanent || attempt >= maxAttempts;
         // BullMQ's exponential backoff, the same formula, so viewers are told when the next attempt comes.

@@ -5,7 +5,7 @@ import { type Api, type Page, problemText, showFieldErrors } from "../api.ts";
 import { add, appendEventLine, byId, clear, h } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
 import { TERMINAL_TASK_EVENTS } from "../events.ts";
-import { ago, newKey } from "../format.ts";
+import { ago, newKey, THREADS_MAX_CHARS, threadsCount } from "../format.ts";
 import { badge, setBadge } from "../status.ts";
 import {
   type Applied,
@@ -323,10 +323,14 @@ export function createTaskPanel(api: Api): TaskPanel {
   function renderPost(post: Post, status: string, view: TaskView) {
     const p = personaOf(post.persona_id);
     const state = post.published_id
-      ? `Published · ${post.published_id}`
+      ? post.permalink
+        ? h("a", { href: post.permalink, target: "_blank", rel: "noopener noreferrer", text: "Published · view on Threads" })
+        : `Published · ${post.published_id}`
       : status === "awaiting_review"
         ? "Draft · awaiting review"
-        : "Not published yet";
+        : status === "deferred"
+          ? "Waiting for the Threads publishing quota"
+          : "Not published yet";
     const engagement = view.engagement
       ? h(
           "div",
@@ -349,10 +353,11 @@ export function createTaskPanel(api: Api): TaskPanel {
         null,
         h("span", { class: "avatar", "aria-hidden": "true", text: p.emoji }),
         h("div", { class: "who-text" }, h("strong", { text: p.name }), h("span", { class: "handle", text: `@${post.persona_id}` })),
-        h("span", { class: "published", text: state }),
+        h("span", { class: "published" }, state),
       ),
       h("p", { class: "post-text", text: post.text }),
-      h("footer", null, `${post.text.length} / 500 characters`, engagement),
+      // Counted as Threads counts them: emoji as their UTF-8 bytes.
+      h("footer", null, `${threadsCount(post.text)} / ${THREADS_MAX_CHARS} characters`, engagement),
     );
   }
 

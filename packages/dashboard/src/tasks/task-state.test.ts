@@ -13,6 +13,7 @@ const task = (): Task => ({
   created_at: "2026-12-01T10:00:00.000Z",
   updated_at: "2026-12-01T10:00:00.000Z",
   finished_at: null,
+  deferred_until: null,
   post: null,
   error: null,
   usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
@@ -25,6 +26,8 @@ const post = {
   body: "b",
   text: "🙏 h 🙏\n\nb",
   published_id: null,
+  permalink: null,
+  published_at: null,
   created_at: "2026-12-01T10:00:01.000Z",
 };
 const at = "2026-12-01T10:00:00.500Z";

@@ -10,7 +10,11 @@ import { defineMachine } from "./machine.ts";
  *                running ──► running (another attempt, or a takeover after a crash)
  *                running ──► queued  (its job was lost or dead-lettered: the reconciler queued it again)
  *   queued ──► cancelled | failed | succeeded | blocked
+ *   running ──► deferred ──► running | cancelled | failed
  *   failed | cancelled ──► queued (POST /v1/tasks/:id/retry)
+ *
+ * `deferred` (the Threads publishing quota is used up) is owned by the task's delayed job, due at
+ * `deferred_until`; the reconciler queues a new delayed job at that time if it vanished.
  *
  * queued -> succeeded | blocked: a worker that was still running the task when the reconciler
  * found its job gone (Redis lost it) finishes it all the same; its outcome is the truth.
@@ -23,12 +27,13 @@ export const TASK_LIFECYCLE = defineMachine<TaskStatus>({
   terminal: TERMINAL_TASK_STATUSES,
   transitions: {
     queued: ["running", "cancelled", "failed", "succeeded", "blocked"],
-    running: ["running", "queued", "succeeded", "blocked", "failed", "cancelled"],
+    running: ["running", "queued", "deferred", "succeeded", "blocked", "failed", "cancelled"],
+    deferred: ["running", "cancelled", "failed"],
     failed: ["queued"],
     cancelled: ["queued"],
     succeeded: [],
     blocked: [],
   },
   stream: { entity: "task", idColumn: "id" },
-  columns: ["attempts", "revivals", "error_code", "error_message", "started_at", "finished_at"],
+  columns: ["attempts", "revivals", "error_code", "error_message", "started_at", "finished_at", "deferred_until"],
 });

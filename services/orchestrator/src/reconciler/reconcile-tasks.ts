@@ -7,7 +7,14 @@ import type { ReconcileAction, ReconcileOptions } from "./reconcile-types.ts";
 
 const BATCH = 100;
 
-type Unfinished = { id: string; status: "queued" | "running"; trace: unknown; revivals: number; post: PostRow | null };
+type Unfinished = {
+  id: string;
+  status: "queued" | "running" | "deferred";
+  trace: unknown;
+  revivals: number;
+  deferred_until: Date | null;
+  post: PostRow | null;
+};
 
 /**
  * Every queued or running task has an owner: its BullMQ job (waiting, delayed, active: a worker's
@@ -15,7 +22,9 @@ type Unfinished = { id: string; status: "queued" | "running"; trace: unknown; re
  * whose job is gone (Redis restarted empty, never enqueued) is queued again under the same id; one
  * whose job was dead-lettered while the task stayed unfinished (its failure could not be recorded,
  * e.g. PostgreSQL was down) is revived a bounded number of times, then failed with a reason. A
- * task whose post was already published is finished as succeeded, never published again.
+ * task whose post was already published is finished as succeeded, never published again. A
+ * deferred task is owned by its delayed job; if that vanished, a new one is delayed to the task's
+ * `deferred_until` (the task stays deferred).
  */
 export async function reconcileTasks(
   deps: OrchestratorDeps,
@@ -27,10 +36,10 @@ export async function reconcileTasks(
   let checked = 0;
   while (checked < options.maxPerPass) {
     const batch = (await deps.db.task.findMany({
-      where: { status: { in: ["queued", "running"] }, updated_at: { lt: cutoff }, ...(after ? { id: { gt: after } } : {}) },
+      where: { status: { in: ["queued", "running", "deferred"] }, updated_at: { lt: cutoff }, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: "asc" },
       take: BATCH,
-      select: { id: true, status: true, trace: true, revivals: true, post: true },
+      select: { id: true, status: true, trace: true, revivals: true, deferred_until: true, post: true },
     })) as Unfinished[];
     if (batch.length === 0) return;
     checked += batch.length;
@@ -50,7 +59,8 @@ async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, 
   const log = deps.logger.child({ task_id: task.id, status: task.status });
   try {
     const post = task.post;
-    if (post?.published_id) {
+    // (A deferred task has not published: it waits to.)
+    if (post?.published_id && task.status !== "deferred") {
       await inTaskTrace(task, "reconciler.finish", () =>
         deps.lifecycle.task({
           id: task.id,
@@ -96,7 +106,14 @@ async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, 
     }
 
     // missing, unknown or completed: nothing will run it.
-    await requeue(deps, task, "its job was lost (Redis restarted or was flushed); queued again", false);
+    await requeue(
+      deps,
+      task,
+      task.status === "deferred"
+        ? "its delayed job was lost (Redis restarted or was flushed); delayed again to its time"
+        : "its job was lost (Redis restarted or was flushed); queued again",
+      false,
+    );
     log.warn({ job_state: state }, "task had no job that will run: queued it again");
     return "task.requeued";
   } catch (err) {
@@ -142,10 +159,12 @@ async function requeueNow(deps: OrchestratorDeps, task: Unfinished, reason: stri
   if (task.status === "running") {
     await deps.lifecycle.task({ id: task.id, to: "queued", from: ["running"], set: { revivals }, event: { type: "task.queued", reason } });
   } else if (revival) {
-    // Already queued: only the count changes (not a status change).
-    await deps.db.task.updateMany({ where: { id: task.id, status: "queued" }, data: { revivals } });
+    // Already queued or deferred: only the count changes (not a status change).
+    await deps.db.task.updateMany({ where: { id: task.id, status: task.status }, data: { revivals } });
   }
   // A finished job would swallow the add: 0 when a worker holds a fresh one, which is then the owner.
   await deps.taskQueue.remove(task.id);
-  await addJob(deps.taskQueue, task, deps.jobs);
+  // A deferred task's new job waits for the task's time, as the lost one did.
+  const delayMs = task.status === "deferred" && task.deferred_until ? Math.max(0, task.deferred_until.getTime() - Date.now()) : 0;
+  await addJob(deps.taskQueue, task, deps.jobs, delayMs);
 }

@@ -24,9 +24,11 @@ const age = (table: "tasks" | "runs", id: string) =>
   o.db.$executeRawUnsafe(`UPDATE "${table}" SET updated_at = now() - interval '1 minute' WHERE id = $1::uuid`, id);
 
 /** A row as if the process had crashed right after committing it: no job. */
-async function orphanRow(status: "queued" | "running" = "queued") {
+async function orphanRow(status: "queued" | "running" | "deferred" = "queued", deferredUntil?: Date) {
   const id = newId();
-  await o.db.task.create({ data: { id, persona_id: "ai-elon", input: uniqueInput("orphan"), trace: TRACE, status } });
+  await o.db.task.create({
+    data: { id, persona_id: "ai-elon", input: uniqueInput("orphan"), trace: TRACE, status, deferred_until: deferredUntil ?? null },
+  });
   await age("tasks", id);
   return id;
 }
@@ -106,6 +108,29 @@ describe("reconciler: tasks", () => {
     expect(await o.queue.getJob(id)).toBeUndefined();
     const last = (await o.taskEvents.range("task", id)).at(-1);
     expect(last?.event).toMatchObject({ type: "task.succeeded", post: { published_id: "1789" } });
+  });
+
+  it("delays a new job to a deferred task's time when its delayed job vanished, leaving the task deferred", async () => {
+    const until = new Date(Date.now() + 60_000);
+    const id = await orphanRow("deferred", until);
+    const done = await reconciler.reconcileOnce();
+    expect(done["task.requeued"]).toBeGreaterThanOrEqual(1);
+    const job = await o.queue.getJob(id);
+    expect(await job?.getState()).toBe("delayed");
+    // Due at the task's time (give or take the pass), not now.
+    expect((job?.timestamp ?? 0) + (job?.delay ?? 0)).toBeGreaterThan(until.getTime() - 5_000);
+    expect((await o.db.task.findUniqueOrThrow({ where: { id } })).status).toBe("deferred");
+    // Its delayed job now owns it: the next pass leaves it alone.
+    await age("tasks", id);
+    await reconciler.reconcileOnce();
+    const again = await o.queue.getJob(id);
+    expect([await again?.getState(), again?.timestamp]).toEqual(["delayed", job?.timestamp]);
+    expect(await eventTypes(id)).toEqual([]);
+
+    // One whose time has passed is queued to run now.
+    const overdue = await orphanRow("deferred", new Date(Date.now() - 1000));
+    await reconciler.reconcileOnce();
+    expect(await (await o.queue.getJob(overdue))?.getState()).toBe("waiting");
   });
 
   it("leaves young rows and tasks whose job will run alone", async () => {

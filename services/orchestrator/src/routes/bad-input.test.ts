@@ -195,7 +195,7 @@ describe("bodies of retry and cancel", () => {
 describe("POST /task (original API)", () => {
   it.each([
     ["missing persona_id", { task_type: "trend", trend_snippet: "x" }, "persona_id", 400],
-    ["neither input field", { persona_id: "ai-jesus", task_type: "trend" }, "trend_snippet", 400],
+    ["a task_type that is not a string", { persona_id: "ai-jesus", task_type: 7 }, "task_type", 400],
     ["an empty pain statement", { persona_id: "ai-jesus", task_type: "pain", pain_statement: "" }, "pain_statement", 400],
     ["an unknown persona", { persona_id: "ai-nobody", task_type: "trend", trend_snippet: "x" }, "persona_id", 422],
   ])("%s → %s naming %s", async (_label, payload, field, status) => {

@@ -4,12 +4,16 @@ import { z } from "zod";
 import { committed } from "../idempotency.ts";
 import { fromLegacy } from "../tasks/legacy-task.ts";
 import { submitTask } from "../tasks/submit-task.ts";
+import { chooseTopic } from "../tasks/topic-choice.ts";
 import { idempotently, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
 import { COMMON_PROBLEMS, IdempotencyHeaders, problems } from "./schemas.ts";
 
 const LegacyQueued = z.object({ status: z.literal("queued"), task_id: z.string() }).meta({ id: "LegacyQueued" });
 
-/** `POST /task` of the original threads-agent, so its clients keep working: same body, same answer. */
+/**
+ * `POST /task` of the original threads-agent, so its clients keep working: same body, same answer.
+ * `{persona_id, task_type}` alone is enough: the persona then writes on a topic of its own.
+ */
 export const legacyTaskRoute =
   (deps: RouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -31,7 +35,9 @@ export const legacyTaskRoute =
           { request, reply, idempotency: deps.idempotency },
           { scope: "task.legacy", entityId: id, sameEntity: false, body },
           async () => {
-            const row = await submitTask(deps.deps, { ...body, id, traceHeaders: traceHeadersOf(request.headers) });
+            // No topic: an unknown persona has none either, and the insert below names it (422).
+            const input = body.input ?? (await chooseTopic(deps.deps, body.persona_id))?.input ?? "(no topic)";
+            const row = await submitTask(deps.deps, { ...body, input, id, traceHeaders: traceHeadersOf(request.headers) });
             deps.metrics.tasksCreated.inc({ persona_id: row.persona_id });
             return row.id;
           },

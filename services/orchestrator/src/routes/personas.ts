@@ -1,5 +1,5 @@
 import { CreatePersona, type FieldError, Persona, UpdatePersona } from "@threads-agent/contracts";
-import { isUniqueViolation, Prisma, toPersona } from "@threads-agent/db";
+import { isUniqueViolation, PERSONA_WITH_ACCOUNT, Prisma, toPersona } from "@threads-agent/db";
 import { Conflict, NotFound, ValidationFailed } from "@threads-agent/http";
 import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -50,6 +50,7 @@ export const personaRoutes =
           where: query.cursor ? { id: { gt: query.cursor } } : {},
           orderBy: { id: "asc" },
           take: query.limit + 1,
+          include: PERSONA_WITH_ACCOUNT,
         });
         const page = pageOf(rows, query.limit);
         return { items: page.items.map(toPersona), next_cursor: page.next_cursor };
@@ -68,7 +69,7 @@ export const personaRoutes =
         },
       },
       async (request) => {
-        const row = await db.persona.findUnique({ where: { id: request.params.id } });
+        const row = await db.persona.findUnique({ where: { id: request.params.id }, include: PERSONA_WITH_ACCOUNT });
         if (!row) throw new NotFound("Persona", request.params.id);
         return toPersona(row);
       },
@@ -140,7 +141,7 @@ export const personaRoutes =
           { scope: "personas.update", entityId: id, sameEntity: true, body: changes },
           async () => {
             try {
-              return await db.persona.update({ where: { id }, data: changes });
+              return await db.persona.update({ where: { id }, data: changes, include: PERSONA_WITH_ACCOUNT });
             } catch (err) {
               // P2025: no row to update.
               if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") throw new NotFound("Persona", id);
@@ -148,7 +149,7 @@ export const personaRoutes =
             }
           },
           async () => {
-            const row = await db.persona.findUnique({ where: { id } });
+            const row = await db.persona.findUnique({ where: { id }, include: PERSONA_WITH_ACCOUNT });
             if (!row) throw new NotFound("Persona", id);
             return row;
           },

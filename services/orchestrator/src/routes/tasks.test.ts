@@ -1,6 +1,7 @@
 import { redisKeys } from "@threads-agent/contracts";
 import { UnrecoverableError } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addJob } from "../tasks/task-queue.ts";
 import { createTask, type Orchestrator, startOrchestrator, takeJob, uniqueInput } from "../test-fixture.ts";
 
 let o: Orchestrator;
@@ -288,6 +289,44 @@ describe("POST /v1/tasks/:id/cancel", () => {
   it("answers 404 for an unknown task", async () => {
     const res = await o.app.inject({ method: "POST", url: "/v1/tasks/01900000-0000-7000-8000-000000000001/cancel" });
     expect(res.statusCode).toBe(404);
+  });
+
+  it("cancels a deferred task (waiting for the Threads quota): its delayed job goes, the task is cancelled", async () => {
+    const task = await createTask(o);
+    const until = new Date(Date.now() + 3_600_000);
+    await o.db.task.update({ where: { id: task.id }, data: { status: "deferred", deferred_until: until, attempts: 1 } });
+    const shown = (await o.app.inject({ url: `/v1/tasks/${task.id}` })).json();
+    expect(shown).toMatchObject({ status: "deferred", deferred_until: until.toISOString() });
+    // Its job, as the worker left it: delayed until the task's time.
+    await o.queue.remove(task.id);
+    await addJob(o.queue, task, o.jobs, 3_600_000);
+    expect(await (await o.queue.getJob(task.id))?.getState()).toBe("delayed");
+    const res = await o.app.inject({ method: "POST", url: `/v1/tasks/${task.id}/cancel` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: "cancelled", deferred_until: null });
+    expect(await o.queue.getJob(task.id)).toBeUndefined();
+  });
+
+  it("refuses (409) to cancel a task whose post may already be going out on Threads", async () => {
+    const task = await createTask(o);
+    await o.db.task.update({ where: { id: task.id }, data: { status: "running", attempts: 1 } });
+    await o.db.post.create({
+      data: {
+        id: crypto.randomUUID(),
+        task_id: task.id,
+        persona_id: "ai-jesus",
+        hook: "h",
+        body: "b",
+        text: "🙏 h 🙏\n\nb",
+        threads_container_id: "17890000000000001",
+        publish_attempted_at: new Date(),
+        publish_attempts: 1,
+      },
+    });
+    const res = await o.app.inject({ method: "POST", url: `/v1/tasks/${task.id}/cancel` });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ type: expect.stringMatching(/task-publishing$/), detail: expect.stringMatching(/being published/) });
+    expect((await o.db.task.findUniqueOrThrow({ where: { id: task.id } })).status).toBe("running");
   });
 });
 

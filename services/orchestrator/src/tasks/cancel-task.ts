@@ -13,13 +13,16 @@ const CANCEL_REQUEST_SECONDS = 24 * 3600;
 export type Cancellation = { task: TaskWithPost; outcome: "cancelled" | "cancelling" };
 
 /**
- * Cancels a queued or running task. A job no worker holds is removed and the task cancelled here;
+ * Cancels a queued, running or deferred task. A job no worker holds is removed and the task cancelled here;
  * a job a worker holds cannot be removed, so the request is left in Redis for that worker (the
  * one writer of a running task's end).
  */
 export async function cancelTask(deps: OrchestratorDeps, id: string): Promise<Cancellation> {
   assertRedisReady(deps.redis);
-  const task = await deps.db.task.findUnique({ where: { id }, select: { status: true, trace: true, persona_id: true } });
+  const task = await deps.db.task.findUnique({
+    where: { id },
+    select: { status: true, trace: true, persona_id: true, post: { select: { publish_attempted_at: true, published_id: true } } },
+  });
   if (!task) throw new NotFound("Task", id);
   // A span of its own, linked to the trace the task runs in (the cancel is a request of its own).
   return withEntity({ "task.id": id }, () =>
@@ -36,8 +39,19 @@ export async function cancelTask(deps: OrchestratorDeps, id: string): Promise<Ca
   );
 }
 
-async function cancelNow(deps: OrchestratorDeps, id: string, task: { status: string; persona_id: string }): Promise<Cancellation> {
+async function cancelNow(
+  deps: OrchestratorDeps,
+  id: string,
+  task: { status: string; persona_id: string; post: { publish_attempted_at: Date | null; published_id: string | null } | null },
+): Promise<Cancellation> {
   if (isTerminal(TASK_LIFECYCLE, task.status as never)) throw notCancellable(task.status);
+  // A publish was claimed and may have happened: the task has to find out (and finish) first.
+  if (task.post?.publish_attempted_at && !task.post.published_id) {
+    throw new Conflict(
+      "The task's post is being published to Threads and may already be live; it can no longer be cancelled",
+      "task-publishing",
+    );
+  }
 
   if ((await withdrawJob(deps.taskQueue, id)) === "active") {
     await deps.redis.set(redisKeys(deps.config.REDIS_PREFIX).cancelTask(id), new Date().toISOString(), "EX", CANCEL_REQUEST_SECONDS);
@@ -48,7 +62,7 @@ async function cancelNow(deps: OrchestratorDeps, id: string, task: { status: str
     await deps.lifecycle.task({
       id,
       to: "cancelled",
-      from: ["queued", "running"],
+      from: ["queued", "running", "deferred"],
       set: { finished_at: new Date() },
       event: { type: "task.cancelled" },
     });
@@ -66,5 +80,5 @@ async function cancelNow(deps: OrchestratorDeps, id: string, task: { status: str
 }
 
 function notCancellable(status: string): Conflict {
-  return new Conflict(`Task already ${status}; only queued or running tasks can be cancelled`, "task-not-cancellable");
+  return new Conflict(`Task already ${status}; only queued, running or deferred tasks can be cancelled`, "task-not-cancellable");
 }

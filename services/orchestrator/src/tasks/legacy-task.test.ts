@@ -16,4 +16,9 @@ describe("fromLegacy", () => {
   ])("%j → %s", (body, taskType, input) => {
     expect(fromLegacy({ persona_id: "ai-jesus", ...body })).toEqual({ persona_id: "ai-jesus", task_type: taskType, input });
   });
+
+  it("leaves the input out when the original minimal body names none (the persona picks a topic)", () => {
+    expect(fromLegacy({ persona_id: "ai-jesus", task_type: "create_post" })).toEqual({ persona_id: "ai-jesus", task_type: "trend" });
+    expect(fromLegacy({ persona_id: "ai-jesus", task_type: "pain" })).toEqual({ persona_id: "ai-jesus", task_type: "pain" });
+  });
 });

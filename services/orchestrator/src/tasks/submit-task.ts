@@ -3,6 +3,7 @@ import { insertTask, isForeignKeyViolation, type TaskWithPost } from "@threads-a
 import { Unprocessable } from "@threads-agent/http";
 import { injectTraceContext, inSpan, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
+import { requestLatency } from "../metrics.ts";
 import { assertRedisReady } from "../redis.ts";
 import { addJob } from "./task-queue.ts";
 
@@ -30,6 +31,8 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
     // The task's id travels with its trace (baggage): every service's log lines about it name it.
     () =>
       withEntity({ "task.id": id, "persona.id": submission.persona_id }, async () => {
+        const latency = requestLatency(deps.metrics);
+        const accepting = performance.now();
         // The worker and persona-runtime continue this trace (the request's) from here.
         const trace = injectTraceContext();
         const created = await insertTask(deps.db, {
@@ -45,8 +48,11 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
         });
         deps.logger.info({ task_id: id, persona_id: submission.persona_id, task_type: submission.task_type }, "task accepted");
         await deps.relay.announce([created.announcement]);
+        latency.observe({ phase: "accept" }, (performance.now() - accepting) / 1000);
+        const enqueueing = performance.now();
         try {
           await addJob(deps.taskQueue, created.row, deps.jobs);
+          latency.observe({ phase: "enqueue" }, (performance.now() - enqueueing) / 1000);
         } catch (err) {
           deps.logger.warn({ err, task_id: id }, "task committed but not enqueued; the reconciler will enqueue it");
         }

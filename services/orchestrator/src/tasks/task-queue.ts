@@ -45,15 +45,26 @@ export async function enqueueTask(
 }
 
 /**
- * Adds the job of a task created a moment ago. No job can exist yet for a freshly minted id, so
- * the leftover check of enqueueTask (a round trip on every POST) is skipped.
+ * Adds the job of a task created a moment ago (or, with `delayMs`, of a deferred task whose job
+ * was lost). No job can exist yet for a freshly minted id, so the leftover check of enqueueTask (a
+ * round trip on every POST) is skipped.
  */
-export async function addJob(queue: ContentQueue, task: { id: string; trace?: unknown }, settings: ContentJobPolicy): Promise<void> {
+export async function addJob(
+  queue: ContentQueue,
+  task: { id: string; trace?: unknown },
+  settings: ContentJobPolicy,
+  delayMs = 0,
+): Promise<void> {
   assertRedisReady(connectionOf(queue));
   const carrier = isTraceCarrier(task.trace) ? task.trace : undefined;
   const data: ContentJob = { task_id: task.id, ...(carrier ? { trace: carrier } : {}) };
   // Outside a request (the reconciler), the job's producer span joins the trace the task was created in.
-  await withExtractedContext(carrier, () => queue.add("content", data, contentJobOptions(task.id, settings.attempts, settings.backoffMs)));
+  await withExtractedContext(carrier, () =>
+    queue.add("content", data, {
+      ...contentJobOptions(task.id, settings.attempts, settings.backoffMs),
+      ...(delayMs > 0 ? { delay: delayMs } : {}),
+    }),
+  );
 }
 
 function isTraceCarrier(value: unknown): value is Record<string, string> {

@@ -7,18 +7,20 @@ import {
   isUniqueViolation,
   type Lifecycle,
   type PostRow,
+  sourcesOf,
   TASK_LIFECYCLE,
   type TaskStatusValue,
   toLlmCallRow,
   toPost,
 } from "@threads-agent/db";
 import type { EventLog } from "@threads-agent/events";
-import type { Logger } from "@threads-agent/observability";
+import { inSpan, type Logger } from "@threads-agent/observability";
 import type { Redis } from "ioredis";
-import { PermanentError, TransientError } from "../errors.ts";
+import { DeferTask, PermanentError, RescheduleJob, TransientError } from "../errors.ts";
 import type { WorkerMetrics } from "../metrics.ts";
 import type { PersonaRuntimeClient } from "../persona-runtime-client.ts";
-import type { ThreadsClient } from "../threads-client.ts";
+import { type CrashPoint, type PublishSettings, publishPost } from "../publishing/publish-post.ts";
+import type { ThreadsAccounts } from "../publishing/threads-accounts.ts";
 
 export type ContentDeps = {
   db: Db;
@@ -28,30 +30,42 @@ export type ContentDeps = {
   events: EventLog;
   lifecycle: Lifecycle;
   runtime: PersonaRuntimeClient;
-  threads: ThreadsClient;
+  /** Which Threads account each persona publishes as, with its token. */
+  accounts: ThreadsAccounts;
+  publishing: PublishSettings;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** Test only (FAULT_CRASH_AT): kill the process at this point of a publish. */
+  crash?: (point: CrashPoint) => void;
 };
 
 export type Outcome = "succeeded" | "blocked" | "cancelled" | "skipped";
 
-/** A worker may end a task it holds from either active state: the reconciler may have queued it again meanwhile. */
-const ACTIVE: readonly TaskStatusValue[] = ["queued", "running"];
+/**
+ * A worker may end a task it holds from any active state: the reconciler may have queued it again
+ * meanwhile, and a deferred task's job runs it again.
+ */
+const ACTIVE: readonly TaskStatusValue[] = ["queued", "running", "deferred"];
 const PROGRESS = new Set(["step.started", "step.completed", "step.delta"]);
 const CANCEL_CHECK_MS = 250;
 
 /**
  * Drives one content task to a terminal state. Safe to run again for the same task at any point
- * (a retry, or a stalled job taken over from a killed worker): a finished task is left alone, a
- * stored post is not generated again, and the publish call carries the task id as its idempotency
- * key, so each task has exactly one post, published once. Every status change is a state-machine
- * transition committed with its event (the outbox); a transition the task has moved past (someone
- * else finished it) ends this attempt quietly.
+ * (a retry, or a stalled job taken over from a killed worker, even while the old worker still
+ * runs): a finished task is left alone, a stored post is not generated again, and the publish
+ * follows the exactly-once protocol of publishPost (container and claim committed before
+ * threads_publish, Threads asked before any second call), so each task has one post, published
+ * once. Every status change is a state-machine transition committed with its event (the outbox);
+ * a transition the task has moved past (someone else finished it) ends this attempt quietly.
+ * A used-up publishing quota defers the task (`deferred`, then RescheduleJob for the queue).
  */
 export async function processContentTask(deps: ContentDeps, taskId: string, attempt: number, signal: AbortSignal): Promise<Outcome> {
   const { db, events, logger } = deps;
   const log = logger.child({ task_id: taskId, attempt });
-  const task = await db.task.findUnique({ where: { id: taskId }, include: { post: true, persona: true } });
+  const task = await db.task.findUnique({
+    where: { id: taskId },
+    include: { post: true, persona: { include: { threads_account: true } } },
+  });
   if (!task) {
     log.warn("task row not found; dropping its job");
     return "skipped";
@@ -68,7 +82,7 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
       id: taskId,
       to: "running",
       from: ACTIVE,
-      set: { attempts: attempt, started_at: task.started_at ?? new Date() },
+      set: { attempts: attempt, started_at: task.started_at ?? new Date(), deferred_until: null },
       event: { type: "task.started", attempt },
     });
   } catch (err) {
@@ -155,16 +169,30 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     post = await storePost(deps, task.id, task.persona_id, final);
   }
 
-  if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId, task.persona_id);
+  if (await cancelRequested(deps, taskId)) {
+    // Once a publish was claimed it may have happened: the task must find out, not stop half-way.
+    if (!post.publish_attempted_at) return finishCancelled(deps, taskId, task.persona_id);
+    log.warn("cancel requested while a publish of the post may be under way; finishing the publish");
+  }
 
-  if (!post.published_id) {
+  if (!post.published_id || !post.permalink) {
     const publishStarted = performance.now();
-    const published = await deps.threads.publish({ text: post.text, persona_id: post.persona_id }, taskId);
+    const unpublished = post;
+    const account = await deps.accounts.forPersona(task.persona);
+    try {
+      post = await inSpan("worker", "threads.publish", { attributes: { "task.id": taskId, "threads.account": account.kind } }, () =>
+        publishPost(
+          { db, logger: log, metrics: deps.metrics, settings: deps.publishing, ...(deps.crash ? { crash: deps.crash } : {}) },
+          unpublished,
+          account,
+          signal,
+        ),
+      );
+    } catch (err) {
+      if (err instanceof DeferTask) return defer(deps, taskId, err);
+      throw err;
+    }
     deps.metrics.latency.observe({ phase: "publish" }, (performance.now() - publishStarted) / 1000);
-    post = await db.post.update({
-      where: { id: post.id },
-      data: { published_id: published.id, published_at: new Date(published.published_at) },
-    });
   }
 
   const apiPost: Post = toPost(post);
@@ -182,6 +210,30 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     log.info({ post_id: post.id, published_id: post.published_id }, "task succeeded");
   }
   return "succeeded";
+}
+
+/**
+ * The account's publishing quota is used up: the task waits in `deferred` (with its event), and
+ * its job is delayed until then without spending an attempt (RescheduleJob, for the queue).
+ */
+async function defer(deps: ContentDeps, taskId: string, deferral: DeferTask): Promise<never> {
+  const until = deferral.until.toISOString();
+  try {
+    await deps.lifecycle.task({
+      id: taskId,
+      to: "deferred",
+      from: ["running"],
+      set: { deferred_until: deferral.until },
+      event: { type: "task.deferred", until, reason: deferral.reason },
+    });
+  } catch (err) {
+    // Someone else moved it on (a cancel): nothing to wait for.
+    if (err instanceof IllegalTransition)
+      throw new PermanentError("moved_on", `task ${taskId} left running while deferring: ${err.message}`);
+    throw err;
+  }
+  deps.logger.info({ task_id: taskId, until, reason: deferral.reason }, "task deferred");
+  throw new RescheduleJob(deferral.until, deferral.reason);
 }
 
 /** Consecutive deltas of one step become one event: same text, one stream entry instead of dozens. */
@@ -233,7 +285,8 @@ async function ended(
   },
 ): Promise<boolean> {
   try {
-    await deps.lifecycle.task({ ...change, from: ACTIVE });
+    // From the active states this end may be reached from (a deferred task fails or is cancelled, never succeeds unstarted).
+    await deps.lifecycle.task({ ...change, from: sourcesOf(TASK_LIFECYCLE, change.to).filter((s) => ACTIVE.includes(s)) });
     return true;
   } catch (err) {
     if (err instanceof IllegalTransition) return false;
