@@ -35,7 +35,8 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
       // BullMQ's consumer span; absent when the job was queued without telemetry (then data.trace continues the trace).
       const consumer = trace.getActiveSpan();
       deps.metrics.activeJobs.inc();
-      deps.metrics.attempts.inc();
+      // An attempt counts when it ends; a run that only waits for its time (RescheduleJob) goes on later as the same attempt.
+      let rescheduled = false;
       try {
         return await withExtractedContext(data.trace, () =>
           withEntity({ "task.id": data.task_id }, () =>
@@ -73,6 +74,7 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
         );
       } catch (err) {
         if (err instanceof RescheduleJob) {
+          rescheduled = true;
           deps.logger.info({ task_id: data.task_id, attempt, until: err.at.toISOString(), reason: err.message }, "job delayed");
           await job.moveToDelayed(err.at.getTime(), token);
           throw new DelayedError();
@@ -95,6 +97,7 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
         throw err;
       } finally {
         deps.metrics.activeJobs.dec();
+        if (!rescheduled) deps.metrics.attempts.inc();
       }
     },
     {

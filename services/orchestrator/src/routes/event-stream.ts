@@ -25,9 +25,8 @@ export type EventStreamRoute = {
  * may come as ?access_token=, since EventSource cannot send headers. Not rate limited: a stream is
  * one long request, and reconnects resume it.
  */
-export const eventStreamRoute =
-  (deps: RouteDeps, route: EventStreamRoute): FastifyPluginAsyncZod =>
-  async (app) => {
+export const eventStreamRoute = (deps: RouteDeps, route: EventStreamRoute): FastifyPluginAsyncZod =>
+  async function eventStream(app) {
     const { metrics, sse } = deps;
     const { config, redis, logger, relay } = deps.deps;
     app.get(

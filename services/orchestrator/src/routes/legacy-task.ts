@@ -14,9 +14,8 @@ const LegacyQueued = z.object({ status: z.literal("queued"), task_id: z.string()
  * `POST /task` of the original threads-agent, so its clients keep working: same body, same answer.
  * `{persona_id, task_type}` alone is enough: the persona then writes on a topic of its own.
  */
-export const legacyTaskRoute =
-  (deps: RouteDeps): FastifyPluginAsyncZod =>
-  async (app) => {
+export const legacyTaskRoute = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async function originalTaskRoute(app) {
     app.post(
       "/task",
       {

@@ -29,9 +29,8 @@ function canonicalModels<T extends ModelFields>(body: T): T {
 }
 
 /** Personas: list, read, create, change. Mounted under /v1. */
-export const personaRoutes =
-  (deps: RouteDeps): FastifyPluginAsyncZod =>
-  async (app) => {
+export const personaRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async function personaRoutes(app) {
     const { db } = deps.deps;
 
     app.get(

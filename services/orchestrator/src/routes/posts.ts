@@ -6,9 +6,8 @@ import type { RouteDeps } from "./route-deps.ts";
 import { COMMON_PROBLEMS, IdParams, NoQuery, PostListParams, pageOf, pageSchema, problems } from "./schemas.ts";
 
 /** Published posts. Mounted under /v1. */
-export const postRoutes =
-  (deps: RouteDeps): FastifyPluginAsyncZod =>
-  async (app) => {
+export const postRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async function postRoutes(app) {
     const { db } = deps.deps;
 
     app.get(

@@ -18,9 +18,8 @@ const QueueDepths = z
  * /v1/tasks/:id/retry runs a task again; a run's failures are final (its variations' output stays).
  * Mounted under /v1.
  */
-export const queueRoutes =
-  (deps: RouteDeps): FastifyPluginAsyncZod =>
-  async (app) => {
+export const queueRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async function queueRoutes(app) {
     const queues = [
       { name: QUEUES.content, queue: deps.deps.taskQueue as Queue },
       { name: QUEUES.agentRuns, queue: deps.deps.runQueue as Queue },

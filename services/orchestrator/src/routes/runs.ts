@@ -32,9 +32,8 @@ const VariationParams = z.strictObject({
 });
 
 /** Agent runs: create, list, read, follow (SSE), read a variation's full log, cancel, pick a winner. Mounted under /v1. */
-export const runRoutes =
-  (deps: RouteDeps): FastifyPluginAsyncZod =>
-  async (app) => {
+export const runRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async function runRoutes(app) {
     const { idempotency } = deps;
     const core = deps.deps;
     const { config, db } = core;

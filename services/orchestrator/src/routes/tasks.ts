@@ -12,9 +12,8 @@ import { idempotently, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
 import { COMMON_PROBLEMS, IdempotencyHeaders, IdParams, NoBody, NoQuery, pageOf, pageSchema, problems, TaskListParams } from "./schemas.ts";
 
 /** Content tasks: create, list, read, follow (SSE), retry, cancel. Mounted under /v1. */
-export const taskRoutes =
-  (deps: RouteDeps): FastifyPluginAsyncZod =>
-  async (app) => {
+export const taskRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async function taskRoutes(app) {
     const { idempotency } = deps;
     const core = deps.deps;
     const { db } = core;

@@ -13,9 +13,8 @@ import { COMMON_PROBLEMS, NoQuery, PersonaParams, problems } from "./schemas.ts"
  * token is never returned, logged or put in an event. DELETE unlinks it: the persona publishes as
  * the default account (THREADS_ACCESS_TOKEN) again.
  */
-export const threadsAccountRoutes =
-  (deps: RouteDeps): FastifyPluginAsyncZod =>
-  async (app) => {
+export const threadsAccountRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
+  async function threadsAccountRoutes(app) {
     const { db, logger } = deps.deps;
 
     app.put(
