@@ -71,6 +71,17 @@ export function parseMetricsText(text: string): Sample[] {
 }
 
 /**
+ * What happened between two snapshots of the same /metrics: each sample less its value in `before`
+ * (same name and labels). Prometheus' windows start at its first scrape, so what a service counted
+ * while starting (the worker's token check before the first scrape) is in neither.
+ */
+export function since(before: Sample[], after: Sample[]): Sample[] {
+  const key = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  const earlier = new Map(before.map((s) => [key(s.metric), s.value]));
+  return after.map((s) => ({ metric: s.metric, value: s.value - (earlier.get(key(s.metric)) ?? 0) }));
+}
+
+/**
  * Prometheus's histogram_quantile over cumulative bucket counts (`le` -> count), by its rules:
  * linear interpolation inside the bucket, the lowest bucket starting at 0, the +Inf bucket
  * answered with the highest finite bound, NaN without observations.
