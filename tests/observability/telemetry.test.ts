@@ -30,9 +30,9 @@ import {
   parseMetricsText,
   quantileOfObservations,
   quantilesBy,
-  since,
   range,
   type Sample,
+  since,
   sumBy,
 } from "./expectations.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.ts";
