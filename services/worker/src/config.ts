@@ -69,7 +69,7 @@ export const configSchema = z.object({
   /** How long an open breaker waits before its first half-open probe; doubled after each failed probe. */
   BREAKER_OPEN_MS: env.positiveInt(5_000),
   /** Upper bound of an open breaker's wait between probes. */
-  BREAKER_MAX_OPEN_MS: env.positiveInt(60_000),
+  BREAKER_MAX_OPEN_MS: env.positiveInt(30_000),
   /**
    * How long a task may wait for an unavailable dependency (from its first failure) before it
    * fails with that reason. Waiting spends no attempt.

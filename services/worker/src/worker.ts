@@ -138,7 +138,7 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
             }
             return "skipped";
           }
-          outage = ` (${dependency} unavailable for longer than the outage budget of ${Math.round(gate.outageBudgetMs / 1000)} s)`;
+          outage = ` (${dependency} unavailable for longer than the outage budget of ${duration(gate.outageBudgetMs)})`;
         }
         const final = permanent || attempt >= maxAttempts || outage !== "";
         // BullMQ's exponential backoff, the same formula, so viewers are told when the next attempt comes.
@@ -175,4 +175,10 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
   worker.on("error", (err) => deps.logger.error({ err }, "worker error"));
   worker.on("stalled", (jobId) => deps.logger.warn({ task_id: jobId }, "job stalled (its worker died); it will run again"));
   return worker;
+}
+
+/** 1.5 s, 90 s, 60 min: how long, in words for a task's error message. */
+function duration(ms: number): string {
+  if (ms >= 120_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
