@@ -100,6 +100,10 @@ e2e:
 test *args:
     scripts/test {{ args }}
 
+# The chaos suite at full size, printing its table (docs/resilience.md; CHAOS_SIZE=small for the CI sizes)
+chaos *args:
+    scripts/chaos {{ args }}
+
 # Unit and integration tests of the packages and services only (needs local Redis and PostgreSQL)
 unit *args:
     scripts/test packages services {{ args }}
