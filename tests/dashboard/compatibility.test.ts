@@ -39,8 +39,9 @@ describe.skipIf(!CHROMIUM)("dashboard and events it does not know, in headless C
     await events.append("task", task.id, { type: "step.started", step: "translate" });
     await events.append("task", task.id, { type: "task.translated", language: "de", chars: 312 });
     await events.append("task", task.id, { type: "task.waiting", dependency: "persona-runtime" });
-    await expect.poll(() => page.locator("#detail .detail-head .badge").textContent()).toBe("waiting");
-    expect(await page.locator("#detail .notice").textContent()).toMatch(/^Waiting: persona-runtime is unavailable/);
+    // task.waiting is announced: the API's status for it is `deferred`, the notice names the dependency.
+    await expect.poll(() => page.locator("#detail .detail-head .badge").textContent()).toBe("deferred");
+    expect(await page.locator("#detail .notice").textContent()).toMatch(/^Waiting for persona-runtime: it is unavailable/);
     const unknown = page.locator("#detail .events li.unknown");
     expect(await unknown.locator(".type").allTextContents()).toEqual(["task.translated"]);
     expect(await unknown.locator(".info").textContent()).toBe("language=de · chars=312");
