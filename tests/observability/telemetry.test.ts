@@ -219,6 +219,10 @@ beforeAll(async () => {
       OTEL_BSP_SCHEDULE_DELAY: "200",
       TASK_MAX_ATTEMPTS: "3",
       TASK_BACKOFF_MS: "200",
+      // The mix needs a task that fails after its retries: model-provider failures are ordinary
+      // transient faults here (no waiting for the dependency, no breaker pausing the worker).
+      OUTAGE_BUDGET_MS: "0",
+      BREAKER_FAILURES: "1000",
       OUTBOX_RELAY_INTERVAL_MS: "200",
       // No reconciler action in this mix: every task and run has its owner throughout.
       RECONCILE_AFTER_MS: "300000",

@@ -74,7 +74,7 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
                     span.addEvent("task.deferred", { until: err.at.toISOString() });
                     throw err;
                   }
-                  if (options.gate && !(err instanceof PermanentError) && dependencyOf(errorCode(err))) {
+                  if (options.gate?.waits && !(err instanceof PermanentError) && dependencyOf(errorCode(err))) {
                     // Decided below against the outage budget; the span says it waited (or failed there).
                     span.setAttribute("task.outcome", "waiting");
                     recordFailure(span, err, {
@@ -116,10 +116,10 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
         const baseMs = typeof job.opts.backoff === "object" ? (job.opts.backoff.delay ?? 0) : 0;
         const dependency = permanent ? null : dependencyOf(errorCode(err));
         let outage = "";
-        if (dependency && options.gate) {
+        if (dependency) options.gate?.failed(dependency, errorMessage(err));
+        if (dependency && options.gate?.waits) {
           // A dependency is down: the task waits for it with its attempts intact, within the outage budget.
           const gate = options.gate;
-          gate.failed(dependency, errorMessage(err));
           const since = data.waiting_since ?? Date.now();
           if (Date.now() - since < gate.outageBudgetMs) {
             rescheduled = true;
