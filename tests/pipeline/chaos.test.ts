@@ -159,14 +159,15 @@ describe("chaos", () => {
     expect(changes.filter((c) => !c.startsWith("persona-runtime "))).toEqual([]);
   }, 1_200_000);
 
-  it(`hands ${SIZE.inFlight} in-flight jobs back at SIGTERM with a short grace: another worker takes them without waiting for their locks`, async () => {
+  it(`hands ${SIZE.inFlight} in-flight jobs back at SIGTERM with a grace far below the lock: another worker takes them without waiting for their locks`, async () => {
     // Locks and stalled checks far longer than the grace: a takeover through lock expiry would show as a stalled job.
     const workerEnv = {
       WORKER_CONCURRENCY: String(SIZE.inFlight),
       WORKER_LOCK_MS: "60000",
       WORKER_STALLED_INTERVAL_MS: "30000",
-      SHUTDOWN_GRACE_MS: "4000",
-      SHUTDOWN_HANDBACK_MS: "2000",
+      // Hand back 4 s after SIGTERM, 6 s before the grace ends (room for a loaded machine), all far below the lock.
+      SHUTDOWN_GRACE_MS: "10000",
+      SHUTDOWN_HANDBACK_MS: "6000",
     };
     f = await startPipeline(workerEnv, undefined, {
       // Slow generation (a few seconds per task), so every job is mid-flight at the SIGTERM.
