@@ -531,6 +531,11 @@ function expectations(): Record<string, Expectation> {
     },
     "technical.json/Jobs in progress (workers)/A": { by: [], series: { "": 0 } },
     "technical.json/Open SSE connections/A": { by: [], series: { "": 0 } },
+    // BREAKER_FAILURES=1000 here: every breaker stays closed, and each series exists from the start.
+    "technical.json/Dependency circuit breakers (0 closed, 1 half-open, 2 open)/A": {
+      by: ["dependency"],
+      series: { "persona-runtime": 0, threads: 0, "model-providers": 0 },
+    },
     "technical.json/Unfinished work the reconciler queued again or failed/A": {
       by: ["action"],
       series: Object.fromEntries(RECONCILE_ACTIONS.map((a) => [a, 0])),
@@ -572,6 +577,7 @@ function expectations(): Record<string, Expectation> {
       ? { by: ["service", "pod"], series: lag, tolerance: 1 }
       : none("no event loop lag above 500 ms"),
     "rules/ThreadsAgentQueueBacklog": none("no queue has 100 waiting jobs"),
+    "rules/ThreadsAgentDependencyDown": none("no breaker opened (BREAKER_FAILURES=1000)"),
     "rules/ThreadsAgentDeadLetters": Object.keys(deadLetters).length ? { by: ["queue"], series: deadLetters } : none("no failed jobs"),
     "rules/ThreadsAgentTaskFailureRate":
       failureRate > 0.2 ? { by: [], series: { "": failureRate } } : none(`${(failureRate * 100).toFixed(1)}% of tasks failed, under 20%`),

@@ -165,13 +165,15 @@ describe("chaos", () => {
       WORKER_CONCURRENCY: String(SIZE.inFlight),
       WORKER_LOCK_MS: "60000",
       WORKER_STALLED_INTERVAL_MS: "30000",
-      // Hand back 4 s after SIGTERM, 6 s before the grace ends (room for a loaded machine), all far below the lock.
+      // Hand back 5 s after SIGTERM, 5 s before the grace ends (room for a loaded machine), all far below the lock.
       SHUTDOWN_GRACE_MS: "10000",
-      SHUTDOWN_HANDBACK_MS: "6000",
+      SHUTDOWN_HANDBACK_MS: "5000",
+      // A generation here takes longer than the fixture's 10 s deadline.
+      PERSONA_RUNTIME_TIMEOUT_MS: "120000",
     };
     f = await startPipeline(workerEnv, undefined, {
-      // Slow generation (a few seconds per task), so every job is mid-flight at the SIGTERM.
-      "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "100" },
+      // Slow generation (about 15 s per task), so every job is still mid-flight when it is handed back.
+      "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "300" },
       "fake-threads": THREADS,
     });
     db = createDb(f.env.databaseUrl, { poolSize: 4 });
