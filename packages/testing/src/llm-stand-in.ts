@@ -107,8 +107,6 @@ export type LlmStandIn = {
   fault(fault: StandInFault): void;
   /** Forgets faults and recorded requests. */
   reset(): void;
-  /** Forgets the faults not used up yet, keeping the recorded requests. */
-  clearFaults(): void;
   close(): Promise<void>;
 };
 
@@ -680,9 +678,6 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
     reset() {
       faults = [];
       requests.length = 0;
-    },
-    clearFaults() {
-      faults = [];
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -77,7 +77,7 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
                     span.addEvent("task.deferred", { until: err.at.toISOString() });
                     throw err;
                   }
-                  if (options.gate && !(err instanceof PermanentError) && dependencyOf(errorCode(err))) {
+                  if (options.gate?.waits && !(err instanceof PermanentError) && dependencyOf(errorCode(err))) {
                     // The task waits for the dependency, or fails once it has waited longer than the budget.
                     budgetUsedUp = Date.now() - (data.waiting_since ?? Date.now()) >= options.gate.outageBudgetMs;
                     span.setAttribute("task.outcome", budgetUsedUp ? "failed" : "waiting");
@@ -120,10 +120,10 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
         const baseMs = typeof job.opts.backoff === "object" ? (job.opts.backoff.delay ?? 0) : 0;
         const dependency = permanent ? null : dependencyOf(errorCode(err));
         let outage = "";
-        if (dependency && options.gate) {
+        if (dependency) options.gate?.failed(dependency, errorMessage(err));
+        if (dependency && options.gate?.waits) {
           // A dependency is down: the task waits for it with its attempts intact, within the outage budget.
           const gate = options.gate;
-          gate.failed(dependency, errorMessage(err));
           const since = data.waiting_since ?? Date.now();
           if (!(budgetUsedUp ?? Date.now() - since >= gate.outageBudgetMs)) {
             rescheduled = true;
