@@ -1,9 +1,11 @@
 import { trace } from "@opentelemetry/api";
 import type { Problem } from "@threads-agent/contracts";
 import {
+  drainOversizedBody,
   type Logger,
   type Metrics,
   observeHttp,
+  PROBLEM_TYPE_BASE,
   type ReadinessCheck,
   recordFailure,
   runReadinessChecks,
@@ -21,8 +23,6 @@ export type CommonOptions = {
   /** False while shutting down, so /ready fails and load balancers drain this instance. */
   accepting?: () => boolean;
 };
-
-const PROBLEM_TYPE_BASE = "https://threads-agent.dev/problems/";
 
 /** The 404 of a path no route serves, as problem+json. */
 export const notFound = (request: FastifyRequest, reply: FastifyReply) =>
@@ -73,7 +73,12 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; title: st
     title: "Bad request",
     detail: () => "Content-Length does not match the body",
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "body-too-large", title: "Body too large", detail: (e) => e.message },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: "body-too-large",
+    title: "Body too large",
+    detail: () => "The request body is larger than this endpoint accepts",
+  },
   FST_ERR_CTP_INVALID_TYPE: {
     status: 415,
     code: "unsupported-media-type",
@@ -136,6 +141,8 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     }
     const known = FRAMEWORK_ERRORS[(error as FastifyError).code];
     if (known) {
+      // Read the rest of an oversized body, so the client sees this 413 rather than a reset.
+      if ((error as FastifyError).code === "FST_ERR_CTP_BODY_TOO_LARGE") drainOversizedBody(request, reply);
       return sendProblem(reply, {
         type: PROBLEM_TYPE_BASE + known.code,
         title: known.title,
@@ -190,7 +197,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     },
     async (_request, reply) => {
       if (options.accepting && !options.accepting()) return reply.code(503).send({ status: "shutting_down", checks: {} });
-      const result = await runReadinessChecks(options.checks);
+      const result = await runReadinessChecks(options.checks, undefined, options.logger);
       return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? "ready" : "not_ready", checks: result.checks });
     },
   );

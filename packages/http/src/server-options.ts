@@ -1,4 +1,4 @@
-import type { Logger } from "@threads-agent/observability";
+import { answerClientError, type Logger } from "@threads-agent/observability";
 import { type FastifyBaseLogger, type FastifyServerOptions, LogController } from "fastify";
 import { sendProblem } from "./common.ts";
 
@@ -25,6 +25,8 @@ export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolea
     // Request ids for log correlation; honour a proxy's id when it sends one.
     requestIdHeader: "x-request-id",
     ajv: { customOptions: { removeAdditional: false } },
+    // Requests Node's HTTP parser refuses (unknown method, headers over 16 KB, bad chunking) as problem+json.
+    clientErrorHandler: answerClientError,
     // Router errors (malformed percent-encoding, absurdly long ids) never reach the error handler.
     frameworkErrors: (error, request, reply) => {
       const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";

@@ -1,4 +1,6 @@
 export { logConnectionHealth } from "./connection-health.ts";
+export { ERROR_REPEAT_WINDOW_MS, logErrors } from "./error-listener.ts";
+export { answerClientError, DRAIN_MAX_BYTES, drainOversizedBody, PROBLEM_TYPE_BASE } from "./http-edge.ts";
 export { createLogger, type Logger, redactSecrets, SECRET_PATTERNS, traceFields } from "./logger.ts";
 export {
   createMetrics,
@@ -10,7 +12,7 @@ export {
   startAtZero,
   statusClass,
 } from "./metrics.ts";
-export { type OpsServer, type ReadinessCheck, runReadinessChecks, startOpsServer } from "./ops-server.ts";
+export { type OpsServer, type ReadinessCheck, ReadinessFailure, runReadinessChecks, startOpsServer } from "./ops-server.ts";
 export { queueTelemetry } from "./queue-telemetry.ts";
 export { onShutdown } from "./shutdown.ts";
 export { startTelemetry, type TelemetryConfig } from "./telemetry.ts";

@@ -1,6 +1,6 @@
 // The Threads Graph API under /v1.0, plus the token refresh on the root, answering in Graph's own
 // shapes and error envelopes. docs/threads-api.md describes the real API these follow.
-import { THREADS_MEDIA_METRICS, type ThreadsMediaMetric } from "@threads-agent/contracts";
+import { THREADS_MEDIA_METRICS, type ThreadsMediaMetric, unsafeTextReason } from "@threads-agent/contracts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Account } from "./accounts.ts";
 import type { Container } from "./containers.ts";
@@ -109,7 +109,11 @@ const DOCUMENTED_USER_METRICS = ["views", "likes", "replies", "reposts", "quotes
 const str = (params: Params, name: string): string | undefined => {
   const value = params[name];
   if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value === "string") return value;
+  if (typeof value === "string") {
+    const unsafe = unsafeTextReason(value);
+    if (unsafe) throw invalidParameter(`Param ${name} ${unsafe}`);
+    return value;
+  }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   throw invalidParameter(`Param ${name} must be a string`);
 };
