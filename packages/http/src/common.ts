@@ -8,6 +8,7 @@ import {
   PROBLEM_TYPE_BASE,
   type ReadinessCheck,
   recordFailure,
+  recordRoutes,
   runReadinessChecks,
 } from "@threads-agent/observability";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -104,6 +105,7 @@ const Readiness = z.object({
 export function registerCommon(app: FastifyInstance, options: CommonOptions): void {
   const http = observeHttp(options.metrics);
   useZodSchemas(app);
+  recordRoutes(app);
   app.addHook("onRoute", (route) => {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
     http.route(route.url, methods);

@@ -1,4 +1,5 @@
 import type { FieldError } from "@threads-agent/contracts";
+import { recordRoutes } from "@threads-agent/observability";
 import type { FastifyInstance, FastifySchemaCompiler } from "fastify";
 import { serializerCompiler } from "fastify-type-provider-zod";
 import type { z } from "zod";
@@ -49,6 +50,8 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
 
 /** Zod schemas on every route of `app`: requests validated as above, responses serialised (and checked) by theirs. */
 export function useZodSchemas(app: FastifyInstance): void {
+  // The first thing a service does with its app: from here on its routes are listed (routesOf).
+  recordRoutes(app);
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 }

@@ -4,7 +4,7 @@
 // agent-launcher (startOpsServer) build on.
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 export const PROBLEM_TYPE_BASE = "https://threads-agent.dev/problems/";
 
@@ -83,4 +83,30 @@ export function drainOversizedBody(request: FastifyRequest, reply: FastifyReply)
     if (seen > DRAIN_MAX_BYTES) raw.socket.destroy();
   });
   raw.resume();
+}
+
+/** One route as registered: its methods and full URL pattern (`/v1/tasks/:id`). */
+export type RouteEntry = { methods: string[]; url: string };
+
+const ROUTES = new WeakMap<object, RouteEntry[]>();
+
+/**
+ * Keeps the list of every route registered on `app` from now on (in every plugin context), for
+ * tools that must cover all of them (the hostile-input suite). Call it before the routes are added.
+ */
+export function recordRoutes(app: FastifyInstance): void {
+  if (ROUTES.has(app.server)) return; // already recording (it is called wherever a service may start registering routes)
+  const list: RouteEntry[] = [];
+  ROUTES.set(app.server, list);
+  app.addHook("onRoute", (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).map(String);
+    const known = list.find((r) => r.url === route.url);
+    if (known) known.methods = [...new Set([...known.methods, ...methods])];
+    else list.push({ methods, url: route.url });
+  });
+}
+
+/** The routes recordRoutes saw on this app's server, one entry per URL with all its methods. */
+export function routesOf(app: { server: object }): RouteEntry[] {
+  return (ROUTES.get(app.server) ?? []).map((r) => ({ ...r, methods: [...r.methods] }));
 }

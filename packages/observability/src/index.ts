@@ -1,6 +1,14 @@
 export { logConnectionHealth } from "./connection-health.ts";
 export { ERROR_REPEAT_WINDOW_MS, logErrors } from "./error-listener.ts";
-export { answerClientError, DRAIN_MAX_BYTES, drainOversizedBody, PROBLEM_TYPE_BASE } from "./http-edge.ts";
+export {
+  answerClientError,
+  DRAIN_MAX_BYTES,
+  drainOversizedBody,
+  PROBLEM_TYPE_BASE,
+  type RouteEntry,
+  recordRoutes,
+  routesOf,
+} from "./http-edge.ts";
 export { createLogger, type Logger, redactSecrets, SECRET_PATTERNS, traceFields } from "./logger.ts";
 export {
   createMetrics,

@@ -1,11 +1,16 @@
 import type { Server } from "node:http";
 import Fastify, { type FastifyError } from "fastify";
 import type { Logger } from "pino";
-import { answerClientError, drainOversizedBody, PROBLEM_TYPE_BASE } from "./http-edge.ts";
+import { answerClientError, drainOversizedBody, PROBLEM_TYPE_BASE, type RouteEntry, recordRoutes, routesOf } from "./http-edge.ts";
 import type { Metrics } from "./metrics.ts";
 
 export type ReadinessCheck = { name: string; check: () => Promise<unknown> };
-export type OpsServer = { port: number; close: () => Promise<void> };
+export type OpsServer = {
+  port: number;
+  /** Every route it serves (for the hostile-input suite). */
+  routes: RouteEntry[];
+  close: () => Promise<void>;
+};
 
 /**
  * A readiness failure whose message is safe to show in /ready (it says what is wrong in our own
@@ -62,13 +67,24 @@ export async function startOpsServer(options: {
   /** Where failed readiness checks are logged with their detail. */
   logger?: Logger;
 }): Promise<OpsServer> {
-  const app = Fastify<Server>({ logger: false, bodyLimit: 16 * 1024, clientErrorHandler: answerClientError, requestTimeout: 30_000 });
   const problem = (status: number, slug: string, title: string, detail: string) => ({
     type: PROBLEM_TYPE_BASE + slug,
     title,
     status,
     detail,
   });
+  const app = Fastify<Server>({
+    logger: false,
+    bodyLimit: 16 * 1024,
+    requestTimeout: 30_000,
+    clientErrorHandler: answerClientError,
+    // Router errors (malformed percent-encoding, over-long segments) never reach the error handler.
+    frameworkErrors: (_error, _request, reply) => {
+      reply.raw.writeHead(400, { "content-type": "application/problem+json; charset=utf-8" });
+      reply.raw.end(JSON.stringify(problem(400, "bad-url", "Bad URL", "The URL is not valid (check its percent-encoding)")));
+    },
+  });
+  recordRoutes(app);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -104,5 +120,5 @@ export async function startOpsServer(options: {
   });
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
-  return { port: typeof address === "object" && address ? address.port : options.port, close: () => app.close() };
+  return { port: typeof address === "object" && address ? address.port : options.port, routes: routesOf(app), close: () => app.close() };
 }

@@ -1,6 +1,7 @@
 // The Threads Graph API under /v1.0, plus the token refresh on the root, answering in Graph's own
 // shapes and error envelopes. docs/threads-api.md describes the real API these follow.
 import { THREADS_MEDIA_METRICS, type ThreadsMediaMetric, unsafeTextReason } from "@threads-agent/contracts";
+import { drainOversizedBody } from "@threads-agent/observability";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Account } from "./accounts.ts";
 import type { Container } from "./containers.ts";
@@ -429,6 +430,8 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
 
       graph.setErrorHandler((error: FastifyError | GraphError, request, reply) => {
         if (error instanceof GraphError) return sendGraphError(reply, error);
+        // Read the rest of an oversized body, so the client sees the answer rather than a reset.
+        if ((error as FastifyError).code === "FST_ERR_CTP_BODY_TOO_LARGE") drainOversizedBody(request, reply);
         const status = (error as FastifyError).statusCode;
         if (status && status >= 400 && status < 500) return sendGraphError(reply, invalidParameter(error.message));
         logger.error({ err: error, route: request.routeOptions.url }, "unhandled error");
