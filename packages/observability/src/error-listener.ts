@@ -26,7 +26,11 @@ export function logErrors(logger: Logger, component: string, emitters: Emitter[]
       seen.set(message, { at: now, repeats: 0 });
       const code = (err as { code?: unknown }).code;
       logger.warn(
-        { component, err: { message, ...(typeof code === "string" ? { code } : {}) }, ...(last?.repeats ? { repeats: last.repeats } : {}) },
+        {
+          source: component,
+          err: { message, ...(typeof code === "string" ? { code } : {}) },
+          ...(last?.repeats ? { repeats: last.repeats } : {}),
+        },
         `${component} error`,
       );
     });

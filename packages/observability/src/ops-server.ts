@@ -24,13 +24,17 @@ export class ReadinessFailure extends Error {
   }
 }
 
+// Each check's last state, so a failure is logged when it starts (or changes), not on every probe.
+const lastState = new WeakMap<ReadinessCheck, string>();
+
 /**
  * Runs each check with a timeout; returns each check's state by name: `ok`, or what failed in
  * words safe to show. The failure's own text is logged (when a logger is given), not returned.
  */
 export async function runReadinessChecks(checks: ReadinessCheck[], timeoutMs = 2000, logger?: Logger) {
   const results = await Promise.all(
-    checks.map(async ({ name, check }) => {
+    checks.map(async (entry) => {
+      const { name, check } = entry;
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
@@ -39,10 +43,14 @@ export async function runReadinessChecks(checks: ReadinessCheck[], timeoutMs = 2
             timer = setTimeout(() => reject(new ReadinessFailure(`no answer within ${timeoutMs} ms`)), timeoutMs);
           }),
         ]);
+        if (lastState.get(entry) !== undefined && lastState.get(entry) !== "ok")
+          logger?.info({ check: name }, `readiness check ${name} ok again`);
+        lastState.set(entry, "ok");
         return { name, ok: true as const, state: "ok" };
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        logger?.warn({ check: name, err: { message } }, `readiness check ${name} failed`);
+        if (lastState.get(entry) !== message) logger?.warn({ check: name, err: { message } }, `readiness check ${name} failed`);
+        lastState.set(entry, message);
         return { name, ok: false as const, state: err instanceof ReadinessFailure ? err.message : "unavailable" };
       } finally {
         clearTimeout(timer);
