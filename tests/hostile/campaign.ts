@@ -33,7 +33,21 @@ export type HostileRequest = {
   aim: string;
 };
 
-export type Finding = { service: string; method: string; path: string; status: number | string; problem: string; body: string };
+export type Finding = {
+  service: string;
+  method: string;
+  path: string;
+  status: number | string;
+  problem: string;
+  body: string;
+  /** What else the request carried, to send it again. */
+  headers?: Record<string, string>;
+  bodyBytes?: number;
+  bodyStart?: string;
+  pathBytes?: number;
+  /** Its place in the campaign (the same seed sends the same requests). */
+  index?: number;
+};
 
 export type CampaignResult = {
   requests: number;
@@ -433,7 +447,7 @@ export function send(baseUrl: string, request: Omit<HostileRequest, "target" | "
       }
       res.on("data", (chunk: Buffer) => {
         size += chunk.length;
-        if (size <= 64 * 1024) chunks.push(chunk);
+        if (size <= 4 * 1024 * 1024) chunks.push(chunk);
       });
       res.on("end", () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", (err) => done({ error: err.message }));
@@ -537,6 +551,11 @@ export async function runCampaign(
         status: "error" in answer ? answer.error : answer.status,
         problem,
         body: "error" in answer ? "" : answer.body.slice(0, 300),
+        headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, v.slice(0, 100)])),
+        bodyBytes: request.body?.length ?? 0,
+        bodyStart: request.body?.subarray(0, 100).toString("latin1") ?? "",
+        pathBytes: request.path.length,
+        index: sent,
       });
     }
     if (sent % 250 === 0) {

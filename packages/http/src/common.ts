@@ -9,6 +9,7 @@ import {
   type ReadinessCheck,
   recordFailure,
   recordRoutes,
+  refuseLargeHeads,
   runReadinessChecks,
 } from "@threads-agent/observability";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -88,7 +89,13 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; title: st
   },
 };
 
-const Health = z.object({ status: z.literal("ok") });
+const Health = z.object({
+  status: z.literal("ok"),
+  pid: z
+    .number()
+    .int()
+    .meta({ description: "The serving process, so a supervisor (scripts/up) can tell its own child from another process on the port" }),
+});
 const Readiness = z.object({
   status: z.enum(["ready", "not_ready", "shutting_down"]),
   checks: z.record(z.string(), z.string()).meta({ description: "Each dependency: `ok`, or what failed" }),
@@ -106,6 +113,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
   const http = observeHttp(options.metrics);
   useZodSchemas(app);
   recordRoutes(app);
+  refuseLargeHeads(app);
   app.addHook("onRoute", (route) => {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
     http.route(route.url, methods);
@@ -185,7 +193,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
   ops.get(
     "/health",
     { config: { rateLimit: false }, schema: { summary: "Liveness", tags: ["ops"], response: { 200: Health } } },
-    async () => ({ status: "ok" as const }),
+    async () => ({ status: "ok" as const, pid: process.pid }),
   );
   ops.get(
     "/ready",

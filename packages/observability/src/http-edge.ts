@@ -35,6 +35,20 @@ function classify(err: ParserError): { status: number; slug: string; detail: str
 }
 
 /**
+ * The method of the request the parser failed on, from the bytes it was parsing. The packet is
+ * the chunk the error happened in, which on a kept-alive connection may begin with the end of the
+ * previous request's body: the last request line before the error position is this request's.
+ */
+function requestMethodIn(rawPacket: unknown, bytesParsed: unknown): string | null {
+  if (!Buffer.isBuffer(rawPacket)) return null;
+  const end = typeof bytesParsed === "number" && bytesParsed > 0 ? bytesParsed : rawPacket.length;
+  const text = rawPacket.subarray(0, Math.min(end + 1, rawPacket.length)).toString("latin1");
+  let method: string | null = null;
+  for (const match of text.matchAll(/(?:^|\n)([A-Z]{3,10}) (?:\/|\*|https?:)/g)) method = match[1] ?? null;
+  return method;
+}
+
+/**
  * Node's `clientError` for every server: requests its HTTP parser refuses (an unknown method,
  * headers over 16 KB, broken chunked encoding, a request that took too long) are answered as
  * problem+json, with no body to a HEAD, and the connection closed. (Fastify's default answers
@@ -47,7 +61,7 @@ export function answerClientError(err: Error, socket: Duplex): void {
   let { status, slug, detail } = classify(err as ParserError);
   // Never answer with a 5xx to something the client sent: an unknown version is still a bad request.
   if (status >= 500) status = 400;
-  const isHead = Buffer.isBuffer(rawPacket) && rawPacket.subarray(0, 5).toString("latin1") === "HEAD ";
+  const isHead = requestMethodIn(rawPacket, (err as { bytesParsed?: unknown }).bytesParsed) === "HEAD";
   const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + slug, title: STATUS_CODES[status] ?? "Bad request", status, detail });
   if (socket.writable) {
     const head = [
@@ -109,4 +123,40 @@ export function recordRoutes(app: FastifyInstance): void {
 /** The routes recordRoutes saw on this app's server, one entry per URL with all its methods. */
 export function routesOf(app: { server: object }): RouteEntry[] {
   return (ROUTES.get(app.server) ?? []).map((r) => ({ ...r, methods: [...r.methods] }));
+}
+
+/** The request head (request line and headers) a server accepts; more is a 431. */
+export const HEADER_LIMIT_BYTES = 16 * 1024;
+/**
+ * What Node's parser itself accepts (its maxHeaderSize). Above HEADER_LIMIT_BYTES so that heads
+ * between the two reach the app, which knows their method (a HEAD's 431 carries no body) and
+ * answers with problem+json; only heads past this one are refused by the parser (answerClientError),
+ * which sees only the bytes of the read it failed in: under the usual 64 KB read, that read still
+ * holds the request line (and so the method) of a request sent at once.
+ */
+export const PARSER_HEADER_LIMIT_BYTES = 48 * 1024;
+
+/** The size of a request's head as it came on the wire (request line, header lines). */
+export function requestHeadBytes(raw: { method?: string | undefined; url?: string | undefined; rawHeaders: string[] }): number {
+  let size = (raw.method?.length ?? 0) + (raw.url?.length ?? 0) + 12;
+  for (let i = 0; i + 1 < raw.rawHeaders.length; i += 2)
+    size += Buffer.byteLength(raw.rawHeaders[i] ?? "") + Buffer.byteLength(raw.rawHeaders[i + 1] ?? "") + 4;
+  return size;
+}
+
+/** The 431 of a request whose head is over HEADER_LIMIT_BYTES, as an onRequest hook (first of all). */
+export function refuseLargeHeads(app: FastifyInstance): void {
+  app.addHook("onRequest", async (request, reply) => {
+    if (requestHeadBytes(request.raw) <= HEADER_LIMIT_BYTES) return;
+    return reply
+      .code(431)
+      .header("connection", "close")
+      .type("application/problem+json")
+      .send({
+        type: `${PROBLEM_TYPE_BASE}headers-too-large`,
+        title: "Request header fields too large",
+        status: 431,
+        detail: "The request's headers are larger than 16 KB",
+      });
+  });
 }

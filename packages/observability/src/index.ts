@@ -4,9 +4,13 @@ export {
   answerClientError,
   DRAIN_MAX_BYTES,
   drainOversizedBody,
+  HEADER_LIMIT_BYTES,
+  PARSER_HEADER_LIMIT_BYTES,
   PROBLEM_TYPE_BASE,
   type RouteEntry,
   recordRoutes,
+  refuseLargeHeads,
+  requestHeadBytes,
   routesOf,
 } from "./http-edge.ts";
 export { createLogger, type Logger, redactSecrets, SECRET_PATTERNS, traceFields } from "./logger.ts";

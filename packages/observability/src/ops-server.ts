@@ -1,7 +1,16 @@
 import type { Server } from "node:http";
 import Fastify, { type FastifyError } from "fastify";
 import type { Logger } from "pino";
-import { answerClientError, drainOversizedBody, PROBLEM_TYPE_BASE, type RouteEntry, recordRoutes, routesOf } from "./http-edge.ts";
+import {
+  answerClientError,
+  drainOversizedBody,
+  PARSER_HEADER_LIMIT_BYTES,
+  PROBLEM_TYPE_BASE,
+  type RouteEntry,
+  recordRoutes,
+  refuseLargeHeads,
+  routesOf,
+} from "./http-edge.ts";
 import type { Metrics } from "./metrics.ts";
 
 export type ReadinessCheck = { name: string; check: () => Promise<unknown> };
@@ -85,6 +94,7 @@ export async function startOpsServer(options: {
     logger: false,
     bodyLimit: 16 * 1024,
     requestTimeout: 30_000,
+    http: { maxHeaderSize: PARSER_HEADER_LIMIT_BYTES },
     clientErrorHandler: answerClientError,
     // Router errors (malformed percent-encoding, over-long segments) never reach the error handler.
     frameworkErrors: (_error, _request, reply) => {
@@ -93,6 +103,7 @@ export async function startOpsServer(options: {
     },
   });
   recordRoutes(app);
+  refuseLargeHeads(app);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -116,7 +127,7 @@ export async function startOpsServer(options: {
         : problem(status, "bad-request", "Bad request", error.message);
     return reply.code(status).type("application/problem+json").send(body);
   });
-  app.get("/health", async () => ({ status: "ok" }));
+  app.get("/health", async () => ({ status: "ok", pid: process.pid }));
   app.get("/ready", async (_req, reply) => {
     if (options.accepting && !options.accepting()) return reply.code(503).send({ status: "shutting_down", checks: {} });
     const result = await runReadinessChecks(options.checks, undefined, options.logger);

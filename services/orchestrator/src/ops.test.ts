@@ -23,7 +23,7 @@ async function closedPort(): Promise<number> {
 
 describe("/health and /ready", () => {
   it("are ok when Redis and the database answer", async () => {
-    expect((await o.app.inject({ url: "/health" })).json()).toEqual({ status: "ok" });
+    expect((await o.app.inject({ url: "/health" })).json()).toEqual({ status: "ok", pid: process.pid });
     const ready = await o.app.inject({ url: "/ready" });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: "ready", checks: { redis: "ok", database: "ok" } });
