@@ -28,7 +28,7 @@ export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolea
     ajv: { customOptions: { removeAdditional: false } },
     // Requests Node's HTTP parser refuses (unknown method, headers over 16 KB, bad chunking) as problem+json.
     clientErrorHandler: answerClientError,
-    // The app refuses heads over 16 KB itself (registerCommon), knowing the method; the parser only past 48 KB.
+    // The app refuses heads over 16 KB itself (registerCommon), knowing the method; the parser only past 256 KB.
     http: { maxHeaderSize: PARSER_HEADER_LIMIT_BYTES },
     // Router errors (malformed percent-encoding, absurdly long ids) never reach the error handler.
     frameworkErrors: (error, request, reply) => {

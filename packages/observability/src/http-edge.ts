@@ -41,10 +41,14 @@ function classify(err: ParserError): { status: number; slug: string; detail: str
  */
 function requestMethodIn(rawPacket: unknown, bytesParsed: unknown): string | null {
   if (!Buffer.isBuffer(rawPacket)) return null;
-  const end = typeof bytesParsed === "number" && bytesParsed > 0 ? bytesParsed : rawPacket.length;
-  const text = rawPacket.subarray(0, Math.min(end + 1, rawPacket.length)).toString("latin1");
+  const at = typeof bytesParsed === "number" ? bytesParsed : rawPacket.length;
+  const text = rawPacket.toString("latin1");
   let method: string | null = null;
-  for (const match of text.matchAll(/(?:^|\n)([A-Z]{3,10}) (?:\/|\*|https?:)/g)) method = match[1] ?? null;
+  for (const match of text.matchAll(/(?:^|\n)([A-Z]{3,10}) (?:\/|\*|https?:)/g)) {
+    // The last request line starting before the error, or else the first one (an error in the line itself).
+    if (match.index > at && method !== null) break;
+    method = match[1] ?? null;
+  }
   return method;
 }
 
@@ -61,16 +65,19 @@ export function answerClientError(err: Error, socket: Duplex): void {
   let { status, slug, detail } = classify(err as ParserError);
   // Never answer with a 5xx to something the client sent: an unknown version is still a bad request.
   if (status >= 500) status = 400;
-  const isHead = requestMethodIn(rawPacket, (err as { bytesParsed?: unknown }).bytesParsed) === "HEAD";
+  const method = requestMethodIn(rawPacket, (err as { bytesParsed?: unknown }).bytesParsed);
+  // Without the method in sight a body might follow a HEAD's answer, which breaks the client: none then.
+  const hidden = method === null && code === "HPE_HEADER_OVERFLOW";
+  const bodyless = method === "HEAD" || hidden;
   const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + slug, title: STATUS_CODES[status] ?? "Bad request", status, detail });
   if (socket.writable) {
     const head = [
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`,
       "Content-Type: application/problem+json; charset=utf-8",
-      `Content-Length: ${Buffer.byteLength(body)}`,
+      `Content-Length: ${hidden ? 0 : Buffer.byteLength(body)}`,
       "Connection: close",
     ].join("\r\n");
-    socket.end(`${head}\r\n\r\n${isHead ? "" : body}`);
+    socket.end(`${head}\r\n\r\n${bodyless ? "" : body}`);
   }
   socket.destroy();
 }
@@ -130,11 +137,12 @@ export const HEADER_LIMIT_BYTES = 16 * 1024;
 /**
  * What Node's parser itself accepts (its maxHeaderSize). Above HEADER_LIMIT_BYTES so that heads
  * between the two reach the app, which knows their method (a HEAD's 431 carries no body) and
- * answers with problem+json; only heads past this one are refused by the parser (answerClientError),
- * which sees only the bytes of the read it failed in: under the usual 64 KB read, that read still
- * holds the request line (and so the method) of a request sent at once.
+ * answers with problem+json; only heads past this one are refused by the parser (answerClientError).
+ * Node reads at most 64 KB at a time, and its parser error shows only the read it failed in, so
+ * past this limit the method is often out of sight: such a 431 then has an empty body (right for a
+ * HEAD and valid for any method). 256 KB keeps that to heads no client sends by mistake.
  */
-export const PARSER_HEADER_LIMIT_BYTES = 48 * 1024;
+export const PARSER_HEADER_LIMIT_BYTES = 256 * 1024;
 
 /** The size of a request's head as it came on the wire (request line, header lines). */
 export function requestHeadBytes(raw: { method?: string | undefined; url?: string | undefined; rawHeaders: string[] }): number {
