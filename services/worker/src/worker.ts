@@ -1,6 +1,6 @@
 import { SpanKind, trace } from "@opentelemetry/api";
 import { ContentJob, QUEUES } from "@threads-agent/contracts";
-import { queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
+import { logErrors, queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { backoffDelay } from "@threads-agent/resilience";
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -176,7 +176,7 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
       telemetry: queueTelemetry(),
     },
   );
-  worker.on("error", (err) => deps.logger.error({ err }, "worker error"));
+  logErrors(deps.logger, "content worker", [worker]);
   worker.on("stalled", (jobId) => deps.logger.warn({ task_id: jobId }, "job stalled (its worker died); it will run again"));
   return worker;
 }
