@@ -84,6 +84,12 @@ export const configSchema = z
     AGENT_CPU_LIMIT: quantity("1", "cpu"),
     AGENT_MEMORY_REQUEST: quantity("256Mi", "memory"),
     AGENT_MEMORY_LIMIT: quantity("1Gi", "memory"),
+    /**
+     * Scratch space of each agent Job: the checkout and everything the repository's checks write
+     * there (/workspace), and HOME/TMPDIR (/tmp: caches of npm, go, cargo, pip). Size-limited emptyDirs.
+     */
+    AGENT_WORKSPACE_SIZE: quantity("2Gi", "memory"),
+    AGENT_TMP_SIZE: quantity("256Mi", "memory"),
     /** A variation is stopped and failed after this long (Job activeDeadlineSeconds; a timer for local processes). */
     AGENT_ACTIVE_DEADLINE_SECONDS: env.positiveInt(900),
     /** Finished Jobs are deleted after this long; their output stays in the database. */

@@ -89,6 +89,7 @@ export function jobSettings(config: LauncherConfig, namespace: string): JobSetti
     clone: { timeoutSeconds: config.AGENT_CLONE_TIMEOUT_SECONDS, maxMb: config.AGENT_CLONE_MAX_MB },
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     verification: { enabled: config.AGENT_VERIFY, checkTimeoutSeconds: config.AGENT_CHECK_TIMEOUT_SECONDS },
+    scratch: { workspace: config.AGENT_WORKSPACE_SIZE, tmp: config.AGENT_TMP_SIZE },
     ship: {
       secret: config.AGENT_SHIP_SECRET ?? null,
       username: config.SHIP_USERNAME,

@@ -24,6 +24,8 @@ export type JobSettings = {
   clone: { timeoutSeconds: number; maxMb: number };
   /** OTLP/HTTP endpoint the agents export their spans to (the launcher's own); null or unset: agents do not trace. */
   otlpEndpoint?: string | null;
+  /** Size limits of the /workspace and /tmp emptyDirs (the checkout and what checks write); unset: 2Gi and 256Mi. */
+  scratch?: { workspace: string; tmp: string };
   /** Verification settings handed to every agent (unset: the agent's defaults). */
   verification?: { enabled: boolean; checkTimeoutSeconds: number };
   /** Ship Jobs: the Secret with SHIP_TOKEN / SHIP_SSH_KEY (null: pushes carry no credential) and the commit author. */
@@ -196,8 +198,8 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
           ],
           volumes: [
             // Bounded scratch space: the clone is capped by the agent, this caps everything else.
-            { name: "workspace", emptyDir: { sizeLimit: "2Gi" } },
-            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "workspace", emptyDir: { sizeLimit: settings.scratch?.workspace ?? "2Gi" } },
+            { name: "tmp", emptyDir: { sizeLimit: settings.scratch?.tmp ?? "256Mi" } },
           ],
         },
       },
