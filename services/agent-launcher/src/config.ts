@@ -99,6 +99,25 @@ export const configSchema = z
     /** Clone limits handed to every agent (the agent's own defaults): git clone time and repository size. */
     AGENT_CLONE_TIMEOUT_SECONDS: env.positiveInt(120),
     AGENT_CLONE_MAX_MB: env.positiveInt(200),
+    /** Whether agents verify their change with the repository's own checks (baseline and patched); handed to every agent. */
+    AGENT_VERIFY: env.flag(true),
+    /** Each verification check is killed after this long; handed to every agent. */
+    AGENT_CHECK_TIMEOUT_SECONDS: env.positiveInt(300),
+    /**
+     * Push credential for shipping a run's winner as a branch, handed to local ship processes only
+     * (never to variations, never stored): an https token (SHIP_TOKEN, sent as SHIP_USERNAME) or an
+     * ssh private key (SHIP_SSH_KEY). Kubernetes: AGENT_SHIP_SECRET instead.
+     */
+    SHIP_TOKEN: z.string().min(1).optional(),
+    SHIP_USERNAME: z.string().min(1).default("x-access-token"),
+    SHIP_SSH_KEY: z.string().min(1).optional(),
+    /** Secret with SHIP_TOKEN and/or SHIP_SSH_KEY for ship Jobs (by reference only; variations never get it). */
+    AGENT_SHIP_SECRET: kubeName.optional(),
+    /** Author and committer of a shipped commit. */
+    SHIP_AUTHOR_NAME: z.string().min(1).max(200).default("threads-agent"),
+    SHIP_AUTHOR_EMAIL: z.email({ message: "expected an email address" }).default("agent@threads-agent.invalid"),
+    /** Pushes this launcher runs at once. */
+    SHIP_CONCURRENCY: env.positiveInt(2),
     /** Delay between the output lines of local agents, so a demo can be watched; 0 in production. */
     AGENT_PACE_MS: env.nonNegativeInt(0),
     /** Most variations one run may have; the orchestrator enforces it too. */
@@ -127,6 +146,9 @@ export const configSchema = z
         path: ["AGENT_MEMORY_REQUEST"],
         message: `${c.AGENT_MEMORY_REQUEST} is above AGENT_MEMORY_LIMIT ${c.AGENT_MEMORY_LIMIT}`,
       });
+    }
+    if (c.SHIP_TOKEN && c.SHIP_SSH_KEY) {
+      ctx.addIssue({ code: "custom", path: ["SHIP_TOKEN"], message: "set SHIP_TOKEN (https) or SHIP_SSH_KEY (ssh), not both" });
     }
     if (c.AGENT_BACKEND === "kubernetes" && c.ALLOW_FILE_REPOS) {
       // A path on the launcher's machine means nothing inside a Job's pod, and must never reach one.

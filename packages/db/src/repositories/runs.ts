@@ -5,7 +5,11 @@ import { envelopeOf } from "../lifecycle/transition.ts";
 import type { RunWithVariations } from "../run-mappers.ts";
 
 /** What the API shows of a run: the row with its variations in order. */
-export const RUN_WITH_VARIATIONS = { variations: { orderBy: { index: "asc" } } } as const satisfies Prisma.RunInclude;
+export const RUN_WITH_VARIATIONS = {
+  variations: { orderBy: { index: "asc" } },
+  // The latest pushes of the winner: the run shows the newest, and the branch of the newest that was pushed.
+  ships: { orderBy: { created_at: "desc" }, take: 20 },
+} as const satisfies Prisma.RunInclude;
 
 export function findRun(db: Db, id: string): Promise<RunWithVariations | null> {
   return db.run.findUnique({ where: { id }, include: RUN_WITH_VARIATIONS });
