@@ -372,6 +372,7 @@ describe("the agent Job built by the agent-launcher", () => {
         render({
           set: [
             "agent.verification.checkTimeoutSeconds=900",
+            "agent.verification.checkCommand=make ci $(OPENAI_API_KEY)",
             "agent.scratch.workspace=8Gi",
             "agent.scratch.tmp=2Gi",
             "agent.resources.limits.cpu=4",
@@ -381,6 +382,8 @@ describe("the agent Job built by the agent-launcher", () => {
       );
       const podSpec = job.spec.template.spec;
       expect(envOf(job).AGENT_CHECK_TIMEOUT_SECONDS).toBe("900");
+      expect(envOf(job).AGENT_CHECK_COMMAND).toBe("make ci $$(OPENAI_API_KEY)");
+      expect(envOf(defaults).AGENT_CHECK_COMMAND).toBeUndefined();
       expect(podSpec.volumes.map((v: Container) => [v.name, v.emptyDir.sizeLimit])).toEqual([
         ["workspace", "8Gi"],
         ["tmp", "2Gi"],

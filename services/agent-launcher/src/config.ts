@@ -107,6 +107,8 @@ export const configSchema = z
     AGENT_CLONE_MAX_MB: env.positiveInt(200),
     /** Whether agents verify their change with the repository's own checks (baseline and patched); handed to every agent. */
     AGENT_VERIFY: env.flag(true),
+    /** The check every agent runs instead of the detected ones (`sh -c`, e.g. `make ci`); unset: detected per repository. */
+    AGENT_CHECK_COMMAND: z.string().min(1).max(2000, "at most 2000 characters").optional(),
     /** Each verification check is killed after this long; handed to every agent. */
     AGENT_CHECK_TIMEOUT_SECONDS: env.positiveInt(300),
     /**

@@ -35,6 +35,7 @@ export function createBackend(input: {
         AGENT_CLONE_MAX_MB: String(config.AGENT_CLONE_MAX_MB),
         AGENT_VERIFY: String(config.AGENT_VERIFY),
         AGENT_CHECK_TIMEOUT_SECONDS: String(config.AGENT_CHECK_TIMEOUT_SECONDS),
+        ...(config.AGENT_CHECK_COMMAND ? { AGENT_CHECK_COMMAND: config.AGENT_CHECK_COMMAND } : {}),
         // Agents trace into the launcher's collector (their spans join each variation's span).
         ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
         ...(input.env.OTEL_BSP_SCHEDULE_DELAY ? { OTEL_BSP_SCHEDULE_DELAY: input.env.OTEL_BSP_SCHEDULE_DELAY } : {}),
@@ -88,7 +89,11 @@ export function jobSettings(config: LauncherConfig, namespace: string): JobSetti
     anthropicBaseUrl: config.ANTHROPIC_BASE_URL ?? null,
     clone: { timeoutSeconds: config.AGENT_CLONE_TIMEOUT_SECONDS, maxMb: config.AGENT_CLONE_MAX_MB },
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
-    verification: { enabled: config.AGENT_VERIFY, checkTimeoutSeconds: config.AGENT_CHECK_TIMEOUT_SECONDS },
+    verification: {
+      enabled: config.AGENT_VERIFY,
+      checkTimeoutSeconds: config.AGENT_CHECK_TIMEOUT_SECONDS,
+      checkCommand: config.AGENT_CHECK_COMMAND ?? null,
+    },
     scratch: { workspace: config.AGENT_WORKSPACE_SIZE, tmp: config.AGENT_TMP_SIZE },
     ship: {
       secret: config.AGENT_SHIP_SECRET ?? null,

@@ -27,7 +27,7 @@ export type JobSettings = {
   /** Size limits of the /workspace and /tmp emptyDirs (the checkout and what checks write); unset: 2Gi and 256Mi. */
   scratch?: { workspace: string; tmp: string };
   /** Verification settings handed to every agent (unset: the agent's defaults). */
-  verification?: { enabled: boolean; checkTimeoutSeconds: number };
+  verification?: { enabled: boolean; checkTimeoutSeconds: number; checkCommand?: string | null };
   /** Ship Jobs: the Secret with SHIP_TOKEN / SHIP_SSH_KEY (null: pushes carry no credential) and the commit author. */
   ship?: { secret: string | null; username: string; authorName: string; authorEmail: string };
 };
@@ -116,6 +116,9 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
       ? [
           { name: "AGENT_VERIFY", value: String(settings.verification.enabled) },
           { name: "AGENT_CHECK_TIMEOUT_SECONDS", value: String(settings.verification.checkTimeoutSeconds) },
+          ...(settings.verification.checkCommand
+            ? [{ name: "AGENT_CHECK_COMMAND", value: literalEnv(settings.verification.checkCommand) }]
+            : []),
         ]
       : []),
     { name: "REPO_HOST_ALLOWLIST", value: literalEnv(settings.repoHostAllowlist.join(",")) },
