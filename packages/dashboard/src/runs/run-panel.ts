@@ -368,6 +368,8 @@ export function createRunPanel(api: Api): RunPanel {
         h("strong", { text: `#${s.variation}` }),
         h("span", { class: "why", text: ` — ${s.reason}. You decide: pick it, or any other that succeeded.` }),
       ]);
+      const going = run.variations.filter((v) => !FINISHED_VARIATION_STATUSES.has(v.status)).length;
+      if (going) add(els.suggestion, h("span", { class: "muted", text: ` So far: ${plural(going, "variation")} still running.` }));
     }
     const ship = run.ship;
     clear(els.shipped);
