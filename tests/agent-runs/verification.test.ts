@@ -266,4 +266,28 @@ describe("verified variations and a shipped winner (local backend, the real agen
     const unknown = await post(`/v1/runs/${runId}/winner`, { variation: 0, push: { branch: "x", force: true } });
     expect(unknown.status).toBe(400);
   });
+
+  it("verifies with the run's own check command instead of the detected checks", async () => {
+    const created = await post("/v1/runs", {
+      repo_url: `file://${remote}`,
+      prompt: GREET_PROMPT,
+      variations: [{ model: GREET_VARIATIONS[0].model }],
+      check_command: "node --test test/greet.test.js",
+    });
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ check_command: "node --test test/greet.test.js" });
+    const id = created.body.id as string;
+    await readSse(`${api}/v1/runs/${id}/events`, { timeoutMs: 120_000 });
+    const run = await getRun(id);
+    const v = run.variations[0];
+    expect(v?.verification?.baseline?.checks).toMatchObject([
+      { name: "check", command: "node --test test/greet.test.js", status: "failed", tests: { passed: 1, failed: 1 } },
+    ]);
+    expect(v?.verification?.patched?.checks).toMatchObject([{ name: "check", status: "passed", tests: { passed: 2, failed: 0 } }]);
+    expect(v?.outcome).toBe("fixed");
+
+    const refused = await post("/v1/runs", { repo_url: `file://${remote}`, prompt: "p", check_command: "npm test\nrm -rf /" });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ errors: [{ field: "check_command", message: "one line: no line breaks or NUL characters" }] });
+  }, 180_000);
 });

@@ -20,6 +20,18 @@ export const RunMaxVariationsSetting = z.coerce
   .max(RUN_MAX_VARIATIONS_LIMIT, `at most ${RUN_MAX_VARIATIONS_LIMIT}`)
   .default(RUN_MAX_VARIATIONS_DEFAULT);
 export const RUN_PROMPT_MAX_CHARS = 8000;
+export const RUN_CHECK_COMMAND_MAX_CHARS = 2000;
+
+/**
+ * The command that verifies a run's variations instead of the detected checks (`sh -c` in each
+ * variation's workspace, like the repository's own test scripts: no more trust than those).
+ */
+export const CheckCommand = z
+  .string({ message: "expected a string" })
+  .trim()
+  .min(1, "must not be empty")
+  .max(RUN_CHECK_COMMAND_MAX_CHARS, `at most ${RUN_CHECK_COMMAND_MAX_CHARS} characters`)
+  .regex(/^[^\n\r\0]*$/, "one line: no line breaks or NUL characters");
 
 // ---------------------------------------------------------------------------------------------
 // Statuses
@@ -83,6 +95,8 @@ export function createRunSchema(maxVariations: number = RUN_MAX_VARIATIONS_DEFAU
       .default(1),
     model: AgentModelName.optional(),
     temperature: Temperature.optional(),
+    /** Verify with this command (`sh -c`, e.g. `npm test -- --run`) instead of the checks detected from the repository. */
+    check_command: CheckCommand.optional(),
   });
 }
 
@@ -178,6 +192,8 @@ export const Run = z
     id: Uuid,
     repo_url: z.string(),
     prompt: z.string(),
+    /** The command that verifies the variations; null: detected from the repository (or the deployment's AGENT_CHECK_COMMAND). */
+    check_command: z.string().nullable(),
     status: RunStatus,
     variations: z.array(Variation),
     /** Index of the variation the user picked. */

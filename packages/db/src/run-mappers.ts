@@ -81,6 +81,7 @@ export function toRun(row: RunWithVariations, options: { withDiff?: boolean } = 
     id: row.id,
     repo_url: row.repo_url,
     prompt: row.prompt,
+    check_command: row.check_command,
     status: row.status,
     variations: [...row.variations].sort((a, b) => a.index - b.index).map((v) => toVariation(v, options)),
     winner: row.winner,

@@ -120,6 +120,7 @@ export async function executeRun(deps: RunDeps, runId: string, control: RunContr
               runId,
               repoUrl: run.repo_url,
               prompt: run.prompt,
+              checkCommand: run.check_command,
               variation: v,
               cancelRequested,
               control,
@@ -189,6 +190,7 @@ type TrackInput = {
   runId: string;
   repoUrl: string;
   prompt: string;
+  checkCommand: string | null;
   variation: VariationRow;
   cancelRequested: () => boolean;
   control: RunControl;
@@ -205,6 +207,7 @@ async function launchWithRetry(input: TrackInput & { span: Span }): Promise<{ jo
         index: v.index,
         repoUrl: input.repoUrl,
         prompt: input.prompt,
+        checkCommand: input.checkCommand,
         model: v.model,
         temperature: v.temperature,
         // The agent's own spans continue the variation's.

@@ -243,6 +243,9 @@ export function createRunPanel(api: Api): RunPanel {
         h("div", { class: "actions" }, els.badge, els.streamState, els.cancel),
       ),
       h("div", { class: "input-quote" }, h("span", { class: "kind", text: "Prompt" }), run.prompt),
+      run.check_command
+        ? h("div", { class: "input-quote" }, h("span", { class: "kind", text: "Verified with" }), h("code", { text: run.check_command }))
+        : null,
       els.notice,
       els.suggestion,
       els.shipped,

@@ -23,6 +23,7 @@ const run = (): Run => ({
   id: "0193a1b2-0000-7000-8000-000000000002",
   repo_url: "https://github.com/o/r",
   prompt: "p",
+  check_command: null,
   status: "queued",
   variations: [variation(0), variation(1)],
   winner: null,

@@ -9,6 +9,8 @@ export type VariationSpec = {
   prompt: string;
   model: string | null;
   temperature: number | null;
+  /** The run's check command (AGENT_CHECK_COMMAND for this variation); null: the deployment's, or detected. */
+  checkCommand?: string | null;
   /**
    * W3C trace context of the variation's span (`traceparent`, `tracestate`, `baggage`), handed to
    * the agent as TRACEPARENT / TRACESTATE / BAGGAGE so its own spans join the run's trace.

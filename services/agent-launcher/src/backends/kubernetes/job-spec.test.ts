@@ -290,6 +290,19 @@ describe("buildAgentJob", () => {
       expect([envOf(variation).AGENT_VERIFY, envOf(variation).AGENT_CHECK_TIMEOUT_SECONDS]).toEqual(["true", "120"]);
     });
 
+    it("the run's check command, escaped, before the deployment's; a ship Job gets neither", () => {
+      const withSetting = { verification: { enabled: true, checkTimeoutSeconds: 120, checkCommand: "make ci" } };
+      expect(envOf(build({ checkCommand: "npm test -- $(OPENAI_API_KEY)" }, withSetting)).AGENT_CHECK_COMMAND).toBe(
+        "npm test -- $$(OPENAI_API_KEY)",
+      );
+      expect(envOf(build({}, withSetting)).AGENT_CHECK_COMMAND).toBe("make ci");
+      expect(envOf(build({ checkCommand: "pytest -q" })).AGENT_CHECK_COMMAND).toBe("pytest -q");
+      expect(envOf(build()).AGENT_CHECK_COMMAND).toBeUndefined();
+      expect(
+        envOf(build({ checkCommand: "x", ship: { id: SHIP, branch: "b", patch: "p" } }, withSetting)).AGENT_CHECK_COMMAND,
+      ).toBeUndefined();
+    });
+
     it("a ship name is a DNS-1123 label within 63 characters", () => {
       expect(jobName(RUN, 0, SHIP)).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
       expect(jobName(RUN, 0, SHIP).length).toBeLessThanOrEqual(63);

@@ -102,6 +102,7 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
     ...(spec.ship ? { [LABELS.ship]: spec.ship.id } : {}),
   };
   const ship = spec.ship;
+  const checkCommand = ship ? null : (spec.checkCommand ?? settings.verification?.checkCommand ?? null);
 
   // User input only ever lands in env values (escaped). Keys come last, by reference only.
   const env: V1EnvVar[] = [
@@ -116,11 +117,10 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
       ? [
           { name: "AGENT_VERIFY", value: String(settings.verification.enabled) },
           { name: "AGENT_CHECK_TIMEOUT_SECONDS", value: String(settings.verification.checkTimeoutSeconds) },
-          ...(settings.verification.checkCommand
-            ? [{ name: "AGENT_CHECK_COMMAND", value: literalEnv(settings.verification.checkCommand) }]
-            : []),
         ]
       : []),
+    // The run's own check command, else the deployment's; unset: detected from the repository.
+    ...(checkCommand ? [{ name: "AGENT_CHECK_COMMAND", value: literalEnv(checkCommand) }] : []),
     { name: "REPO_HOST_ALLOWLIST", value: literalEnv(settings.repoHostAllowlist.join(",")) },
     { name: "ALLOW_FILE_REPOS", value: "false" },
     { name: "AGENT_CLONE_TIMEOUT_SECONDS", value: String(settings.clone.timeoutSeconds) },

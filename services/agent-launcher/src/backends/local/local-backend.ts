@@ -73,6 +73,7 @@ export class LocalBackend implements AgentBackend {
       AGENT_WORKDIR: workdir,
       ...(spec.model ? { AGENT_MODEL: spec.model } : {}),
       ...(spec.temperature !== null ? { AGENT_TEMPERATURE: String(spec.temperature) } : {}),
+      ...(spec.checkCommand ? { AGENT_CHECK_COMMAND: spec.checkCommand } : {}),
       ...traceEnv(spec.trace),
       ...(spec.ship ? { ...this.options.shipEnv, AGENT_MODE: "ship", SHIP_BRANCH: spec.ship.branch, SHIP_PATCH: spec.ship.patch } : {}),
     };
