@@ -1,5 +1,5 @@
 // The local backend's environment: a ship process (pushing a run's winner) gets the push
-// credential and ship settings; a variation never does. Real child processes print what they got.
+// credential and ship settings but no model keys; a variation never gets the credential. Real child processes print what they got.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,6 +59,7 @@ describe("LocalBackend environment", () => {
       SHIP_BRANCH: "agent/x",
       SHIP_PATCH: ship.patch,
       SHIP_TOKEN: "ghp_push_secret",
+      OPENAI_API_KEY: null,
     });
   });
 });

@@ -77,6 +77,8 @@ export class LocalBackend implements AgentBackend {
       ...traceEnv(spec.trace),
       ...(spec.ship ? { ...this.options.shipEnv, AGENT_MODE: "ship", SHIP_BRANCH: spec.ship.branch, SHIP_PATCH: spec.ship.patch } : {}),
     };
+    // A push needs no model, as a ship Job gets no model keys.
+    if (spec.ship) for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]) delete env[name];
     const child = spawn(command, args, { env, cwd: workdir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.on("close", (code, signal) => resolve({ code, signal }));
