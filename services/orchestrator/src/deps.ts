@@ -6,7 +6,7 @@ import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-a
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
-import { createRunQueue, type RunQueue } from "./runs/run-queue.ts";
+import { createRunQueue, createShipQueue, type RunQueue, type ShipQueue } from "./runs/run-queue.ts";
 import { type ContentJobPolicy, type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
 
 /** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
@@ -19,6 +19,8 @@ export type OrchestratorDeps = {
   redis: Redis;
   taskQueue: ContentQueue;
   runQueue: RunQueue;
+  /** Pushes of run winners (the agent-launcher runs the agent's ship mode). */
+  shipQueue: ShipQueue;
   taskEvents: EventLog;
   runEvents: EventLog;
   /** Publishes this process's outbox rows, and anyone's that were left unsent. */
@@ -56,9 +58,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   const db = createDb(config.DATABASE_URL, { poolSize: options.dbPoolSize ?? 10 });
   const taskQueue = createContentQueue(redis, config.REDIS_PREFIX);
   const runQueue = createRunQueue(redis, config.REDIS_PREFIX);
+  const shipQueue = createShipQueue(redis, config.REDIS_PREFIX);
   for (const [name, queue] of [
     ["content", taskQueue],
     ["agent-runs", runQueue],
+    ["agent-ships", shipQueue],
   ] as const) {
     logErrors(logger, `${name} queue`, [queue]);
   }
@@ -100,6 +104,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     redis,
     taskQueue,
     runQueue,
+    shipQueue,
     taskEvents,
     runEvents,
     relay,
@@ -110,7 +115,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     async close() {
       await relay.stop();
       await threads.close();
-      await Promise.allSettled([taskQueue.close(), runQueue.close()]);
+      await Promise.allSettled([taskQueue.close(), runQueue.close(), shipQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
       await db.$disconnect();
     },

@@ -12,6 +12,7 @@ export {
 } from "./machine.ts";
 export { markSent, type OutboxRow, outboxRows, pruneOutbox, runLinesForRebuild, settleUpTo, streamsWithUnsent } from "./outbox-store.ts";
 export { RUN_LIFECYCLE } from "./run-lifecycle.ts";
+export { SHIP_LIFECYCLE } from "./ship-lifecycle.ts";
 export { TASK_LIFECYCLE } from "./task-lifecycle.ts";
 export {
   type Announcement,
