@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventLog } from "./event-log.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { streamEvents } from "./sse.ts";
+import { StreamHub } from "./stream-hub.ts";
 
 const env = testEnv();
 const redis = new Redis(env.redisUrl);
@@ -16,11 +17,13 @@ const relay = new OutboxRelay({ db, logs: { task: log }, logger: { warn: () => {
 // State events go through the outbox, as every service writes them; progress frames straight to the stream.
 const state = async (id: string, event: { type: string } & Record<string, unknown>) =>
   relay.announce([await recordEvent(db, { entity: "task", id }, event)]);
+const hub = new StreamHub({ redis });
 const app = Fastify();
 app.get<{ Params: { id: string } }>("/events/:id", (request, reply) => {
   reply.hijack();
   return streamEvents({
     log,
+    hub,
     entity: "task",
     id: request.params.id,
     response: reply.raw,
@@ -37,6 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
+  await hub.close();
   redis.disconnect();
   await db.$disconnect();
 });

@@ -1,6 +1,6 @@
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
-import { EventLog, OutboxRelay } from "@threads-agent/events";
+import { EventLog, OutboxRelay, StreamHub } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
 import type { Redis } from "ioredis";
@@ -21,6 +21,8 @@ export type OrchestratorDeps = {
   runQueue: RunQueue;
   taskEvents: EventLog;
   runEvents: EventLog;
+  /** The one blocking reader of every event stream SSE clients follow (one Redis connection per process). */
+  streamHub: StreamHub;
   /** Publishes this process's outbox rows, and anyone's that were left unsent. */
   relay: OutboxRelay;
   /** Every status change goes through here (state machines + outbox). */
@@ -92,6 +94,18 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
     ...(config.FAULT_CRASH_AFTER_COMMIT ? { afterCommit: crashAfterCommit(logger) } : {}),
   });
+  let hubFailing = false;
+  const streamHub = new StreamHub({
+    redis,
+    onError: (err) => {
+      if (hubFailing) return;
+      hubFailing = true;
+      logger.warn({ err: { message: (err as Error).message } }, "event stream reader cannot read Redis; SSE clients wait for it");
+      setTimeout(() => {
+        hubFailing = false;
+      }, 30_000).unref();
+    },
+  });
   return {
     config,
     logger,
@@ -102,6 +116,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     runQueue,
     taskEvents,
     runEvents,
+    streamHub,
     relay,
     lifecycle: new Lifecycle(db, relay),
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
@@ -109,6 +124,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
     async close() {
       await relay.stop();
+      await streamHub.close();
       await threads.close();
       await Promise.allSettled([taskQueue.close(), runQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
