@@ -4,7 +4,8 @@
 // Own database, own redis-server (default maxclients 10,000, like a stock Redis), the orchestrator
 // as its own process. For each level: N clients open GET /v1/tasks/:id/events on one queued task
 // (plain sockets, so the clients cost as little as possible) and read its history; then
-// --broadcasts progress frames are appended to the stream one second apart, each stamped with its
+// --broadcasts progress frames are appended to the stream one after the other (each once every
+// viewer has the previous one, or after 15 s), each stamped with its
 // XADD time, and every client's arrival time of each is recorded. Per level: accept time (first
 // request to the last client holding its history), connections reset, the orchestrator's RSS,
 // Redis' connected clients and its CPU per event, and broadcast latency p50/p99/max over every
@@ -125,7 +126,11 @@ async function level(options: {
     current = k;
     const sentAt = now();
     await log.append("task", taskId, { type: "step.delta", step: "body", text: `bcast-${k}` });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Until every connected viewer has it (or 15 s), then a pause before the next one.
+    const until = performance.now() + 15_000;
+    while (performance.now() < until && viewers.some((v) => v.ready && !v.closed && !v.arrivals.has(k)))
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
     let worst = 0;
     for (const v of viewers) {
       const at = v.arrivals.get(k);

@@ -52,6 +52,11 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     envUserId: config.THREADS_USER_ID,
     logger,
   });
+  const runtime = createPersonaRuntimeClient({
+    baseUrl: config.PERSONA_RUNTIME_URL,
+    timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS,
+    connections: config.WORKER_CONCURRENCY,
+  });
   return {
     config,
     db,
@@ -61,7 +66,7 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     events,
     relay,
     lifecycle: new Lifecycle(db, relay),
-    runtime: createPersonaRuntimeClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
+    runtime,
     accounts,
     publishing: {
       publishTimeoutMs: config.THREADS_PUBLISH_TIMEOUT_MS,
@@ -76,7 +81,7 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     metrics: createWorkerMetrics(serviceMetrics),
     async close() {
       await relay.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), blocking.quit(), accounts.base.close()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), blocking.quit(), accounts.base.close(), runtime.close()]);
     },
   };
 }
