@@ -3,7 +3,7 @@ import { createDb, recordEvent } from "@threads-agent/db";
 import { listen, readSse, testEnv } from "@threads-agent/testing";
 import Fastify from "fastify";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EventLog } from "./event-log.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { streamEvents } from "./sse.ts";
@@ -70,7 +70,9 @@ describe("event log + SSE", () => {
     await state(id, { type: "task.failed", error: { code: "x", message: "y" } });
     await state(id, { type: "task.queued" });
     const reading = readSse(`${url}/events/${id}`);
-    await new Promise((r) => setTimeout(r, 250));
+    // Live (following the shared reader), then idle for a few heartbeats.
+    await vi.waitFor(() => expect(hub.size.listeners).toBe(1), { timeout: 20_000, interval: 10 });
+    await new Promise((r) => setTimeout(r, 350));
     await state(id, { type: "task.started", attempt: 1 });
     await state(id, { type: "task.succeeded", post: {} });
     const { messages, comments } = await reading;

@@ -92,6 +92,8 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    // Published rows are marked sent in one UPDATE per 50 ms, not one per request.
+    markSentDelayMs: 50,
     ...(config.FAULT_CRASH_AFTER_COMMIT ? { afterCommit: crashAfterCommit(logger) } : {}),
   });
   let hubFailing = false;

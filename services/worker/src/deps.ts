@@ -35,7 +35,14 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
     isTerminal: (type) => TERMINAL_TASK_EVENTS.has(type),
   });
-  const relay = new OutboxRelay({ db, logs: { task: events }, logger, retentionSeconds: config.EVENT_RETENTION_SECONDS });
+  // Published rows are marked sent in one UPDATE per 50 ms, not one per transition.
+  const relay = new OutboxRelay({
+    db,
+    logs: { task: events },
+    logger,
+    retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    markSentDelayMs: 50,
+  });
   // One connection pool to Threads for every account: each persona's client is the same transport with its own token.
   const accounts = new ThreadsAccounts({
     db,
