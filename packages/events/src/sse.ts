@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { EventEntity, EventEnvelope } from "@threads-agent/contracts";
 import { compareStreamIds, type EventLog, type StoredEvent } from "./event-log.ts";
-import type { HubBatch, HubSubscription, StreamHub } from "./stream-hub.ts";
+import { type HubBatch, type HubSubscription, type StreamHub, sseFrames } from "./stream-hub.ts";
 
 export type StreamEventsOptions = {
   log: EventLog;
@@ -40,11 +40,7 @@ const PAGE = 1000;
 /** Live entries held for one client while it reads the history the hub is already past. */
 const MAX_HELD = 10_000;
 
-const frame = (entries: StoredEvent[]) => {
-  let chunk = "";
-  for (const entry of entries) chunk += `id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`;
-  return chunk;
-};
+const frame = sseFrames;
 
 /**
  * Writes an entity's events as Server-Sent Events until its terminal event (or the client leaves).
@@ -71,7 +67,7 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
 
   let closed = false;
   let subscription: HubSubscription | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
+  let stopHeartbeat: (() => void) | undefined;
   let ended!: () => void;
   const done = new Promise<void>((resolve) => {
     ended = resolve;
@@ -80,7 +76,7 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
     if (closed) return;
     closed = true;
     subscription?.unsubscribe();
-    clearInterval(heartbeat);
+    stopHeartbeat?.();
     options.onClose?.();
     ended();
   };
@@ -148,9 +144,12 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
     if (closed || (tail && log.isTerminal(tail.event.type))) return;
 
     const deliver = (batch: HubBatch) => {
-      const fresh = batch.entries.filter((e) => compareStreamIds(e.id, cursor) > 0);
+      const first = batch.entries[0] as StoredEvent;
+      // Usually the whole batch is new to this client: its frames are the hub's, serialised once.
+      const whole = compareStreamIds(first.id, cursor) > 0;
+      const fresh = whole ? batch.entries : batch.entries.filter((e) => compareStreamIds(e.id, cursor) > 0);
       if (fresh.length === 0) return;
-      writeLive(frame(fresh));
+      writeLive(whole ? batch.frames() : frame(fresh));
       const last = fresh[fresh.length - 1] as StoredEvent;
       cursor = last.id;
       if (batch.complete && log.isTerminal(last.event.type)) {
@@ -178,7 +177,7 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
     // The gap ended the stream and nothing newer came from the hub.
     const gapEnd = tail as StoredEvent | undefined;
     if (gapEnd && cursor === gapEnd.id && log.isTerminal(gapEnd.event.type) && (pending.at(-1)?.complete ?? true)) return;
-    heartbeat = setInterval(() => writeLive(": heartbeat\n\n"), options.heartbeatMs);
+    if (!closed) stopHeartbeat = hub.heartbeat(options.heartbeatMs, () => writeLive(": heartbeat\n\n"));
     await done;
   } catch (err) {
     if (!closed) throw err;

@@ -6,7 +6,16 @@ export type HubBatch = {
   entries: StoredEvent[];
   /** True when the read returned fewer entries than it asked for: the batch ends at the stream's end as of the read. */
   complete: boolean;
+  /** The entries as SSE frames, serialised once for every listener (10,000 viewers are one JSON.stringify per event). */
+  frames(): string;
 };
+
+/** Entries as SSE frames: the stream id as the SSE id, the envelope as one JSON data line. */
+export function sseFrames(entries: StoredEvent[]): string {
+  let chunk = "";
+  for (const entry of entries) chunk += `id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`;
+  return chunk;
+}
 
 export type HubSubscription = {
   /**
@@ -60,6 +69,7 @@ export class StreamHub {
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #closed = false;
+  readonly #beats = new Map<number, { members: Set<() => void>; timer: NodeJS.Timeout }>();
 
   constructor(options: StreamHubOptions) {
     this.#redis = options.redis;
@@ -106,8 +116,37 @@ export class StreamHub {
     };
   }
 
+  /**
+   * Calls `beat` every `intervalMs` from one timer shared by every caller with the same interval
+   * (10,000 viewers are one timer, not 10,000). Returns the function that stops it.
+   */
+  heartbeat(intervalMs: number, beat: () => void): () => void {
+    let group = this.#beats.get(intervalMs);
+    if (!group) {
+      const members = new Set<() => void>();
+      const timer = setInterval(() => {
+        for (const member of [...members]) member();
+      }, intervalMs);
+      timer.unref();
+      group = { members, timer };
+      this.#beats.set(intervalMs, group);
+    }
+    const { members } = group;
+    members.add(beat);
+    return () => {
+      members.delete(beat);
+      const current = this.#beats.get(intervalMs);
+      if (current && current.members.size === 0) {
+        clearInterval(current.timer);
+        this.#beats.delete(intervalMs);
+      }
+    };
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    for (const { timer } of this.#beats.values()) clearInterval(timer);
+    this.#beats.clear();
     this.#keys.clear();
     this.#wake?.();
     this.#reader?.disconnect();
@@ -173,7 +212,15 @@ export class StreamHub {
         const entries = raw.map(parseEntry).filter((e) => compareStreamIds(e.id, state.cursor) > 0);
         if (entries.length === 0) continue;
         state.cursor = (entries[entries.length - 1] as StoredEvent).id;
-        const batch: HubBatch = { entries, complete: raw.length < this.#count };
+        let text: string | undefined;
+        const batch: HubBatch = {
+          entries,
+          complete: raw.length < this.#count,
+          frames: () => {
+            text ??= sseFrames(entries);
+            return text;
+          },
+        };
         for (const listener of [...state.listeners]) {
           try {
             listener(batch);

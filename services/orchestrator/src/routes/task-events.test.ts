@@ -89,6 +89,11 @@ describe("GET /v1/tasks/:id/events", () => {
     const task = await createTask(o);
     await runToSuccess(task.id);
     const before = (await readSse(`${url}/v1/tasks/${task.id}/events`)).messages.filter((m) => !String(m.json.type).startsWith("step."));
+    // Stream ids are recorded with the rows' mark-sent, batched every 50 ms: a loss after that keeps them.
+    await vi.waitFor(async () => expect(await o.db.outboxEvent.count({ where: { entity_id: task.id, sent_at: null } })).toBe(0), {
+      timeout: 20_000,
+      interval: 20,
+    });
     await o.redis.del(o.taskEvents.key("task", task.id), o.taskEvents.highWaterKey("task", task.id));
     const after = (await readSse(`${url}/v1/tasks/${task.id}/events`)).messages;
     expect(after.map((m) => [m.id, m.json.type])).toEqual(before.map((m) => [m.id, m.json.type]));
