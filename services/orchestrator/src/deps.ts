@@ -1,6 +1,6 @@
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
-import { EventLog, OutboxRelay } from "@threads-agent/events";
+import { EventLog, OutboxRelay, StreamHub } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, logErrors, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
 import type { Redis } from "ioredis";
@@ -23,6 +23,8 @@ export type OrchestratorDeps = {
   shipQueue: ShipQueue;
   taskEvents: EventLog;
   runEvents: EventLog;
+  /** The one blocking reader of every event stream SSE clients follow (one Redis connection per process). */
+  streamHub: StreamHub;
   /** Publishes this process's outbox rows, and anyone's that were left unsent. */
   relay: OutboxRelay;
   /** Every status change goes through here (state machines + outbox). */
@@ -94,7 +96,21 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    // Published rows are marked sent in one UPDATE per 50 ms, not one per request.
+    markSentDelayMs: 50,
     ...(config.FAULT_CRASH_AFTER_COMMIT ? { afterCommit: crashAfterCommit(logger) } : {}),
+  });
+  let hubFailing = false;
+  const streamHub = new StreamHub({
+    redis,
+    onError: (err) => {
+      if (hubFailing) return;
+      hubFailing = true;
+      logger.warn({ err: { message: (err as Error).message } }, "event stream reader cannot read Redis; SSE clients wait for it");
+      setTimeout(() => {
+        hubFailing = false;
+      }, 30_000).unref();
+    },
   });
   return {
     config,
@@ -107,6 +123,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     shipQueue,
     taskEvents,
     runEvents,
+    streamHub,
     relay,
     lifecycle: new Lifecycle(db, relay),
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
@@ -114,6 +131,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
     async close() {
       await relay.stop();
+      await streamHub.close();
       await threads.close();
       await Promise.allSettled([taskQueue.close(), runQueue.close(), shipQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
