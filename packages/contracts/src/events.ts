@@ -18,10 +18,17 @@ export const TaskEventFields = {
   "task.retrying": z.object({ attempt: z.number().int(), error: z.string(), delay_ms: z.number().int() }),
   /** The account's Threads publishing quota is used up: the task waits until `until` (ISO time), no attempt spent. */
   "task.deferred": z.object({ until: z.string(), reason: z.string() }),
+  /** Waits for its publish time `publish_at` (ISO); then `task.started` (or, approved, the publish). */
+  "task.scheduled": z.object({ publish_at: z.string() }),
+  /** The draft is written and waits for a person: POST /v1/tasks/:id/approve or /reject. */
+  "task.awaiting_review": z.object({ post: Post }),
+  /** A person approved the draft (`edited`: with their own text); `task.queued` or `task.scheduled` follows. */
+  "task.approved": z.object({ edited: z.boolean(), text: z.string() }),
   "task.succeeded": z.object({ post: Post }),
   "task.failed": z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   "task.blocked": z.object({ reason: z.string() }),
   "task.cancelled": z.object({}),
+  "task.rejected": z.object({ reason: z.string() }),
 } as const;
 
 export type TaskEventType = keyof typeof TaskEventFields;
@@ -30,7 +37,13 @@ export type TaskEvent = {
   [T in TaskEventType]: { type: T } & TaskEventPayload<T>;
 }[TaskEventType];
 
-export const TERMINAL_TASK_EVENTS: ReadonlySet<string> = new Set(["task.succeeded", "task.failed", "task.blocked", "task.cancelled"]);
+export const TERMINAL_TASK_EVENTS: ReadonlySet<string> = new Set([
+  "task.succeeded",
+  "task.failed",
+  "task.blocked",
+  "task.cancelled",
+  "task.rejected",
+]);
 
 /** The flat JSON object each SSE `data:` line carries. */
 export type EventEnvelope = { type: string; at: string } & Record<string, unknown>;

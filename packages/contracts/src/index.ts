@@ -18,3 +18,4 @@ export * from "./runs.ts";
 export * from "./tasks.ts";
 export * from "./threads-graph.ts";
 export * from "./threads-text.ts";
+export * from "./trends.ts";

@@ -61,3 +61,11 @@ export const GenerateFrame = z.discriminatedUnion("type", [
   }),
 ]);
 export type GenerateFrame = z.infer<typeof GenerateFrame>;
+
+/** persona-runtime's POST /v1/guardrail: the pipeline's guardrail on one text (a reviewer's edit). */
+export const GuardrailCheck = z.strictObject({ text: z.string().min(1).max(10_000) }).meta({ id: "GuardrailCheck" });
+export type GuardrailCheck = z.infer<typeof GuardrailCheck>;
+
+/** `blocked` names why, in the pipeline's own words ("blocked: body matches \"kill\""). */
+export const GuardrailVerdict = z.object({ allowed: z.boolean(), reason: z.string().nullable() }).meta({ id: "GuardrailVerdict" });
+export type GuardrailVerdict = z.infer<typeof GuardrailVerdict>;
