@@ -8,21 +8,21 @@ import path from "node:path";
 
 export type FeedItemSpec = { title: string; guid?: string; link?: string; summary?: string; date: Date };
 
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function rssFeed(title: string, items: FeedItemSpec[]): string {
   const entries = items
     .map(
       (i) => `    <item>
-      <title>${escape(i.title)}</title>
-${i.link ? `      <link>${escape(i.link)}</link>\n` : ""}${i.guid ? `      <guid isPermaLink="false">${escape(i.guid)}</guid>\n` : ""}${i.summary ? `      <description><![CDATA[<p>${i.summary}</p>]]></description>\n` : ""}      <pubDate>${i.date.toUTCString()}</pubDate>
+      <title>${xmlEscape(i.title)}</title>
+${i.link ? `      <link>${xmlEscape(i.link)}</link>\n` : ""}${i.guid ? `      <guid isPermaLink="false">${xmlEscape(i.guid)}</guid>\n` : ""}${i.summary ? `      <description><![CDATA[<p>${i.summary}</p>]]></description>\n` : ""}      <pubDate>${i.date.toUTCString()}</pubDate>
     </item>`,
     )
     .join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0">
   <channel>
-    <title>${escape(title)}</title>
+    <title>${xmlEscape(title)}</title>
     <link>https://example.com/</link>
     <description>test feed</description>
 ${entries}
@@ -35,16 +35,16 @@ export function atomFeed(title: string, items: FeedItemSpec[]): string {
   const entries = items
     .map(
       (i) => `  <entry>
-    <title>${escape(i.title)}</title>
-    <id>${escape(i.guid ?? i.link ?? i.title)}</id>
-${i.link ? `    <link href="${escape(i.link)}"/>\n` : ""}    <updated>${i.date.toISOString()}</updated>
-${i.summary ? `    <summary>${escape(i.summary)}</summary>\n` : ""}  </entry>`,
+    <title>${xmlEscape(i.title)}</title>
+    <id>${xmlEscape(i.guid ?? i.link ?? i.title)}</id>
+${i.link ? `    <link href="${xmlEscape(i.link)}"/>\n` : ""}    <updated>${i.date.toISOString()}</updated>
+${i.summary ? `    <summary>${xmlEscape(i.summary)}</summary>\n` : ""}  </entry>`,
     )
     .join("\n");
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
-  <title>${escape(title)}</title>
-  <id>urn:test:${escape(title)}</id>
+  <title>${xmlEscape(title)}</title>
+  <id>urn:test:${xmlEscape(title)}</id>
   <updated>${new Date().toISOString()}</updated>
 ${entries}
 </feed>

@@ -3,27 +3,59 @@
 // BullMQ job scheduler polls every second here, and the test polls by hand on top), a task without
 // input takes its persona's freshest unused item and marks it used, and the post goes out on
 // (fake) Threads.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { waitFor } from "@threads-agent/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
 import { atomFeed, type FeedServer, rssFeed, startFeedServer } from "./feed-server.ts";
 
 type Trend = { id: string; title: string; guid: string; used_at: string | null; task_id: string | null; published_at: string | null };
-type Poll = { source: { id: string; title: string | null; last_error: string | null; trends: number; last_polled_at: string | null }; fetched: number; added: number };
+type Poll = {
+  source: { id: string; title: string | null; last_error: string | null; trends: number; last_polled_at: string | null };
+  fetched: number;
+  added: number;
+};
 
 let f: Fixture;
 let feeds: FeedServer;
 const hour = 3600_000;
 const base = Date.parse("2026-11-30T12:00:00Z");
 const rssItems = [
-  { title: "Remote teams quietly drop daily standups", guid: "rss-1", link: "https://example.com/a", summary: "Async updates win.", date: new Date(base - 3 * hour) },
-  { title: "Open-source maintainers burn out faster than ever", guid: "rss-2", link: "https://example.com/b", date: new Date(base - 1 * hour) },
+  {
+    title: "Remote teams quietly drop daily standups",
+    guid: "rss-1",
+    link: "https://example.com/a",
+    summary: "Async updates win.",
+    date: new Date(base - 3 * hour),
+  },
+  {
+    title: "Open-source maintainers burn out faster than ever",
+    guid: "rss-2",
+    link: "https://example.com/b",
+    date: new Date(base - 1 * hour),
+  },
   // No guid: the link is its identity.
-  { title: "The four-day week pilot results are in", link: "https://example.com/c", summary: "Output held steady.", date: new Date(base - 2 * hour) },
+  {
+    title: "The four-day week pilot results are in",
+    link: "https://example.com/c",
+    summary: "Output held steady.",
+    date: new Date(base - 2 * hour),
+  },
 ];
 const atomItems = [
-  { title: "Rockets that land themselves are boring now", guid: "urn:atom:1", link: "https://example.org/1", date: new Date(base - 5 * hour) },
-  { title: "Battery prices fall below a new line", guid: "urn:atom:2", link: "https://example.org/2", summary: "Cheaper cells everywhere.", date: new Date(base - 4 * hour) },
+  {
+    title: "Rockets that land themselves are boring now",
+    guid: "urn:atom:1",
+    link: "https://example.org/1",
+    date: new Date(base - 5 * hour),
+  },
+  {
+    title: "Battery prices fall below a new line",
+    guid: "urn:atom:2",
+    link: "https://example.org/2",
+    summary: "Cheaper cells everywhere.",
+    date: new Date(base - 4 * hour),
+  },
 ];
 
 beforeAll(async () => {
@@ -77,7 +109,12 @@ describe("trend sources", () => {
     await waitFor("two scheduled polls of news.rss", async () => feeds.requests("news.rss") >= before + 2 || null, 30_000, 200);
     const fresh = { title: "Meetings without agendas are cancelled by default", guid: "rss-4", date: new Date(base) };
     await feeds.write("news.rss", rssFeed("Work news", [...rssItems, fresh]));
-    await waitFor("the new item for both personas", async () => ((await stored("ai-jesus")) === 4 && (await stored("ai-elon")) === 6) || null, 30_000, 200);
+    await waitFor(
+      "the new item for both personas",
+      async () => ((await stored("ai-jesus")) === 4 && (await stored("ai-elon")) === 6) || null,
+      30_000,
+      200,
+    );
     // More polls of the same file add nothing.
     const now = feeds.requests("news.rss");
     await waitFor("two more polls", async () => feeds.requests("news.rss") >= now + 2 || null, 30_000, 200);

@@ -50,7 +50,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  * The dynamic half: the connection's own DNS lookup refuses a name with any non-public address,
  * so the address checked is the address connected to (no rebinding between a check and the fetch).
  */
-function publicLookup(allowPrivate: boolean) {
+export function publicLookup(allowPrivate: boolean) {
   return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback) => {
     lookup(hostname, { all: true, ...(options.family ? { family: options.family } : {}) }, (err, addresses) => {
       if (err) return callback(err, []);
