@@ -30,7 +30,13 @@ export function createReviewPanel(api: Api, personaLabel: (id: string) => string
     text.value = draft;
     const count = h("span", { class: "review-count" });
     const textError = h("div", { class: "field-error", "data-review-field": "text", hidden: true });
-    const reason = h("input", { class: "review-reason", type: "text", maxlength: 1000, placeholder: "Why not? (required to reject)", "aria-label": "Reason for rejecting" });
+    const reason = h("input", {
+      class: "review-reason",
+      type: "text",
+      maxlength: 1000,
+      placeholder: "Why not? (required to reject)",
+      "aria-label": "Reason for rejecting",
+    });
     const reasonError = h("div", { class: "field-error", "data-review-field": "reason", hidden: true });
     const approve = h("button", { class: "button primary", type: "button", text: "Approve" });
     const reject = h("button", { class: "button danger", type: "button", text: "Reject" });
@@ -110,12 +116,18 @@ export function createReviewPanel(api: Api, personaLabel: (id: string) => string
         { class: "review-head" },
         h("strong", { text: personaLabel(t.persona_id) }),
         h("a", { class: "review-input", href: `#task=${t.id}`, text: t.input }),
-        h(
-          "span",
-          { class: "sub", text: `${t.slot_at ? "from its schedule · " : ""}${t.publish_at ? `publishes at ${when(t.publish_at)} once approved · ` : ""}written ${ago(t.updated_at)}` },
-        ),
+        h("span", {
+          class: "sub",
+          text: `${t.slot_at ? "from its schedule · " : ""}${t.publish_at ? `publishes at ${when(t.publish_at)} once approved · ` : ""}written ${ago(t.updated_at)}`,
+        }),
       ),
-      h("label", { class: "field" }, text, h("div", { class: "hint" }, h("span", { text: "Edit the text if it needs it; the guardrail checks an edit." }), count), textError),
+      h(
+        "label",
+        { class: "field" },
+        text,
+        h("div", { class: "hint" }, h("span", { text: "Edit the text if it needs it; the guardrail checks an edit." }), count),
+        textError,
+      ),
       h("div", { class: "review-actions" }, h("label", { class: "field reason" }, reason, reasonError), reject, approve),
     );
   }

@@ -314,15 +314,14 @@ export function createTaskPanel(api: Api): TaskPanel {
 
     clear(els.result);
     if (t.post) els.result.appendChild(renderPost(t.post, t.status, view));
-    else if ((t.status === "failed" || t.status === "rejected") && t.error) {
+    if (t.status === "rejected" && t.error) {
       els.result.appendChild(
-        h(
-          "div",
-          { class: "outcome failed" },
-          h("strong", { text: `${t.status === "rejected" ? "Rejected" : "Failed"}: ${t.error.code}` }),
-          t.error.message,
-        ),
+        h("div", { class: "outcome failed" }, h("strong", { text: "Rejected in review, nothing published" }), t.error.message),
       );
+    } else if (t.post) {
+      // The post says the rest.
+    } else if (t.status === "failed" && t.error) {
+      els.result.appendChild(h("div", { class: "outcome failed" }, h("strong", { text: `Failed: ${t.error.code}` }), t.error.message));
     } else if (t.status === "blocked") {
       els.result.appendChild(
         h("div", { class: "outcome blocked" }, h("strong", { text: "Blocked by the guardrail" }), t.error?.message ?? ""),
@@ -351,11 +350,13 @@ export function createTaskPanel(api: Api): TaskPanel {
         : `Published · ${post.published_id}`
       : status === "awaiting_review"
         ? h("a", { href: "#review", text: "Draft · awaiting review" })
-        : status === "scheduled" && view.task.publish_at
-          ? `Scheduled · publishes ${when(view.task.publish_at)}`
-          : status === "deferred"
-          ? "Waiting for the Threads publishing quota"
-          : "Not published yet";
+        : status === "rejected"
+          ? "Draft · rejected"
+          : status === "scheduled" && view.task.publish_at
+            ? `Scheduled · publishes ${when(view.task.publish_at)}`
+            : status === "deferred"
+              ? "Waiting for the Threads publishing quota"
+              : "Not published yet";
     const engagement = view.engagement
       ? h(
           "div",
