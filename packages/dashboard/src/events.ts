@@ -19,7 +19,7 @@ export type Engagement = {
 };
 
 /** Announced task events not (yet) in the contracts; when they land there, the types merge. */
-export type UpcomingTaskEvent = { type: "task.waiting"; dependency: string } | ({ type: "post.engagement" } & Engagement);
+export type UpcomingTaskEvent = { type: "post.engagement" } & Engagement;
 export type UpcomingRunEvent = { type: "run.started" };
 
 type Envelope = { at: string; snapshot?: boolean };
