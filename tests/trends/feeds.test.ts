@@ -183,6 +183,17 @@ describe("trend sources", () => {
     expect(res.body.errors.map((e) => e.field)).toEqual(["input"]);
   });
 
+  it("the orchestrator's /metrics counts the polls and the trends stored", async () => {
+    const text = await (await fetch(`${f.api}/metrics`)).text();
+    // Every series carries service="orchestrator" besides its own labels.
+    const value = (name: string, label = "") =>
+      Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+    // 3 + 2 + 3 items at first, then the new one for both personas.
+    expect(value("trends_stored_total")).toBe(10);
+    expect(value("trend_polls_total", 'outcome="ok"')).toBeGreaterThan(3);
+    expect(value("trend_polls_total", 'outcome="failed"')).toBe(0);
+  });
+
   it("DELETE /v1/trend-sources/:id stops a feed: its unused trends go, used ones stay with their tasks", async () => {
     const id = sources["ai-elon:news.rss"] as string;
     const usedBefore = await f.db.trend.count({ where: { persona_id: "ai-elon", used_at: { not: null } } });

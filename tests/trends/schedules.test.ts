@@ -96,6 +96,8 @@ describe("a persona schedule", () => {
       tasks.slice(0, 3).map(async (t) => (await f.db.trend.findUniqueOrThrow({ where: { id: t.trend_id as string } })).title),
     );
     expect(titles).toEqual([12, 11, 10].map((n) => `Scheduled trend number ${n} about calmer mornings`));
+    const metrics = await (await fetch(`${f.api}/metrics`)).text();
+    expect(Number(/^schedule_slots_total\{[^}]*outcome="created"[^}]*\} (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
     const first = tasks[0] as (typeof tasks)[number];
     await f.waitForStatus(first.id, "succeeded", 60_000);
     expect(await f.published(first.id)).toHaveLength(1);

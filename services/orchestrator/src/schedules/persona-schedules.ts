@@ -1,6 +1,7 @@
 import { QUEUES } from "@threads-agent/contracts";
 import { isUniqueViolation } from "@threads-agent/db";
 import { AppError } from "@threads-agent/http";
+import { startAtZero } from "@threads-agent/observability";
 import { type Job, Queue, Worker } from "bullmq";
 import { CronExpressionParser } from "cron-parser";
 import { Redis } from "ioredis";
@@ -67,6 +68,12 @@ export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "
   let blocking: Redis | null = null;
   let timer: NodeJS.Timeout | null = null;
   const full = deps as OrchestratorDeps;
+  const slots = deps.metrics.counter(
+    "schedule_slots_total",
+    "Persona schedule slots, by outcome: created (a task), duplicate (the slot had its task), no_trend (skipped: nothing unused)",
+    ["outcome"],
+  );
+  startAtZero(slots, { outcome: ["created", "duplicate", "no_trend"] });
 
   const schedules: PersonaSchedules = {
     async sync(persona) {
@@ -98,11 +105,16 @@ export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "
       if (!persona?.schedule_cron) return null;
       try {
         const row = await submitTask(full, { persona_id: personaId, task_type: "trend", review: persona.schedule_review, slotAt });
+        slots.inc({ outcome: "created" });
         deps.logger.info({ task_id: row.id, persona_id: personaId, slot_at: slotAt.toISOString() }, "scheduled slot: task created");
         return row.id;
       } catch (err) {
-        if (isUniqueViolation(err)) return null;
+        if (isUniqueViolation(err)) {
+          slots.inc({ outcome: "duplicate" });
+          return null;
+        }
         if (err instanceof AppError && err.code === "no-unused-trend") {
+          slots.inc({ outcome: "no_trend" });
           deps.logger.warn(
             { persona_id: personaId, slot_at: slotAt.toISOString() },
             "scheduled slot skipped: the persona has no unused trend",

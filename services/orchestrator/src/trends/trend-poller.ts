@@ -1,5 +1,6 @@
 import { QUEUES, type TrendPoll } from "@threads-agent/contracts";
 import { insertTrends, type TrendSourceRow, toTrendSource } from "@threads-agent/db";
+import { startAtZero } from "@threads-agent/observability";
 import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { OrchestratorDeps } from "../deps.ts";
@@ -10,12 +11,20 @@ import { parseFeed } from "./feed-parse.ts";
 const POLL_CONCURRENCY = 4;
 const SCHEDULER_ID = "poll-all";
 
+function trendMetrics(deps: Pick<OrchestratorDeps, "metrics">) {
+  const polls = deps.metrics.counter("trend_polls_total", "Trend source polls, by outcome (ok, failed)", ["outcome"]);
+  startAtZero(polls, { outcome: ["ok", "failed"] });
+  const stored = deps.metrics.counter("trends_stored_total", "Feed items stored as new trends (items seen before are not counted)");
+  return { polls, stored };
+}
+
 /** Fetches, parses and stores one source's items; the source row records the outcome. */
 export async function pollSource(
-  deps: Pick<OrchestratorDeps, "db" | "logger">,
+  deps: Pick<OrchestratorDeps, "db" | "logger" | "metrics">,
   fetcher: FeedFetcher,
   source: TrendSourceRow,
 ): Promise<TrendPoll> {
+  const metrics = trendMetrics(deps);
   let fetched = 0;
   let added = 0;
   let title = source.title;
@@ -36,6 +45,8 @@ export async function pollSource(
       include: { _count: { select: { trends: true } } },
     })
     .catch(() => null);
+  metrics.polls.inc({ outcome: error ? "failed" : "ok" });
+  if (added) metrics.stored.inc(added);
   if (!error) deps.logger.info({ source_id: source.id, persona_id: source.persona_id, fetched, added }, "trend source polled");
   return { source: toTrendSource(updated ?? source), fetched, added };
 }
@@ -60,6 +71,7 @@ export function createTrendPoller(
   options: { policy: FeedPolicy; everySeconds: number },
 ): TrendPoller {
   const fetcher = createFeedFetcher(options.policy);
+  trendMetrics(deps);
   const queue = new Queue(QUEUES.trends, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
   queue.on("error", (err) => deps.logger.warn({ err: { message: err.message }, queue: QUEUES.trends }, "queue error"));
   let worker: Worker | null = null;
