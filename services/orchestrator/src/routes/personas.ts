@@ -136,7 +136,8 @@ export const personaRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       "/personas/:id",
       {
         schema: {
-          summary: "Change a persona's name, voice, prompts or models (null returns a model to the service's default)",
+          summary:
+            "Change a persona's name, voice, prompts, models or schedule (null returns a model to the service's default, and removes the schedule)",
           tags: ["personas"],
           headers: IdempotencyHeaders,
           params: PersonaParams,

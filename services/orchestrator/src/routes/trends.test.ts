@@ -3,6 +3,8 @@
 // one task per schedule slot however many times its job runs, and approve/reject in the wrong state.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { QUEUES } from "@threads-agent/contracts";
+import { Queue } from "bullmq";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTask, type Orchestrator, startOrchestrator } from "../test-fixture.ts";
@@ -89,6 +91,23 @@ describe("persona schedules", () => {
       schedule: { cron: "61 * * * *" },
     });
     expectProblem(res, 400, "schedule.cron");
+  });
+
+  it("the job schedulers follow the database: a lost one is upserted again, a stale one removed", async () => {
+    const queue = new Queue(QUEUES.personaSchedules, { connection: o.redis, prefix: o.config.REDIS_PREFIX });
+    try {
+      await o.db.persona.update({ where: { id: "ai-jesus" }, data: { schedule_cron: "30 8 * * *", schedule_timezone: "Asia/Tokyo" } });
+      await o.schedules.syncAll();
+      const [scheduler] = await queue.getJobSchedulers(0, -1);
+      expect(scheduler).toMatchObject({ key: "persona:ai-jesus", pattern: "30 8 * * *", tz: "Asia/Tokyo" });
+      // The next slot is 08:30 in Tokyo.
+      expect(new Date(scheduler?.next as number).toISOString()).toMatch(/T23:30:00\.000Z$/);
+      await o.db.persona.update({ where: { id: "ai-jesus" }, data: { schedule_cron: null, schedule_timezone: null } });
+      await o.schedules.syncAll();
+      expect(await queue.getJobSchedulersCount()).toBe(0);
+    } finally {
+      await queue.close();
+    }
   });
 
   it("two runs of one slot (two replicas, or a job that ran again) create one task", async () => {

@@ -88,8 +88,11 @@ export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "
       );
     },
     async syncAll() {
-      const personas = await deps.db.persona.findMany({ select: { id: true, schedule_cron: true, schedule_timezone: true } });
-      const wanted = new Set(personas.filter((p) => p.schedule_cron).map((p) => schedulerId(p.id)));
+      const personas = await deps.db.persona.findMany({
+        where: { schedule_cron: { not: null } },
+        select: { id: true, schedule_cron: true, schedule_timezone: true },
+      });
+      const wanted = new Set(personas.map((p) => schedulerId(p.id)));
       for (const persona of personas) await schedules.sync(persona);
       // Schedulers of personas that no longer exist or have no schedule.
       for (const scheduler of await queue.getJobSchedulers(0, -1)) {
