@@ -109,17 +109,15 @@ export function createTaskPanel(api: Api): TaskPanel {
     const taskType = form.querySelector<HTMLInputElement>('input[name="task_type"]:checked')?.value ?? "trend";
     // datetime-local is the browser's local time without an offset; the API takes an ISO time with one.
     const publishTime = publishAt.value ? new Date(publishAt.value) : null;
+    // No text: the API takes the persona's freshest unused trend (and says so under the field when it has none).
+    const text = input.value.trim();
     const body = {
       persona_id: personaSelect.value,
-      input: input.value,
+      ...(text ? { input: input.value } : {}),
       task_type: taskType,
       ...(reviewFirst.checked ? { review: true } : {}),
       ...(publishTime && !Number.isNaN(publishTime.getTime()) ? { publish_at: publishTime.toISOString() } : {}),
     };
-    if (!body.input.trim()) {
-      showFieldErrors(form, "field", [{ field: "input", message: "Write something for the persona to work with" }]);
-      return;
-    }
     submissionKey ??= newKey();
     submit.disabled = true;
     submit.textContent = "Submitting…";
