@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PersonaId, Timestamp, Uuid } from "./ids.ts";
 import { Post } from "./posts.ts";
+import { text } from "./text.ts";
 import { THREADS_MAX_CHARS } from "./threads-text.ts";
 
 export const TASK_INPUT_MAX_CHARS = 2000;
@@ -34,11 +35,7 @@ export const PUBLISH_AT_MAX_DAYS = 365;
 export const TaskType = z.enum(["trend", "pain"]);
 export type TaskType = z.infer<typeof TaskType>;
 
-const input = z
-  .string({ message: "expected a string" })
-  .trim()
-  .min(1, "must not be empty")
-  .max(TASK_INPUT_MAX_CHARS, `at most ${TASK_INPUT_MAX_CHARS} characters`);
+const input = text({ max: TASK_INPUT_MAX_CHARS });
 
 const publishAt = Timestamp.refine((v) => Date.parse(v) <= Date.now() + PUBLISH_AT_MAX_DAYS * 86_400_000, {
   message: `at most ${PUBLISH_AT_MAX_DAYS} days ahead`,
@@ -66,7 +63,7 @@ export type CreateTask = z.infer<typeof CreateTask>;
 export const LegacyCreateTask = z
   .object({
     persona_id: PersonaId,
-    task_type: z.string().min(1).max(64),
+    task_type: text({ max: 64, trim: false }),
     pain_statement: input.optional(),
     trend_snippet: input.optional(),
   })
@@ -116,11 +113,7 @@ export type Task = z.infer<typeof Task>;
 /** POST /v1/tasks/:id/approve: publish the draft (now, or at publish_at), optionally edited. */
 export const ApproveTask = z
   .strictObject({
-    text: z
-      .string({ message: "expected a string" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(10_000, "at most 10000 characters")
+    text: text({ max: 10_000 })
       .optional()
       .meta({
         description: `The post as it should go out, replacing the draft's text; at most ${THREADS_MAX_CHARS} characters as Threads counts them and passing the guardrail (422 naming text otherwise)`,
@@ -132,7 +125,7 @@ export type ApproveTask = z.infer<typeof ApproveTask>;
 /** POST /v1/tasks/:id/reject: end the task `rejected`, nothing published. */
 export const RejectTask = z
   .strictObject({
-    reason: z.string({ message: "expected a string" }).trim().min(1, "must not be empty").max(1000, "at most 1000 characters"),
+    reason: text({ max: 1000 }),
   })
   .meta({ id: "RejectTask" });
 export type RejectTask = z.infer<typeof RejectTask>;

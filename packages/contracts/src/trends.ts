@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PersonaId, Timestamp, Uuid } from "./ids.ts";
+import { text } from "./text.ts";
 
 export const FEED_URL_MAX_CHARS = 2048;
 
@@ -7,12 +8,9 @@ export const FEED_URL_MAX_CHARS = 2048;
 export const CreateTrendSource = z
   .strictObject({
     persona_id: PersonaId,
-    url: z
-      .string({ message: "expected an http(s) URL" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(FEED_URL_MAX_CHARS, `at most ${FEED_URL_MAX_CHARS} characters`)
-      .meta({ description: "An RSS 2.0 or Atom feed on a public address (http or https)" }),
+    url: text({ max: FEED_URL_MAX_CHARS, typeMessage: "expected an http(s) URL" }).meta({
+      description: "An RSS 2.0 or Atom feed on a public address (http or https)",
+    }),
   })
   .meta({ id: "CreateTrendSource" });
 export type CreateTrendSource = z.infer<typeof CreateTrendSource>;

@@ -59,8 +59,8 @@ export const configSchema = z.object({
   RUN_MAX_VARIATIONS: RunMaxVariationsSetting,
   /** Hosts agent-run repositories may come from (`*.example.com` for subdomains, `*` for any public host). */
   REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
-  /** Accept file:// repositories for agent runs: tests and local development only. */
-  ALLOW_FILE_REPOS: env.flag(false),
+  /** Directories file:// repositories for agent runs may be under (comma-separated absolute paths; `true`: the checkout and the system temp dir; `false`: none). Tests and local development only. */
+  ALLOW_FILE_REPOS: env.fileRepoRoots(),
   /** How often every trend source (RSS/Atom feed) is polled; new items become trends tasks can take. */
   TREND_POLL_SECONDS: env.positiveInt(900),
   /**
