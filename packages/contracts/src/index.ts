@@ -20,3 +20,4 @@ export * from "./tasks.ts";
 export * from "./text.ts";
 export * from "./threads-graph.ts";
 export * from "./threads-text.ts";
+export * from "./trends.ts";

@@ -98,9 +98,10 @@ describe("migrations", () => {
   it("keeps every row of a database in use when the Threads publishing migration runs", async () => {
     const db = await freshDatabase("mig_data");
     clients.push(db);
-    const at = folders.findIndex((f) => f.endsWith("_threads_publishing"));
-    const latest = folders[at] as string;
-    for (const folder of folders.slice(0, at)) await db.query(sqlOf(folder));
+    const index = folders.findIndex((f) => /_threads_publishing$/.test(f));
+    expect(index).toBeGreaterThan(0);
+    const latest = folders[index] as string;
+    for (const folder of folders.slice(0, index)) await db.query(sqlOf(folder));
     await db.query(`INSERT INTO personas (id, name, emoji, temperament, description, hook_prompt, body_prompt, updated_at)
                     VALUES ('ai-old', 'Old', '🙂', 'kind', 'd', 'h {input}', 'b {hook}', now())`);
     await db.query(`INSERT INTO tasks (id, persona_id, input, status, attempts) VALUES
