@@ -323,7 +323,13 @@ describe("the agent with a model: a tool loop", () => {
 describe("the agent's failures", () => {
   it.each([
     [{ REPO_URL: "https://example.org/acme/widgets" }, "repo_refused", 2, /not on the allowlist/],
-    [{ REPO_URL: "file:///nonexistent/repo" }, "clone_failed", 1, /git clone failed: .*(is the URL right|does not appear)/],
+    // Under an allowed root (the system temp dir), but no repository there.
+    [
+      { REPO_URL: `file://${path.join(tmpdir(), "no-such-repository-here")}` },
+      "clone_failed",
+      1,
+      /git clone failed: .*(is the URL right|does not appear|does not exist)/,
+    ],
     [{ AGENT_MODEL: "mystery-model" }, "bad_model", 2, /does not say its provider/],
   ] as const)("reports %o as %s", async (overrides, code, exit, message) => {
     const { exitCode, events } = await run(overrides);
