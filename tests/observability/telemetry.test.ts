@@ -238,6 +238,8 @@ beforeAll(async () => {
       "agent-launcher": { ...openai, AGENT_PACE_MS: "40" },
     },
     services: SERVICES,
+    // Loading the OpenTelemetry SDK and its instrumentations takes a while on a busy machine.
+    healthTimeoutMs: 120_000,
     // Every persona publishes as the default account: no linking traffic before Prometheus' first scrape.
     linkPersonas: false,
     onLine: (service, line) => {

@@ -213,8 +213,10 @@ describe("chaos", () => {
       duplicatePosts: 0,
       duplicatePublishes: 0,
     });
-    // The first worker handed every job back and exited cleanly within its grace period.
-    expect(new Set(first.filter((l) => l.msg === "job handed back at shutdown").map((l) => l.task_id))).toEqual(new Set(ids));
+    // The first worker handed back every job still in flight at the end of its grace (on a busy
+    // machine a few finish within the grace first) and exited cleanly within its grace period.
+    const handedBackIds = new Set(first.filter((l) => l.msg === "job handed back at shutdown").map((l) => String(l.task_id)));
+    expect(handedBackIds.size).toBeGreaterThan(0);
     expect(first.map((l) => l.msg)).toContain("shut down cleanly");
     expect(first.map((l) => l.msg)).not.toContain("grace period over: exiting with work still open");
     // The second one took them from the wait list, not through lock expiry (no stalled job), with no attempt spent.
@@ -224,6 +226,15 @@ describe("chaos", () => {
       const history = events.get(id) ?? [];
       const types = history.map((e) => e.type);
       const handedBack = history.findIndex((e) => e.type === "task.queued" && /handed back at shutdown/.test(String(e.reason)));
+      if (!handedBackIds.has(id)) {
+        // Finished by the first worker within the grace: one start, no hand-back.
+        expect(handedBack, id).toBe(-1);
+        expect(
+          types.filter((t) => t === "task.started"),
+          id,
+        ).toHaveLength(1);
+        continue;
+      }
       expect(handedBack, id).toBeGreaterThan(types.indexOf("task.started"));
       expect(types.slice(handedBack + 1), id).toEqual(["task.started", "task.succeeded"]);
       expect(history.filter((e) => e.type === "task.started").map((e) => e.attempt)).toEqual([1, 1]);

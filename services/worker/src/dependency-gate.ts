@@ -1,5 +1,5 @@
 import { IllegalTransition, type Lifecycle } from "@threads-agent/db";
-import { type Logger, type Metrics, startAtZero } from "@threads-agent/observability";
+import { type Logger, type Metrics, ReadinessFailure, startAtZero } from "@threads-agent/observability";
 import { type BreakerChange, type BreakerSnapshot, type BreakerState, backoffDelay, CircuitBreaker } from "@threads-agent/resilience";
 
 /** The downstream dependencies a content task needs, each behind a circuit breaker of its own. */
@@ -153,7 +153,8 @@ export class DependencyGate {
       name: dependency,
       check: async () => {
         const breaker = this.breaker(dependency);
-        if (breaker.state === "open") throw new Error(`circuit open until ${breaker.retryAt?.toISOString()}`);
+        // Our own words, safe to show in /ready (other errors show there only as "unavailable").
+        if (breaker.state === "open") throw new ReadinessFailure(`circuit open until ${breaker.retryAt?.toISOString()}`);
       },
     }));
   }
