@@ -84,6 +84,6 @@ export async function insertTask(
   const { outbox_id, ...columns } = row as Omit<TaskWithPost, "post"> & { outbox_id: bigint };
   return {
     row: { ...columns, post: null } as TaskWithPost,
-    announcement: { entity: "task", id: task.id, outboxId: BigInt(outbox_id) },
+    announcement: { entity: "task", id: task.id, outboxId: BigInt(outbox_id), first: { envelope } },
   };
 }
