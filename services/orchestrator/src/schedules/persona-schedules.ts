@@ -132,6 +132,7 @@ export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "
         .syncAll()
         .catch((err: unknown) => deps.logger.warn({ err: { message: (err as Error).message } }, "could not sync persona schedules"));
       blocking = new Redis(deps.config.REDIS_URL, { maxRetriesPerRequest: null });
+      blocking.on("error", () => {});
       worker = new Worker<SlotJob>(
         QUEUES.personaSchedules,
         async (job: Job<SlotJob>) => {
@@ -141,8 +142,7 @@ export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "
         },
         { connection: blocking, prefix: deps.config.REDIS_PREFIX, concurrency: 4 },
       );
-      // One structured line per distinct error and window, for the worker and its blocking connection.
-      logErrors(deps.logger, "persona schedules worker", [worker, blocking]);
+      logErrors(deps.logger, "persona schedule worker", [worker]);
       timer = setInterval(() => {
         schedules
           .syncAll()
