@@ -44,7 +44,7 @@ export type DependencyGateOptions = {
   failureThreshold: number;
   openMs: number;
   maxOpenMs: number;
-  /** How long a task may wait for its dependencies (from its first failure) before it fails. */
+  /** How long a task may wait for its dependencies (from its first failure) before it fails; 0: it never waits. */
   outageBudgetMs: number;
   /** The consumer's concurrency when every breaker is closed. */
   concurrency: number;
@@ -106,6 +106,11 @@ export class DependencyGate {
       );
     }
     this.breakers = breakers;
+  }
+
+  /** Whether tasks wait for their dependencies at all (OUTAGE_BUDGET_MS > 0). */
+  get waits(): boolean {
+    return this.outageBudgetMs > 0;
   }
 
   /** The consumer to pause and resume (the BullMQ worker, once built). */
