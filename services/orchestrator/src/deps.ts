@@ -1,13 +1,16 @@
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
-import { EventLog, OutboxRelay } from "@threads-agent/events";
+import { EventLog, OutboxRelay, StreamHub } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, logErrors, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
-import { createRunQueue, type RunQueue } from "./runs/run-queue.ts";
+import { createRunQueue, createShipQueue, type RunQueue, type ShipQueue } from "./runs/run-queue.ts";
+import { createGuardrailClient, type GuardrailClient } from "./schedules/guardrail-client.ts";
+import { createPersonaSchedules, type PersonaSchedules } from "./schedules/persona-schedules.ts";
 import { type ContentJobPolicy, type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
+import { createTrendPoller, type TrendPoller } from "./trends/trend-poller.ts";
 
 /** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
 export type OrchestratorDeps = {
@@ -19,8 +22,12 @@ export type OrchestratorDeps = {
   redis: Redis;
   taskQueue: ContentQueue;
   runQueue: RunQueue;
+  /** Pushes of run winners (the agent-launcher runs the agent's ship mode). */
+  shipQueue: ShipQueue;
   taskEvents: EventLog;
   runEvents: EventLog;
+  /** The one blocking reader of every event stream SSE clients follow (one Redis connection per process). */
+  streamHub: StreamHub;
   /** Publishes this process's outbox rows, and anyone's that were left unsent. */
   relay: OutboxRelay;
   /** Every status change goes through here (state machines + outbox). */
@@ -30,6 +37,12 @@ export type OrchestratorDeps = {
   threadsWithToken(token: string): ThreadsClient;
   /** Encrypts linked accounts' tokens; null when TOKEN_ENCRYPTION_KEY is not set (linking is refused). */
   tokenCipher: TokenCipher | null;
+  /** Trend feeds: polls (one source now, or all on the schedule; main.ts starts the schedule). */
+  trends: TrendPoller;
+  /** Persona posting schedules (a BullMQ job scheduler each; main.ts starts the worker). */
+  schedules: PersonaSchedules;
+  /** persona-runtime's guardrail, for a reviewer's edited text. */
+  guardrail: GuardrailClient;
   close(): Promise<void>;
 };
 
@@ -56,9 +69,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   const db = createDb(config.DATABASE_URL, { poolSize: options.dbPoolSize ?? 10 });
   const taskQueue = createContentQueue(redis, config.REDIS_PREFIX);
   const runQueue = createRunQueue(redis, config.REDIS_PREFIX);
+  const shipQueue = createShipQueue(redis, config.REDIS_PREFIX);
   for (const [name, queue] of [
     ["content", taskQueue],
     ["agent-runs", runQueue],
+    ["agent-ships", shipQueue],
   ] as const) {
     logErrors(logger, `${name} queue`, [queue]);
   }
@@ -90,9 +105,23 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    // Published rows are marked sent in one UPDATE per 50 ms, not one per request.
+    markSentDelayMs: 50,
     ...(config.FAULT_CRASH_AFTER_COMMIT ? { afterCommit: crashAfterCommit(logger) } : {}),
   });
-  return {
+  let hubFailing = false;
+  const streamHub = new StreamHub({
+    redis,
+    onError: (err) => {
+      if (hubFailing) return;
+      hubFailing = true;
+      logger.warn({ err: { message: (err as Error).message } }, "event stream reader cannot read Redis; SSE clients wait for it");
+      setTimeout(() => {
+        hubFailing = false;
+      }, 30_000).unref();
+    },
+  });
+  const base = {
     config,
     logger,
     metrics,
@@ -100,21 +129,38 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     redis,
     taskQueue,
     runQueue,
+    shipQueue,
     taskEvents,
     runEvents,
+    streamHub,
     relay,
     lifecycle: new Lifecycle(db, relay),
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
-    threadsWithToken: (token) => threads.withToken(token),
+    threadsWithToken: (token: string) => threads.withToken(token),
     tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
+    guardrail: createGuardrailClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
     async close() {
+      await Promise.allSettled([trends.stop(), schedules.stop()]);
       await relay.stop();
+      await streamHub.close();
       await threads.close();
-      await Promise.allSettled([taskQueue.close(), runQueue.close()]);
+      await Promise.allSettled([taskQueue.close(), runQueue.close(), shipQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
       await db.$disconnect();
     },
   };
+  const trends = createTrendPoller(base, {
+    policy: {
+      allowPrivate: config.ALLOW_PRIVATE_FEEDS,
+      maxBytes: config.FEED_MAX_BYTES,
+      timeoutMs: config.FEED_TIMEOUT_MS,
+      maxRedirects: 5,
+    },
+    everySeconds: config.TREND_POLL_SECONDS,
+  });
+  const schedules = createPersonaSchedules(base);
+  const deps: OrchestratorDeps = Object.assign(base, { trends, schedules });
+  return deps;
 }
 
 /** Test-only: dies by SIGKILL right after its first commit of an event, before the relay publishes it. */

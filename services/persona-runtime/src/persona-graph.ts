@@ -4,6 +4,7 @@ import type { GenerateFrame, LlmCallRecord, PersonaSpec, Step, TaskType } from "
 import { type AttemptReport, type Completion, LlmError, type LlmRouter, type Moderator, toCallRecord } from "@threads-agent/llm";
 import type { Logger, Metrics } from "@threads-agent/observability";
 import { createGuardrail, moderationVerdict } from "./guardrail.ts";
+import { useLeanRunnableContext } from "./langchain-context.ts";
 import type { ModelChoice, WritingStep } from "./model-choice.ts";
 import { cleanBody, cleanHook, formatPost } from "./post-format.ts";
 import { fillTemplate, hookPromptFor, systemPromptFor } from "./prompts.ts";
@@ -93,6 +94,8 @@ function logAttempt(run: RunContext, report: AttemptReport): void {
 }
 
 export function buildPersonaGraph(options: PersonaGraphOptions) {
+  // No LangSmith RunTree per node call when nothing traces (langchain-context.ts).
+  useLeanRunnableContext();
   const tracer = trace.getTracer("persona-runtime");
   const guard = createGuardrail(options.blocklist);
 
