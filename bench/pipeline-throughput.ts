@@ -77,6 +77,8 @@ async function pipeline(redis: { url: string; pid: number }) {
       RATE_LIMIT_MAX: "0",
       WORKER_CONCURRENCY: String(CONCURRENCY),
       OFFLINE_STREAM_DELAY_MS: "0",
+      // fake-threads' per-account daily quota (250) would defer most tasks of a long run.
+      PUBLISH_QUOTA: "1000000",
     },
     services: SERVICES,
     onLine: (service, line) => {
