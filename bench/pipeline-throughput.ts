@@ -68,6 +68,8 @@ async function pipeline(redis: { url: string; pid: number }) {
   await seedPersonas(db);
 
   const stack = await startStack({
+    // A shared, loaded machine can take a while to start a service.
+    healthTimeoutMs: 180_000,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
