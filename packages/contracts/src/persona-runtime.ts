@@ -4,12 +4,25 @@ import { HookStyleId } from "./hook-styles.ts";
 import { Uuid } from "./ids.ts";
 import { PersonaSpec } from "./personas.ts";
 import { TaskType } from "./tasks.ts";
+import { storableText, text } from "./text.ts";
 
 /** POST /v1/generate on persona-runtime; the response is NDJSON, one GenerateFrame per line. */
+// The persona as the worker sends it: its free text refused when it has NUL or lone surrogates, like every request's text.
+const RequestText = () => storableText(z.string());
+const GeneratePersona = PersonaSpec.extend({
+  name: RequestText(),
+  emoji: RequestText(),
+  description: RequestText(),
+  hook_prompt: RequestText(),
+  body_prompt: RequestText(),
+  hook_model: RequestText().nullable(),
+  body_model: RequestText().nullable(),
+});
+
 export const GenerateRequest = z.object({
   task_id: Uuid,
-  persona: PersonaSpec,
-  input: z.string().min(1).max(10_000),
+  persona: GeneratePersona,
+  input: storableText(z.string().min(1).max(10_000)),
   task_type: TaskType.default("trend"),
   /**
    * The hook style to write (a seeded id such as `question`, or a persona-defined one); absent:
@@ -61,3 +74,11 @@ export const GenerateFrame = z.discriminatedUnion("type", [
   }),
 ]);
 export type GenerateFrame = z.infer<typeof GenerateFrame>;
+
+/** persona-runtime's POST /v1/guardrail: the pipeline's guardrail on one text (a reviewer's edit). */
+export const GuardrailCheck = z.strictObject({ text: text({ max: 10_000 }) }).meta({ id: "GuardrailCheck" });
+export type GuardrailCheck = z.infer<typeof GuardrailCheck>;
+
+/** `blocked` names why, in the pipeline's own words ("blocked: body matches \"kill\""). */
+export const GuardrailVerdict = z.object({ allowed: z.boolean(), reason: z.string().nullable() }).meta({ id: "GuardrailVerdict" });
+export type GuardrailVerdict = z.infer<typeof GuardrailVerdict>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PersonaId, Timestamp } from "./ids.ts";
+import { text as textField } from "./text.ts";
 
 export const Temperament = z.enum(["kind", "hype", "calm", "witty", "blunt"]);
 export type Temperament = z.infer<typeof Temperament>;
@@ -14,6 +15,22 @@ export const ThreadsAccountView = z
   })
   .meta({ id: "ThreadsAccount" });
 export type ThreadsAccountView = z.infer<typeof ThreadsAccountView>;
+
+/**
+ * When the persona posts on its own: at each slot of `cron` (5 fields, or 6 with seconds first) in
+ * `timezone` (IANA), a task is created from its freshest unused trend; `review: true` stops each
+ * at awaiting_review. The orchestrator checks the pattern and zone with the cron parser.
+ */
+export const PersonaSchedule = z
+  .strictObject({
+    cron: textField({ max: 200, typeMessage: 'expected a cron pattern like "0 9 * * 1-5"' }).meta({
+      description: "Cron pattern: minute hour day month weekday, optionally a seconds field first",
+    }),
+    timezone: textField({ max: 64, typeMessage: "expected an IANA time zone like Europe/Paris" }).default("UTC"),
+    review: z.boolean({ message: "expected true or false" }).default(false),
+  })
+  .meta({ id: "PersonaSchedule" });
+export type PersonaSchedule = z.infer<typeof PersonaSchedule>;
 
 export const PERSONA_TOPICS_MAX = 50;
 export const PERSONA_TOPIC_MAX_CHARS = 300;
@@ -33,6 +50,8 @@ export const Persona = z
     topics: z.array(z.string()),
     /** The persona's own Threads account; null: it publishes as the default account (THREADS_ACCESS_TOKEN). */
     threads_account: ThreadsAccountView.nullable(),
+    /** Its posting schedule; null: tasks only when someone creates them. */
+    schedule: PersonaSchedule.nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -59,8 +78,7 @@ export const PERSONA_PROMPT_MAX_CHARS = 4000;
 /** persona-runtime frames the hook with the emoji twice; a ZWJ family sequence fits, a sentence does not. */
 export const PERSONA_EMOJI_MAX_CHARS = 16;
 
-const text = (max: number) =>
-  z.string({ message: "expected a string" }).trim().min(1, "must not be empty").max(max, `at most ${max} characters`);
+const text = (max: number) => textField({ max });
 
 const prompt = (placeholder: "input" | "hook", why: string) =>
   text(PERSONA_PROMPT_MAX_CHARS).refine((v) => v.includes(`{${placeholder}}`), `must contain {${placeholder}}, ${why}`);
@@ -70,28 +88,23 @@ const prompt = (placeholder: "input" | "hook", why: string) =>
  * gpt-* and claude-* names are read as OpenAI and Anthropic), or null for the service's default.
  * The shape is checked here; the orchestrator checks the id with the LLM layer's own parser.
  */
-const modelOverride = z
-  .string({ message: "expected a model id like openai/gpt-4o-mini, or null" })
-  .trim()
-  .min(1, "must not be empty; use null for the service's default")
-  .max(160, "at most 160 characters")
+const modelOverride = textField({
+  max: 160,
+  typeMessage: "expected a model id like openai/gpt-4o-mini, or null",
+  minMessage: "must not be empty; use null for the service's default",
+})
   .nullable()
   .meta({ description: "`provider/model`, e.g. `openai/gpt-4o-mini` or `anthropic/claude-haiku-4-5`; null: the service's default" });
 
 // What a user may set on a persona; `id` is chosen once at creation (tasks refer to it).
 const personaFields = {
   name: text(PERSONA_NAME_MAX_CHARS),
-  emoji: z
-    .string({ message: "expected a string" })
-    .trim()
-    .min(1, "must not be empty")
-    .max(PERSONA_EMOJI_MAX_CHARS, `at most ${PERSONA_EMOJI_MAX_CHARS} characters (one emoji)`)
-    .refine((v) => !/\s/.test(v), "one emoji, without spaces"),
+  emoji: textField({ max: PERSONA_EMOJI_MAX_CHARS, maxMessage: `at most ${PERSONA_EMOJI_MAX_CHARS} characters (one emoji)` }).refine(
+    (v) => !/\s/.test(v),
+    "one emoji, without spaces",
+  ),
   temperament: Temperament,
-  description: z
-    .string({ message: "expected a string" })
-    .trim()
-    .max(PERSONA_DESCRIPTION_MAX_CHARS, `at most ${PERSONA_DESCRIPTION_MAX_CHARS} characters`),
+  description: textField({ max: PERSONA_DESCRIPTION_MAX_CHARS, min: 0 }),
   hook_prompt: prompt("input", "where the task's input goes"),
   body_prompt: prompt("hook", "so the body continues the hook it follows"),
   hook_model: modelOverride,
@@ -99,6 +112,8 @@ const personaFields = {
   topics: z
     .array(text(PERSONA_TOPIC_MAX_CHARS), { message: "expected a list of topics" })
     .max(PERSONA_TOPICS_MAX, `at most ${PERSONA_TOPICS_MAX} topics`),
+  /** null removes the schedule. */
+  schedule: PersonaSchedule.nullable(),
 };
 
 /** POST /v1/personas: a new persona, usable by tasks at once (no deploy). */
@@ -110,6 +125,7 @@ export const CreatePersona = z
     hook_model: modelOverride.default(null),
     body_model: modelOverride.default(null),
     topics: personaFields.topics.default([]),
+    schedule: personaFields.schedule.default(null),
   })
   .meta({ id: "CreatePersona" });
 export type CreatePersona = z.infer<typeof CreatePersona>;
@@ -125,12 +141,9 @@ export type UpdatePersona = z.infer<typeof UpdatePersona>;
 /** PUT /v1/personas/:id/threads-account: the persona publishes as this token's Threads account from now on. */
 export const LinkThreadsAccount = z
   .strictObject({
-    access_token: z
-      .string({ message: "expected a Threads access token (a string)" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(4096, "at most 4096 characters")
-      .meta({ description: "A long-lived Threads user access token; stored encrypted, never shown again" }),
+    access_token: textField({ max: 4096, typeMessage: "expected a Threads access token (a string)" }).meta({
+      description: "A long-lived Threads user access token; stored encrypted, never shown again",
+    }),
   })
   .meta({ id: "LinkThreadsAccount" });
 export type LinkThreadsAccount = z.infer<typeof LinkThreadsAccount>;

@@ -4,8 +4,14 @@ import { Uuid } from "./ids.ts";
 export const QUEUES = {
   content: "content",
   agentRuns: "agent-runs",
+  /** Pushing a run's winner as a new branch (the agent's ship mode), one job per push. */
+  agentShips: "agent-ships",
   /** The worker's scheduled upkeep of Threads accounts (token refresh), one job per interval across replicas. */
   threadsAccounts: "threads-accounts",
+  /** The orchestrator's trend-feed polls (one job per TREND_POLL_SECONDS across replicas). */
+  trends: "trends",
+  /** One job scheduler per persona with a schedule: each slot's job creates that slot's task. */
+  personaSchedules: "persona-schedules",
 } as const;
 
 /** The content job carries only the id: the database row is the source of truth. */

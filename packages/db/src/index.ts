@@ -26,4 +26,5 @@ export { DEFAULT_PERSONAS, seedPersonas } from "./personas-seed.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/tasks.ts";
 export * from "./repositories/threads-accounts.ts";
+export * from "./repositories/trends.ts";
 export * from "./run-mappers.ts";

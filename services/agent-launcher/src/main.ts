@@ -21,13 +21,14 @@ try {
   process.exit(78);
 }
 
-const launcher = createLauncher(deps, { concurrency: config.RUN_CONCURRENCY });
+const launcher = createLauncher(deps, { concurrency: config.RUN_CONCURRENCY, shipConcurrency: config.SHIP_CONCURRENCY });
 
 let accepting = true;
 const ops = await startOpsServer({
   host: config.HOST,
   port: config.METRICS_PORT,
   metrics,
+  logger,
   accepting: () => accepting,
   checks: [
     { name: "redis", check: () => deps.redis.ping() },

@@ -1,13 +1,16 @@
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay, StreamHub } from "@threads-agent/events";
-import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
+import { createLogger, createMetrics, type Logger, logErrors, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
-import { createRunQueue, type RunQueue } from "./runs/run-queue.ts";
+import { createRunQueue, createShipQueue, type RunQueue, type ShipQueue } from "./runs/run-queue.ts";
+import { createGuardrailClient, type GuardrailClient } from "./schedules/guardrail-client.ts";
+import { createPersonaSchedules, type PersonaSchedules } from "./schedules/persona-schedules.ts";
 import { type ContentJobPolicy, type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
+import { createTrendPoller, type TrendPoller } from "./trends/trend-poller.ts";
 
 /** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
 export type OrchestratorDeps = {
@@ -19,6 +22,8 @@ export type OrchestratorDeps = {
   redis: Redis;
   taskQueue: ContentQueue;
   runQueue: RunQueue;
+  /** Pushes of run winners (the agent-launcher runs the agent's ship mode). */
+  shipQueue: ShipQueue;
   taskEvents: EventLog;
   runEvents: EventLog;
   /** The one blocking reader of every event stream SSE clients follow (one Redis connection per process). */
@@ -32,6 +37,12 @@ export type OrchestratorDeps = {
   threadsWithToken(token: string): ThreadsClient;
   /** Encrypts linked accounts' tokens; null when TOKEN_ENCRYPTION_KEY is not set (linking is refused). */
   tokenCipher: TokenCipher | null;
+  /** Trend feeds: polls (one source now, or all on the schedule; main.ts starts the schedule). */
+  trends: TrendPoller;
+  /** Persona posting schedules (a BullMQ job scheduler each; main.ts starts the worker). */
+  schedules: PersonaSchedules;
+  /** persona-runtime's guardrail, for a reviewer's edited text. */
+  guardrail: GuardrailClient;
   close(): Promise<void>;
 };
 
@@ -58,11 +69,13 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   const db = createDb(config.DATABASE_URL, { poolSize: options.dbPoolSize ?? 10 });
   const taskQueue = createContentQueue(redis, config.REDIS_PREFIX);
   const runQueue = createRunQueue(redis, config.REDIS_PREFIX);
+  const shipQueue = createShipQueue(redis, config.REDIS_PREFIX);
   for (const [name, queue] of [
     ["content", taskQueue],
     ["agent-runs", runQueue],
+    ["agent-ships", shipQueue],
   ] as const) {
-    queue.on("error", (err) => logger.warn({ err: { message: err.message }, queue: name }, "queue error"));
+    logErrors(logger, `${name} queue`, [queue]);
   }
   const taskEvents = new EventLog({
     redis,
@@ -108,7 +121,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       }, 30_000).unref();
     },
   });
-  return {
+  const base = {
     config,
     logger,
     metrics,
@@ -116,23 +129,38 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     redis,
     taskQueue,
     runQueue,
+    shipQueue,
     taskEvents,
     runEvents,
     streamHub,
     relay,
     lifecycle: new Lifecycle(db, relay),
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
-    threadsWithToken: (token) => threads.withToken(token),
+    threadsWithToken: (token: string) => threads.withToken(token),
     tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
+    guardrail: createGuardrailClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
     async close() {
+      await Promise.allSettled([trends.stop(), schedules.stop()]);
       await relay.stop();
       await streamHub.close();
       await threads.close();
-      await Promise.allSettled([taskQueue.close(), runQueue.close()]);
+      await Promise.allSettled([taskQueue.close(), runQueue.close(), shipQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
       await db.$disconnect();
     },
   };
+  const trends = createTrendPoller(base, {
+    policy: {
+      allowPrivate: config.ALLOW_PRIVATE_FEEDS,
+      maxBytes: config.FEED_MAX_BYTES,
+      timeoutMs: config.FEED_TIMEOUT_MS,
+      maxRedirects: 5,
+    },
+    everySeconds: config.TREND_POLL_SECONDS,
+  });
+  const schedules = createPersonaSchedules(base);
+  const deps: OrchestratorDeps = Object.assign(base, { trends, schedules });
+  return deps;
 }
 
 /** Test-only: dies by SIGKILL right after its first commit of an event, before the relay publishes it. */

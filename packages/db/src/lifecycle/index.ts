@@ -21,6 +21,7 @@ export {
   unsentRows,
 } from "./outbox-store.ts";
 export { RUN_LIFECYCLE } from "./run-lifecycle.ts";
+export { SHIP_LIFECYCLE } from "./ship-lifecycle.ts";
 export { TASK_LIFECYCLE } from "./task-lifecycle.ts";
 export {
   type Announcement,
