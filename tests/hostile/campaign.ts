@@ -430,6 +430,8 @@ export function send(baseUrl: string, request: Omit<HostileRequest, "target" | "
         headers: { ...request.headers, ...(request.body ? { "content-length": String(request.body.length) } : {}) },
         agent,
         timeout: REQUEST_TIMEOUT_MS,
+        // A redirect may echo a URL near the 16 KB head limit in its Location: read such answers too.
+        maxHeaderSize: 256 * 1024,
       });
     } catch (err) {
       // The client itself refuses it (an invalid header or path): not a request the server ever sees.
