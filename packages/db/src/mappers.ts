@@ -1,5 +1,5 @@
 import type { Persona as PersonaRow, Post as PostRow, Prisma, Task as TaskRow, ThreadsAccount as ThreadsAccountRow } from "@prisma/client";
-import { type LlmCallRecord, newId, type Persona, type Post, type Task } from "@threads-agent/contracts";
+import { type Engagement, type LlmCallRecord, newId, type Persona, type Post, type Task } from "@threads-agent/contracts";
 
 export type TaskWithPost = TaskRow & { post: PostRow | null };
 
@@ -36,7 +36,8 @@ export function toPersona(row: PersonaWithAccount): Persona {
   };
 }
 
-export function toPost(row: PostRow): Post {
+/** A post for the API; `engagement` is its latest insights reading (latestEngagement), when the caller loaded it. */
+export function toPost(row: PostRow, engagement: Engagement | null = null): Post {
   return {
     id: row.id,
     task_id: row.task_id,
@@ -47,6 +48,8 @@ export function toPost(row: PostRow): Post {
     published_id: row.published_id,
     permalink: row.permalink,
     published_at: row.published_at ? iso(row.published_at) : null,
+    hook_style: row.hook_style ?? null,
+    engagement,
     created_at: iso(row.created_at),
   };
 }

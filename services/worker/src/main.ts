@@ -3,6 +3,7 @@ import { tokenKeyProblem } from "@threads-agent/db";
 import { onShutdown, startOpsServer, startTelemetry } from "@threads-agent/observability";
 import { loadServiceConfig } from "./config.ts";
 import { createDeps } from "./deps.ts";
+import { startInsights } from "./insights/collect.ts";
 import { scheduleTokenRefresh } from "./publishing/token-refresh.ts";
 import { createContentWorker } from "./worker.ts";
 
@@ -10,6 +11,12 @@ import { createContentWorker } from "./worker.ts";
 const config = configOrExit(() => loadServiceConfig());
 const { logger, tracing, metrics } = await startTelemetry("worker", config, { http: false });
 const deps = createDeps(config, { logger, metrics });
+// Engagement read back: a delayed job per post and INSIGHTS_SCHEDULE offset, follower counts daily.
+const insights = await startInsights(
+  { db: deps.db, accounts: deps.accounts, logger, metrics: deps.metrics, settings: deps.insightSettings },
+  { connection: deps.redis, prefix: config.REDIS_PREFIX, followersIntervalMs: config.FOLLOWERS_INTERVAL_MS },
+);
+deps.insights = insights;
 // Stored Threads tokens cannot be read without the key: say so now, not at the first publish.
 const keyProblem = await tokenKeyProblem(deps.db, config.TOKEN_ENCRYPTION_KEY !== undefined).catch((err: unknown) => {
   // The database may not be up yet; the first publish says the same if it matters.
@@ -68,6 +75,7 @@ onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
   // worker takes them over (stalled-job recovery), so nothing accepted is lost.
   await worker.close();
   await tokenRefresh.close();
+  await insights.close();
   await ops.close();
   await deps.close();
   await tracing.shutdown();

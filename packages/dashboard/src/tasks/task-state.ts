@@ -162,7 +162,7 @@ export function applyTaskEvent(view: TaskView, incoming: IncomingEvent): Applied
       break;
     case "task.blocked":
       t.status = "blocked";
-      t.error = { code: "guardrail_blocked", message: text(event.reason) };
+      t.error = { code: typeof event.code === "string" ? event.code : "guardrail_blocked", message: text(event.reason) };
       view.steps.guardrail = { state: "blocked" };
       view.live = null;
       break;
