@@ -44,7 +44,9 @@ export function createOrchestratorMetrics(
     // One read serves both gauges of a scrape.
     kpis ??= (async () => {
       const out = new Map<string, { rate: number; costPerFollow: number }>();
-      for (const id of known) {
+      // Every persona in the database (one added through the API included) has both series, 0 until it has numbers.
+      const personas = await deps.db.persona.findMany({ select: { id: true } });
+      for (const { id } of personas) {
         const stats = await personaStats(deps.db, id, windowMs);
         out.set(id, { rate: stats.engagement_rate ?? 0, costPerFollow: stats.cost_per_follower_usd ?? 0 });
       }
@@ -56,7 +58,8 @@ export function createOrchestratorMetrics(
     metrics.gauge(name, help, ["persona_id"], async function () {
       try {
         const values = await readKpis();
-        for (const id of known) this.set({ persona_id: id }, pick(values.get(id) ?? { rate: 0, costPerFollow: 0 }));
+        this.reset();
+        for (const [id, kpi] of values) this.set({ persona_id: id }, pick(kpi));
       } catch (err) {
         // A scrape must not fail because the database is down; /ready reports that.
         deps.logger.warn({ err: { message: (err as Error).message } }, "could not read engagement figures for metrics");

@@ -72,7 +72,7 @@ export const configSchema = z.object({
    * near-duplicate: it is redrafted once from another angle, then the task ends `blocked`
    * (`duplicate`). Above 1 turns the check off.
    */
-  NEAR_DUPLICATE_THRESHOLD: z.coerce.number({ message: "expected a number between 0 and 1 (above 1: off)" }).min(0).default(0.6),
+  NEAR_DUPLICATE_THRESHOLD: z.coerce.number({ message: "expected a number between 0 and 1 (above 1: off)" }).min(0).default(0.65),
   /** How many of the persona's newest posts a draft is compared with. */
   NEAR_DUPLICATE_RECENT: env.positiveInt(50),
   /** Content jobs processed at once by this process (each mostly waits on the network). */

@@ -31,14 +31,14 @@ type JobData = InsightsJob & { first_try_at?: number; deferrals?: number };
 const deferrable = (err: unknown) =>
   err instanceof ThreadsApiError && (err.kind === "unavailable" || err.kind === "rate_limited" || err.kind === "unknown_outcome");
 
-/** The readings of one post: a delayed job per offset, its id `<post>:<offset>` so scheduling twice adds nothing. */
+/** The readings of one post: a delayed job per offset, its id `<post>-<offset ms>` so scheduling twice adds nothing. */
 export async function scheduleReadings(queue: Queue, settings: InsightsSettings, post: Pick<PostRow, "id">): Promise<void> {
   await queue.addBulk(
     settings.scheduleMs.map((offsetMs) => ({
       name: "post-insights",
       data: { post_id: post.id, offset_s: Math.round(offsetMs / 1000) } satisfies InsightsJob,
       opts: {
-        jobId: `${post.id}:${offsetMs}`,
+        jobId: `${post.id}-${offsetMs}`,
         delay: offsetMs,
         removeOnComplete: { age: 86_400, count: 10_000 },
         removeOnFail: { age: 7 * 86_400 },
