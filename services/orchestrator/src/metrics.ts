@@ -39,11 +39,12 @@ export function createOrchestratorMetrics(
   const known = new Set<string>();
   // The seed's business KPIs, per persona over ENGAGEMENT_METRICS_WINDOW, read from the database on each scrape.
   const windowMs = deps.config.ENGAGEMENT_METRICS_WINDOW;
-  let kpis: Promise<Map<string, { rate: number; costPerFollow: number }>> | null = null;
+  type Kpi = { rate: number; costPerFollow: number };
+  let kpis: Promise<Map<string, Kpi>> | null = null;
   const readKpis = () => {
     // One read serves both gauges of a scrape.
     kpis ??= (async () => {
-      const out = new Map<string, { rate: number; costPerFollow: number }>();
+      const out = new Map<string, Kpi>();
       // Every persona in the database (one added through the API included) has both series, 0 until it has numbers.
       const personas = await deps.db.persona.findMany({ select: { id: true } });
       for (const { id } of personas) {
@@ -54,26 +55,31 @@ export function createOrchestratorMetrics(
     })().finally(() => setTimeout(() => (kpis = null), 1000).unref());
     return kpis;
   };
-  const kpiGauge = (name: string, help: string, pick: (k: { rate: number; costPerFollow: number }) => number) =>
-    metrics.gauge(name, help, ["persona_id"], async function () {
-      try {
-        const values = await readKpis();
-        this.reset();
-        for (const [id, kpi] of values) this.set({ persona_id: id }, pick(kpi));
-      } catch (err) {
-        // A scrape must not fail because the database is down; /ready reports that.
-        deps.logger.warn({ err: { message: (err as Error).message } }, "could not read engagement figures for metrics");
-      }
-    });
-  kpiGauge(
+  const setKpi = async (gauge: { reset(): void; set(labels: { persona_id: string }, value: number): void }, pick: (k: Kpi) => number) => {
+    try {
+      const values = await readKpis();
+      gauge.reset();
+      for (const [id, kpi] of values) gauge.set({ persona_id: id }, pick(kpi));
+    } catch (err) {
+      // A scrape must not fail because the database is down; /ready reports that.
+      deps.logger.warn({ err: { message: (err as Error).message } }, "could not read engagement figures for metrics");
+    }
+  };
+  metrics.gauge(
     "posts_engagement_rate",
     "Engagement rate of the persona's posts over ENGAGEMENT_METRICS_WINDOW: (likes + replies + reposts + quotes) / views (target 0.06)",
-    (k) => k.rate,
+    ["persona_id"],
+    async function () {
+      await setKpi(this, (k) => k.rate);
+    },
   );
-  kpiGauge(
+  metrics.gauge(
     "cost_per_follow_dollars",
     "LLM spend over followers gained in ENGAGEMENT_METRICS_WINDOW, USD (target 0.01; 0 until a follower is gained)",
-    (k) => k.costPerFollow,
+    ["persona_id"],
+    async function () {
+      await setKpi(this, (k) => k.costPerFollow);
+    },
   );
   return {
     latency,
