@@ -79,12 +79,12 @@ logs service="":
     [ -n "{{ service }}" ] && selector="$selector,app.kubernetes.io/component={{ service }}"
     kubectl -n {{ namespace }} logs -f --prefix --all-containers --max-log-requests 30 --tail 50 -l "$selector"
 
-# End-to-end suite against the deployed stack (through a port-forward); skipped without a cluster
+# End-to-end suite against the deployed stack (through a port-forward); without a release it starts the local stack itself
 e2e:
     #!/usr/bin/env bash
     set -euo pipefail
     if ! kubectl -n {{ namespace }} get svc {{ release }}-orchestrator >/dev/null 2>&1; then
-      echo "no threads-agent release in namespace {{ namespace }}: the e2e suite will skip (run 'just up' first)"
+      echo "no threads-agent release in namespace {{ namespace }}: the e2e suite runs against a local stack it starts (run 'just up' first for the cluster)"
       exec pnpm exec vitest run tests/e2e
     fi
     port=18080
@@ -99,6 +99,10 @@ e2e:
 # The whole test suite: lint, typecheck, unit, integration, end-to-end, chart checks (scripts/test)
 test *args:
     scripts/test {{ args }}
+
+# The chaos suite at full size, printing its table (docs/resilience.md; CHAOS_SIZE=small for the CI sizes)
+chaos *args:
+    scripts/chaos {{ args }}
 
 # Unit and integration tests of the packages and services only (needs local Redis and PostgreSQL)
 unit *args:

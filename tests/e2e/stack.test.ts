@@ -1,16 +1,32 @@
-// End-to-end against a deployed stack (k3d via `just e2e`, or any cluster): the public API through
-// a port-forward. Configure with E2E_BASE_URL (e.g. http://127.0.0.1:18080) and, when auth is on,
-// E2E_API_KEY; `just e2e` sets both. Without E2E_BASE_URL every test here is skipped, saying why.
+// End-to-end through the public API only, as a client of the platform sees it.
+// Against a deployed stack (k3d via `just e2e`, or any cluster, through a port-forward): set
+// E2E_BASE_URL (e.g. http://127.0.0.1:18080) and, when auth is on, E2E_API_KEY; `just e2e` sets both.
+// Without E2E_BASE_URL the suite starts the whole local stack itself (every service as a process,
+// as `scripts/up` does) and runs the same tests against it, so they run in every CI.
+// The cluster checks (Deployments available, `helm test`) need kubectl with a cluster: they are
+// skipped without one, saying why.
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, "");
-const KEY = process.env.E2E_API_KEY ?? "";
+const DEPLOYED = process.env.E2E_BASE_URL?.replace(/\/$/, "");
+let BASE = DEPLOYED ?? "";
+// The local stack runs with auth on, so the auth test has something to check.
+const KEY = process.env.E2E_API_KEY ?? (process.env.E2E_BASE_URL ? "" : "e2e-local-key");
 const NAMESPACE = process.env.E2E_NAMESPACE ?? "threads-agent";
 const RELEASE = process.env.E2E_RELEASE ?? "threads-agent";
-const SKIP = "skipped: no deployed stack configured (set E2E_BASE_URL, or run `just up` then `just e2e`)";
 const kubectlConfigured =
   Boolean(process.env.KUBECONFIG) || spawnSync("kubectl", ["config", "current-context"], { stdio: "ignore" }).status === 0;
+
+let local: Fixture | undefined;
+beforeAll(async () => {
+  if (DEPLOYED) return;
+  local = await startPipeline({ API_KEYS: KEY }, ["fake-threads", "persona-runtime", "worker", "orchestrator", "agent-launcher"]);
+  BASE = local.api;
+}, 120_000);
+afterAll(async () => {
+  await local?.stack.stop();
+});
 
 const headers = (extra: Record<string, string> = {}) => ({ ...(KEY ? { authorization: `Bearer ${KEY}` } : {}), ...extra });
 
@@ -53,7 +69,7 @@ async function readEvents(path: string, terminal: Set<string>, timeoutMs = 120_0
   return events;
 }
 
-describe.skipIf(!BASE)(BASE ? `deployed stack at ${BASE}` : `deployed stack — ${SKIP}`, () => {
+describe(DEPLOYED ? `deployed stack at ${DEPLOYED}` : "the local stack (every service as a process)", () => {
   it("answers /health and /ready", async () => {
     expect((await api("/health")).body).toEqual({ status: "ok" });
     const ready = await api("/ready");
@@ -72,7 +88,7 @@ describe.skipIf(!BASE)(BASE ? `deployed stack at ${BASE}` : `deployed stack — 
     const personas = await api("/v1/personas");
     expect(personas.status).toBe(200);
     const persona = personas.body.items.find((p: { id: string }) => p.id === "ai-jesus") ?? personas.body.items[0];
-    expect(persona, "the migration Job seeds the default personas").toBeDefined();
+    expect(persona, "the migration (Job in the chart, start-up locally) seeds the default personas").toBeDefined();
     const created = await api("/v1/tasks", {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": `e2e-${Date.now()}` },
@@ -98,17 +114,16 @@ describe.skipIf(!BASE)(BASE ? `deployed stack at ${BASE}` : `deployed stack — 
     expect(task.body.post.published_id).toBeTruthy();
   });
 
-  it("rejects requests without the API key when auth is on", async () => {
-    if (!KEY) return; // values-dev.yaml turns auth off
+  it.skipIf(!KEY)("rejects requests without the API key when auth is on (values-dev.yaml turns it off)", async () => {
     const res = await fetch(`${BASE}/v1/tasks`, { signal: AbortSignal.timeout(10_000) });
     expect(res.status).toBe(401);
   });
 });
 
-describe.skipIf(!BASE || !kubectlConfigured)(
-  BASE && kubectlConfigured
+describe.skipIf(!DEPLOYED || !kubectlConfigured)(
+  DEPLOYED && kubectlConfigured
     ? "the release in the cluster"
-    : `the release in the cluster — ${BASE ? "skipped: kubectl has no cluster configured (KUBECONFIG)" : SKIP}`,
+    : `the release in the cluster — skipped: ${DEPLOYED ? "kubectl has no cluster configured (KUBECONFIG)" : "needs a deployed release (`just up`, then `just e2e`)"}`,
   () => {
     it("has every Deployment available and passes helm test", () => {
       const get = spawnSync(

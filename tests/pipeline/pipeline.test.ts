@@ -143,7 +143,10 @@ describe("content pipeline", () => {
 });
 
 describe("faults", () => {
-  it("retries with backoff while persona-runtime is down, fails clearly, and succeeds on POST /retry once it is back", async () => {
+  it("waits while persona-runtime is down (no attempt spent), fails with the reason once the outage outlasts its budget, and succeeds on POST /retry once it is back", async () => {
+    // A short outage budget for this worker, so the test sees the end of it.
+    await f.stack.kill("worker");
+    await f.stack.start("worker", { OUTAGE_BUDGET_MS: "1500", BREAKER_OPEN_MS: "300", BREAKER_MAX_OPEN_MS: "600" });
     await f.stack.kill("persona-runtime", "SIGKILL");
     try {
       const created = await f.createTask({ persona_id: "ai-jesus", input: "Grief during the holidays" });
@@ -151,13 +154,18 @@ describe("faults", () => {
         attempts: number;
         error: { code: string; message: string };
       };
-      expect(failed.attempts).toBe(3);
+      // Waiting spent no attempt: it failed on its first, for the outage.
+      expect(failed.attempts).toBe(1);
       expect(failed.error.code).toBe("persona_runtime_unavailable");
-      expect(failed.error.message).toMatch(/persona-runtime unreachable/);
+      expect(failed.error.message).toMatch(
+        /persona-runtime unreachable .*persona-runtime unavailable for longer than the outage budget of 1.5 s/,
+      );
       const { messages } = await f.events(created.id);
-      const retrying = messages.filter((m) => m.json.type === "task.retrying").map((m) => m.json);
-      expect(retrying.map((e) => e.attempt)).toEqual([1, 2]);
-      expect(retrying.map((e) => e.delay_ms)).toEqual([200, 400]);
+      const types = messages.map((m) => m.json.type);
+      expect(types).not.toContain("task.retrying");
+      const waiting = messages.filter((m) => m.json.type === "task.waiting").map((m) => m.json);
+      expect(waiting.length).toBeGreaterThan(0);
+      expect(waiting[0]).toMatchObject({ dependency: "persona-runtime", reason: expect.stringMatching(/persona-runtime unreachable/) });
       expect(messages.at(-1)?.json.type).toBe("task.failed");
       expect(await f.published(created.id)).toHaveLength(0);
 
@@ -169,6 +177,8 @@ describe("faults", () => {
       expect(await f.published(created.id)).toHaveLength(1);
     } finally {
       if (!f.stack.running("persona-runtime")) await f.stack.start("persona-runtime");
+      await f.stack.kill("worker");
+      await f.stack.start("worker");
     }
   });
 

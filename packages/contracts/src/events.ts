@@ -18,6 +18,11 @@ export const TaskEventFields = {
   "task.retrying": z.object({ attempt: z.number().int(), error: z.string(), delay_ms: z.number().int() }),
   /** The account's Threads publishing quota is used up: the task waits until `until` (ISO time), no attempt spent. */
   "task.deferred": z.object({ until: z.string(), reason: z.string() }),
+  /**
+   * A dependency (persona-runtime, threads, model-providers) is failing or its circuit breaker is
+   * open: the task waits in `deferred`, no attempt spent, and runs again at `retry_at` (ISO time).
+   */
+  "task.waiting": z.object({ dependency: z.string(), reason: z.string(), retry_at: z.string() }),
   "task.succeeded": z.object({ post: Post }),
   "task.failed": z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   /** `code`: `guardrail_blocked` (the guardrail or a model's refusal) or `duplicate` (too close to a recent post twice). */

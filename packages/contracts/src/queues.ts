@@ -19,6 +19,10 @@ export const ContentJob = z.object({
   task_id: Uuid,
   /** W3C trace context of the request that enqueued it, so the worker continues the same trace. */
   trace: z.record(z.string(), z.string()).optional(),
+  /** Set by the worker while the task waits for a dependency (epoch ms of the first failure): the outage budget counts from it. */
+  waiting_since: z.number().int().nonnegative().optional(),
+  /** How many times it has waited for a dependency in this outage (its next wait grows with it). */
+  waits: z.number().int().nonnegative().optional(),
 });
 export type ContentJob = z.infer<typeof ContentJob>;
 

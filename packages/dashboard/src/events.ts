@@ -23,7 +23,6 @@ export type UpcomingTaskEvent =
   | { type: "task.scheduled"; publish_at: string }
   | { type: "task.awaiting_review"; post: Post }
   | { type: "task.deferred"; until: string; reason: string }
-  | { type: "task.waiting"; dependency: string }
   | { type: "task.rejected"; reason: string }
   | ({ type: "post.engagement" } & Engagement);
 export type UpcomingRunEvent = { type: "run.started" };

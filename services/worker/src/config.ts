@@ -81,6 +81,26 @@ export const configSchema = z.object({
   WORKER_LOCK_MS: env.positiveInt(30_000),
   /** How often this worker looks for stalled jobs (locks that expired). */
   WORKER_STALLED_INTERVAL_MS: env.positiveInt(30_000),
+  /**
+   * Consecutive failures of one dependency (persona-runtime, Threads, the model providers) that
+   * open its circuit breaker: the worker takes no jobs until a probe finds it back. Below the
+   * task's attempts (TASK_MAX_ATTEMPTS) so an outage is noticed before any task would give up.
+   */
+  BREAKER_FAILURES: env.positiveInt(3),
+  /** How long an open breaker waits before its first half-open probe; doubled after each failed probe. */
+  BREAKER_OPEN_MS: env.positiveInt(5_000),
+  /** Upper bound of an open breaker's wait between probes. */
+  BREAKER_MAX_OPEN_MS: env.positiveInt(30_000),
+  /**
+   * How long a task may wait for an unavailable dependency (from its first failure) before it
+   * fails with that reason. Waiting spends no attempt.
+   */
+  OUTAGE_BUDGET_MS: env.positiveInt(3_600_000),
+  /**
+   * At SIGTERM in-flight jobs get SHUTDOWN_GRACE_MS minus this (at most half the grace) to
+   * finish; the ones still running are then handed back to the queue for another worker.
+   */
+  SHUTDOWN_HANDBACK_MS: env.positiveInt(5_000),
   /** Approximate cap on each task's event stream. */
   EVENT_STREAM_MAXLEN: env.positiveInt(10_000),
   /** How long a finished task's event stream is kept. */
@@ -88,6 +108,10 @@ export const configSchema = z.object({
 });
 
 export type WorkerConfig = z.output<typeof configSchema>;
+
+/** How long after SIGTERM the worker hands its in-flight jobs back (SHUTDOWN_HANDBACK_MS before the grace ends). */
+export const handBackAfterMs = (config: Pick<WorkerConfig, "SHUTDOWN_GRACE_MS" | "SHUTDOWN_HANDBACK_MS">): number =>
+  Math.max(0, config.SHUTDOWN_GRACE_MS - Math.min(config.SHUTDOWN_HANDBACK_MS, config.SHUTDOWN_GRACE_MS / 2));
 
 export function loadServiceConfig(source: Record<string, string | undefined> = process.env): WorkerConfig {
   return loadConfig("worker", configSchema, source);

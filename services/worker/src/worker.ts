@@ -2,9 +2,11 @@ import { SpanKind, trace } from "@opentelemetry/api";
 import { ContentJob, QUEUES } from "@threads-agent/contracts";
 import { queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { backoffDelay } from "@threads-agent/resilience";
-import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { type DependencyGate, dependencyOf, waitForDependency } from "./dependency-gate.ts";
 import { errorCode, errorMessage, PermanentError, RescheduleJob } from "./errors.ts";
+import { type HandBack, handBackTask } from "./hand-back.ts";
 import { type ContentDeps, processContentTask, recordFailure as recordTaskFailure } from "./processors/content.ts";
 
 export type ContentWorkerOptions = {
@@ -13,12 +15,20 @@ export type ContentWorkerOptions = {
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** Circuit breakers of the downstream dependencies: a dependency's outage makes tasks wait, not fail. */
+  gate?: DependencyGate;
+  /** Set at the end of the shutdown grace period: in-flight jobs go back to waiting for another worker. */
+  handBack?: HandBack;
 };
 
 /**
  * The BullMQ worker of the content queue. Job handlers steer the queue by what they throw:
  * TransientError → retried with backoff, PermanentError → UnrecoverableError (no retry),
  * RescheduleJob → the job delayed until its time (moveToDelayed + DelayedError), no attempt spent.
+ * A failure of a downstream dependency (see dependency-gate.ts) spends no attempt either: the task
+ * waits (`deferred`, `task.waiting`) and its job is delayed until the dependency's breaker lets
+ * a probe through; it fails only once its outage outlasts OUTAGE_BUDGET_MS. When shutdown hands
+ * work back, a job that stops (its signal aborted) goes back to waiting (moveToWait + WaitingError).
  *
  * Tracing: BullMQ's CONSUMER span of each attempt continues the trace of the request that queued
  * the task (the producer's context travels in the job); under it, one `task.attempt` span per
@@ -49,14 +59,30 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
               async (span) => {
                 try {
                   const outcome = await processContentTask(deps, data.task_id, attempt, signal ?? new AbortController().signal);
+                  options.gate?.succeeded(outcome);
                   span.setAttribute("task.outcome", outcome);
                   if (outcome === "blocked" || outcome === "cancelled") span.addEvent(`task.${outcome}`);
                   return outcome;
                 } catch (err) {
+                  if (options.handBack?.active) {
+                    span.setAttribute("task.outcome", "handed_back");
+                    throw err;
+                  }
                   if (err instanceof RescheduleJob) {
                     // Waiting for its time (the Threads quota): not a failure.
                     span.setAttribute("task.outcome", "deferred");
                     span.addEvent("task.deferred", { until: err.at.toISOString() });
+                    throw err;
+                  }
+                  if (options.gate && !(err instanceof PermanentError) && dependencyOf(errorCode(err))) {
+                    // Decided below against the outage budget; the span says it waited (or failed there).
+                    span.setAttribute("task.outcome", "waiting");
+                    recordFailure(span, err, {
+                      "task.id": data.task_id,
+                      "task.attempt": attempt,
+                      "error.type": errorCode(err),
+                      "task.final": false,
+                    });
                     throw err;
                   }
                   const final = err instanceof PermanentError || attempt >= maxAttempts;
@@ -73,6 +99,13 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
           ),
         );
       } catch (err) {
+        if (options.handBack?.active) {
+          // Shutting down: the job goes back to waiting, lock released, attempt not spent; another worker starts it now.
+          rescheduled = true;
+          await handBackTask(deps, data.task_id, errorMessage(err));
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
         if (err instanceof RescheduleJob) {
           rescheduled = true;
           deps.logger.info({ task_id: data.task_id, attempt, until: err.at.toISOString(), reason: err.message }, "job delayed");
@@ -80,9 +113,36 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
           throw new DelayedError();
         }
         const permanent = err instanceof PermanentError;
-        const final = permanent || attempt >= maxAttempts;
+        const baseMs = typeof job.opts.backoff === "object" ? (job.opts.backoff.delay ?? 0) : 0;
+        const dependency = permanent ? null : dependencyOf(errorCode(err));
+        let outage = "";
+        if (dependency && options.gate) {
+          // A dependency is down: the task waits for it with its attempts intact, within the outage budget.
+          const gate = options.gate;
+          gate.failed(dependency, errorMessage(err));
+          const since = data.waiting_since ?? Date.now();
+          if (Date.now() - since < gate.outageBudgetMs) {
+            rescheduled = true;
+            const waits = (data.waits ?? 0) + 1;
+            const retryAt = gate.retryAt(dependency, waits, baseMs);
+            deps.metrics.attemptErrors.inc({ code: errorCode(err) });
+            deps.logger.warn(
+              { task_id: data.task_id, attempt, dependency, retry_at: retryAt.toISOString(), err: errorMessage(err), code: errorCode(err) },
+              "dependency unavailable: task waits for it",
+            );
+            consumer?.addEvent("task.waiting", { dependency, "task.retry_at": retryAt.toISOString() });
+            if (await waitForDependency(deps.lifecycle, data.task_id, { dependency, reason: errorMessage(err), retryAt })) {
+              await job.updateData({ ...data, waiting_since: since, waits });
+              await job.moveToDelayed(retryAt.getTime(), token);
+              throw new DelayedError();
+            }
+            return "skipped";
+          }
+          outage = ` (${dependency} unavailable for longer than the outage budget of ${duration(gate.outageBudgetMs)})`;
+        }
+        const final = permanent || attempt >= maxAttempts || outage !== "";
         // BullMQ's exponential backoff, the same formula, so viewers are told when the next attempt comes.
-        const delayMs = typeof job.opts.backoff === "object" ? backoffDelay(attempt, { baseMs: job.opts.backoff.delay ?? 0 }) : 0;
+        const delayMs = baseMs > 0 ? backoffDelay(attempt, { baseMs }) : 0;
         deps.metrics.attemptErrors.inc({ code: errorCode(err) });
         deps.logger.warn(
           { task_id: data.task_id, attempt, final, err: errorMessage(err), code: errorCode(err) },
@@ -92,8 +152,8 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
           "task.attempt": attempt,
           ...(final ? {} : { "task.retry_in_ms": delayMs }),
         });
-        await recordTaskFailure(deps, data.task_id, { attempt, final, code: errorCode(err), message: errorMessage(err), delayMs });
-        if (permanent) throw new UnrecoverableError(errorMessage(err));
+        await recordTaskFailure(deps, data.task_id, { attempt, final, code: errorCode(err), message: errorMessage(err) + outage, delayMs });
+        if (permanent || outage) throw new UnrecoverableError(errorMessage(err) + outage);
         throw err;
       } finally {
         deps.metrics.activeJobs.dec();
@@ -115,4 +175,10 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
   worker.on("error", (err) => deps.logger.error({ err }, "worker error"));
   worker.on("stalled", (jobId) => deps.logger.warn({ task_id: jobId }, "job stalled (its worker died); it will run again"));
   return worker;
+}
+
+/** 1.5 s, 90 s, 60 min: how long, in words for a task's error message. */
+function duration(ms: number): string {
+  if (ms >= 120_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -54,9 +54,17 @@ describe("applyTaskEvent", () => {
     const view = newTaskView(task());
     applyTaskEvent(view, { type: "task.retrying", at, attempt: 1, error: "persona-runtime: 503", delay_ms: 2000 });
     expect(view.notice).toBe("Attempt 1 failed (persona-runtime: 503); retrying in 2 s.");
-    applyTaskEvent(view, { type: "task.waiting", at, dependency: "threads" });
-    expect(view.task.status).toBe("waiting");
-    expect(view.notice).toMatch(/^Waiting: threads is unavailable/);
+    applyTaskEvent(view, {
+      type: "task.waiting",
+      at,
+      dependency: "persona-runtime",
+      reason: "ECONNREFUSED",
+      retry_at: "2026-12-02T00:00:05.000Z",
+    });
+    expect(view.task.status).toBe("deferred");
+    expect(view.notice).toMatch(
+      /^Waiting for persona-runtime: it is unavailable \(ECONNREFUSED\)\. The task keeps its attempts .+; next try at .+\.$/,
+    );
     applyTaskEvent(view, { type: "task.deferred", at, until: "2026-12-02T00:00:00.000Z", reason: "Threads quota used up" });
     expect(view.task.status).toBe("deferred");
     expect(view.notice).toMatch(/^Deferred until .+: Threads quota used up\.$/);

@@ -125,12 +125,16 @@ export function applyTaskEvent(view: TaskView, incoming: IncomingEvent): Applied
       view.live = null;
       break;
     }
-    case "task.waiting":
+    case "task.waiting": {
+      // The API's status is `deferred` (owned by the delayed job); the notice says what it waits for.
       keepNotice = true;
-      t.status = "waiting";
+      t.status = "deferred";
       view.live = null;
-      view.notice = `Waiting: ${text(event.dependency, "a dependency")} is unavailable. The task keeps its attempts and continues when it recovers.`;
+      for (const s of STEPS) if (view.steps[s].state === "active") view.steps[s] = { state: "pending" };
+      const retryAt = text(event.retry_at);
+      view.notice = `Waiting for ${text(event.dependency, "a dependency")}: it is unavailable${event.reason ? ` (${text(event.reason)})` : ""}. The task keeps its attempts and continues when it recovers${retryAt ? `; next try at ${when(retryAt)}` : ""}.`;
       break;
+    }
     case "task.deferred":
       keepNotice = true;
       t.status = "deferred";
