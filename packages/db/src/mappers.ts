@@ -54,7 +54,8 @@ export function toPost(row: PostRow, engagement: Engagement | null = null): Post
   };
 }
 
-export function toTask(row: TaskWithPost): Task {
+/** A task for the API; `engagement` is its post's latest insights reading, when the caller loaded it. */
+export function toTask(row: TaskWithPost, engagement: Engagement | null = null): Task {
   return {
     id: row.id,
     persona_id: row.persona_id,
@@ -66,7 +67,7 @@ export function toTask(row: TaskWithPost): Task {
     updated_at: iso(row.updated_at),
     finished_at: row.finished_at ? iso(row.finished_at) : null,
     deferred_until: row.status === "deferred" && row.deferred_until ? iso(row.deferred_until) : null,
-    post: row.post ? toPost(row.post) : null,
+    post: row.post ? toPost(row.post, engagement) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     usage: { tokens_in: row.tokens_in, tokens_out: row.tokens_out, cost_usd: Number(row.cost_usd) },
   };

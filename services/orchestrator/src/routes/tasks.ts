@@ -1,5 +1,5 @@
 import { CreateTask, newId, Task } from "@threads-agent/contracts";
-import { findTask, listTasks, toTask } from "@threads-agent/db";
+import { findTask, latestEngagement, listTasks, toTask } from "@threads-agent/db";
 import { NotFound } from "@threads-agent/http";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { committed } from "../idempotency.ts";
@@ -65,7 +65,7 @@ export const taskRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       async (request) => {
         const rows = await listTasks(db, request.query);
         const page = pageOf(rows, request.query.limit);
-        return { items: page.items.map(toTask), next_cursor: page.next_cursor };
+        return { items: page.items.map((row) => toTask(row)), next_cursor: page.next_cursor };
       },
     );
 
@@ -80,7 +80,11 @@ export const taskRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: Task, ...problems(...COMMON_PROBLEMS, 404) },
         },
       },
-      async (request) => toTask(await loadTask(request.params.id)),
+      async (request) => {
+        const task = await loadTask(request.params.id);
+        const engagement = task.post ? (await latestEngagement(db, [task.post.id])).get(task.post.id) : undefined;
+        return toTask(task, engagement ?? null);
+      },
     );
 
     await app.register(
