@@ -47,6 +47,23 @@ export async function scheduleReadings(queue: Queue, settings: InsightsSettings,
   );
 }
 
+/**
+ * The backstop for posts whose readings were never scheduled (the worker died between the publish
+ * and the scheduling, or the reconciler finished the published task): every post published within
+ * the schedule's span that has no reading yet gets its readings now, from now. Job ids make this
+ * a no-op for posts whose jobs are still waiting. Runs with the daily follower counts.
+ */
+export async function scheduleMissingReadings(db: Db, queue: Queue, settings: InsightsSettings, now = Date.now()): Promise<number> {
+  const span = Math.max(...settings.scheduleMs);
+  const posts = await db.post.findMany({
+    where: { published_id: { not: null }, published_at: { gte: new Date(now - span) }, insights: { none: {} } },
+    select: { id: true },
+    take: 10_000,
+  });
+  for (const post of posts) await scheduleReadings(queue, settings, post);
+  return posts.length;
+}
+
 export type Reading = "stored" | "gone";
 
 /**
@@ -155,7 +172,10 @@ export async function startInsights(
   const worker = new Worker(
     QUEUES.insights,
     async (job: Job, token?: string) => {
-      if (job.name === "followers") return collectFollowerCounts(deps);
+      if (job.name === "followers") {
+        const rescheduled = await scheduleMissingReadings(deps.db, queue, deps.settings);
+        return { ...(await collectFollowerCounts(deps)), rescheduled };
+      }
       const data = job.data as JobData;
       const parsed = InsightsJob.parse(data);
       try {
