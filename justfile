@@ -108,6 +108,10 @@ chaos *args:
 unit *args:
     scripts/test packages services {{ args }}
 
+# The hostile-input campaign at full size (30,000 generated requests over every route; scripts/hostile)
+hostile *args:
+    scripts/hostile {{ args }}
+
 # Lint: biome over the code, helm lint over the chart with every values file
 lint: tools
     pnpm exec biome check .

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createDb, ensureDatabase, migrateDatabase, seedPersonas } from "@threads-agent/db";
-import { FAKE_THREADS_ACCOUNTS, type ServiceName, type Stack, startStack } from "@threads-agent/stack";
+import { assertPortsFree, FAKE_THREADS_ACCOUNTS, SERVICES, type ServiceName, type Stack, startStack } from "@threads-agent/stack";
 import { TokenCipher, tokenContext } from "@threads-agent/threads";
 
 const { values: args } = parseArgs({
@@ -68,8 +68,9 @@ const env = {
   REDIS_PREFIX: process.env.REDIS_PREFIX ?? "ta",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   AGENT_BACKEND: process.env.AGENT_BACKEND ?? "local",
-  // The demo agent run clones a repository from this machine.
-  ALLOW_FILE_REPOS: process.env.ALLOW_FILE_REPOS ?? "true",
+  // The demo agent run clones a repository from this machine: file:// repositories under the
+  // checkout and the system temp dir (where the demo makes its repository), not every path.
+  ALLOW_FILE_REPOS: process.env.ALLOW_FILE_REPOS ?? [ROOT, tmpdir()].join(","),
   // Stream the offline model's words with a small delay so the dashboard shows the post being written.
   OFFLINE_STREAM_DELAY_MS: process.env.OFFLINE_STREAM_DELAY_MS ?? "15",
   // Likewise, pace the offline agent's output lines so they visibly stream.
@@ -255,18 +256,28 @@ async function followRun(api: string): Promise<boolean> {
 
 let stack: Stack | undefined;
 let stopping = false;
+/**
+ * Stops every service (each in its own process group, so a Ctrl-C reaches only this process) and
+ * exits with `code`. Services stopping because they were asked to are not reported as exits, and
+ * their shutdown chatter is not shown.
+ */
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
-  say("stopping every service...");
+  if (stack) say("stopping every service...");
   await stack?.stop();
-  say("stopped");
+  if (stack) say("stopped");
   process.exit(code);
 }
+// Ctrl-C (again while stopping changes nothing: the services are already being stopped, in order).
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
+  // Before anything else: the documented ports must be free (a second scripts/up would otherwise
+  // run its demo against the first one's services).
+  const services = SERVICES.map((s) => s.name).filter((name) => !(name === "fake-threads" && realThreads));
+  await assertPortsFree(SERVICES.filter((s) => services.includes(s.name)).map((s) => [s.name, s.defaultPort]));
   say(
     `database ${new URL(env.DATABASE_URL).host}${new URL(env.DATABASE_URL).pathname}, redis ${new URL(env.REDIS_URL).host} (prefix ${env.REDIS_PREFIX})`,
   );
@@ -287,10 +298,12 @@ try {
     ports: "defaults",
     onLine: (service, line) => {
       const { text, level } = formatLog(line);
-      if (args.quiet && level !== "warn" && level !== "error" && level !== "fatal") return;
+      const loud = level === "warn" || level === "error" || level === "fatal";
+      if ((args.quiet || stopping) && !loud) return;
       console.log(`${paint(COLORS[service], `[${service}]`.padEnd(18))}${text}`);
     },
     onExit: (service, code, signal) => {
+      if (stopping) return;
       say(paint(31, `${service} exited unexpectedly (${signal ?? `code ${code}`}); stopping`));
       void shutdown(1);
     },

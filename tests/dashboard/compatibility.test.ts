@@ -1,5 +1,5 @@
 // A dashboard older than the server it talks to: events it has no code for, events the target
-// architecture announces (waiting on a dependency, engagement) and steps it does not know arrive on
+// architecture announces (engagement), a dependency wait and steps it does not know arrive on
 // a real task's stream, and the page keeps going. Only the orchestrator runs (the task stays
 // queued); the events are appended to the task's Redis Stream the way the worker appends them.
 import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
@@ -38,9 +38,17 @@ describe.skipIf(!CHROMIUM)("dashboard and events it does not know, in headless C
     await events.append("task", task.id, { type: "task.started", attempt: 1 });
     await events.append("task", task.id, { type: "step.started", step: "translate" });
     await events.append("task", task.id, { type: "task.translated", language: "de", chars: 312 });
-    await events.append("task", task.id, { type: "task.waiting", dependency: "persona-runtime" });
-    await expect.poll(() => page.locator("#detail .detail-head .badge").textContent()).toBe("waiting");
-    expect(await page.locator("#detail .notice").textContent()).toMatch(/^Waiting: persona-runtime is unavailable/);
+    await events.append("task", task.id, {
+      type: "task.waiting",
+      dependency: "persona-runtime",
+      reason: "persona-runtime unreachable: ECONNREFUSED",
+      retry_at: new Date(Date.now() + 5000).toISOString(),
+    });
+    // The task's status while it waits is the API's `deferred`; the notice says what for.
+    await expect.poll(() => page.locator("#detail .detail-head .badge").textContent()).toBe("deferred");
+    expect(await page.locator("#detail .notice").textContent()).toMatch(
+      /^Waiting for persona-runtime: it is unavailable \(persona-runtime unreachable: ECONNREFUSED\)\. The task keeps its attempts/,
+    );
     const unknown = page.locator("#detail .events li.unknown");
     expect(await unknown.locator(".type").allTextContents()).toEqual(["task.translated"]);
     expect(await unknown.locator(".info").textContent()).toBe("language=de · chars=312");

@@ -19,7 +19,8 @@ describe.skipIf(!CHROMIUM)("dashboard in headless Chromium (needs /usr/bin/chrom
 
   beforeAll(async () => {
     ensureDashboardBuilt();
-    f = await startPipeline({ OFFLINE_STREAM_DELAY_MS: "5" });
+    // OUTAGE_BUDGET_MS=0: persona-runtime down fails a task after its attempts (a dead letter to show), not waits for it.
+    f = await startPipeline({ OFFLINE_STREAM_DELAY_MS: "5", OUTAGE_BUDGET_MS: "0" });
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -233,7 +233,7 @@ describe("agent runs: one policy for the orchestrator and the agent-launcher", (
         return SHARED.map((key) => shape[key]!.parse(values[key]));
       }),
     );
-    expect(parsed[0]).toEqual([4, ["git.example.com", "*.example.org"], false]);
+    expect(parsed[0]).toEqual([4, ["git.example.com", "*.example.org"], []]); // ALLOW_FILE_REPOS "false": no directories
     expect(parsed[1]).toEqual(parsed[0]);
   });
 

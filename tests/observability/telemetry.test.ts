@@ -219,6 +219,10 @@ beforeAll(async () => {
       OTEL_BSP_SCHEDULE_DELAY: "200",
       TASK_MAX_ATTEMPTS: "3",
       TASK_BACKOFF_MS: "200",
+      // The mix needs a task that fails after its retries: model-provider failures are ordinary
+      // transient faults here (no waiting for the dependency, no breaker pausing the worker).
+      OUTAGE_BUDGET_MS: "0",
+      BREAKER_FAILURES: "1000",
       OUTBOX_RELAY_INTERVAL_MS: "200",
       // No reconciler action in this mix: every task and run has its owner throughout.
       RECONCILE_AFTER_MS: "300000",
@@ -234,6 +238,8 @@ beforeAll(async () => {
       "agent-launcher": { ...openai, AGENT_PACE_MS: "40" },
     },
     services: SERVICES,
+    // Loading the OpenTelemetry SDK and its instrumentations takes a while on a busy machine.
+    healthTimeoutMs: 120_000,
     // Every persona publishes as the default account: no linking traffic before Prometheus' first scrape.
     linkPersonas: false,
     onLine: (service, line) => {
@@ -536,6 +542,11 @@ function expectations(): Record<string, Expectation> {
     },
     "technical.json/Jobs in progress (workers)/A": { by: [], series: { "": 0 } },
     "technical.json/Open SSE connections/A": { by: [], series: { "": 0 } },
+    // BREAKER_FAILURES=1000 here: every breaker stays closed, and each series exists from the start.
+    "technical.json/Dependency circuit breakers (0 closed, 1 half-open, 2 open)/A": {
+      by: ["dependency"],
+      series: { "persona-runtime": 0, threads: 0, "model-providers": 0 },
+    },
     "technical.json/Unfinished work the reconciler queued again or failed/A": {
       by: ["action"],
       series: Object.fromEntries(RECONCILE_ACTIONS.map((a) => [a, 0])),
@@ -577,6 +588,7 @@ function expectations(): Record<string, Expectation> {
       ? { by: ["service", "pod"], series: lag, tolerance: 1 }
       : none("no event loop lag above 500 ms"),
     "rules/ThreadsAgentQueueBacklog": none("no queue has 100 waiting jobs"),
+    "rules/ThreadsAgentDependencyDown": none("no breaker opened (BREAKER_FAILURES=1000)"),
     "rules/ThreadsAgentDeadLetters": Object.keys(deadLetters).length ? { by: ["queue"], series: deadLetters } : none("no failed jobs"),
     "rules/ThreadsAgentTaskFailureRate":
       failureRate > 0.2 ? { by: [], series: { "": failureRate } } : none(`${(failureRate * 100).toFixed(1)}% of tasks failed, under 20%`),

@@ -1,5 +1,7 @@
 // Reusable pieces for services' config schemas: every variable name here is part of the contract
 // with the Helm chart, which sets them.
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { z } from "zod";
 
 const wholeNumber = () => z.coerce.number({ message: "expected a whole number" }).int("expected a whole number");
@@ -70,6 +72,38 @@ export const tokenEncryptionKey = z
       });
   })
   .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+/** The checkout these services run from (the monorepo root). */
+const CHECKOUT = path.resolve(import.meta.dirname, "../../..");
+
+/** What `ALLOW_FILE_REPOS=true` means: the checkout and the system temp dir (where scripts/up and the tests make repositories). */
+export const LOCAL_FILE_REPO_ROOTS: readonly string[] = [CHECKOUT, path.resolve(tmpdir())];
+
+/**
+ * ALLOW_FILE_REPOS: the directories file:// repositories may be under, comma-separated absolute
+ * paths; `false`, `0`, `no` or empty: none (file:// refused); `true`: LOCAL_FILE_REPO_ROOTS. Never
+ * every path on the machine.
+ */
+export const fileRepoRoots = (fallback: readonly string[] = []) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      const v = value.trim();
+      if (["", "false", "0", "no"].includes(v.toLowerCase())) return [] as string[];
+      if (["true", "1", "yes"].includes(v.toLowerCase())) return [...LOCAL_FILE_REPO_ROOTS];
+      const roots = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const root of roots) {
+        if (!path.isAbsolute(root))
+          ctx.addIssue({ code: "custom", message: `expected absolute directories (or true/false), not ${JSON.stringify(root)}` });
+        else if (path.resolve(root) === "/")
+          ctx.addIssue({ code: "custom", message: "the root directory would allow every path; name the directories" });
+      }
+      return roots.map((r) => path.resolve(r));
+    })
+    .default([...fallback]);
 
 /** Comma-separated list; blanks dropped. */
 export const list = (fallback: string[] = []) =>

@@ -17,5 +17,6 @@ export * from "./run-events.ts";
 export * from "./run-queue.ts";
 export * from "./runs.ts";
 export * from "./tasks.ts";
+export * from "./text.ts";
 export * from "./threads-graph.ts";
 export * from "./threads-text.ts";

@@ -4,6 +4,7 @@ import { HookStyleId } from "./hook-styles.ts";
 import { Uuid } from "./ids.ts";
 import { PersonaSpec } from "./personas.ts";
 import { TaskType } from "./tasks.ts";
+import { storableText } from "./text.ts";
 
 /** A hook style as the hook step sees it: its instruction and the persona's posterior of its engagement. */
 export const HookArm = z.object({
@@ -16,10 +17,22 @@ export const HookArm = z.object({
 export type HookArm = z.infer<typeof HookArm>;
 
 /** POST /v1/generate on persona-runtime; the response is NDJSON, one GenerateFrame per line. */
+// The persona as the worker sends it: its free text refused when it has NUL or lone surrogates, like every request's text.
+const RequestText = () => storableText(z.string());
+const GeneratePersona = PersonaSpec.extend({
+  name: RequestText(),
+  emoji: RequestText(),
+  description: RequestText(),
+  hook_prompt: RequestText(),
+  body_prompt: RequestText(),
+  hook_model: RequestText().nullable(),
+  body_model: RequestText().nullable(),
+});
+
 export const GenerateRequest = z.object({
   task_id: Uuid,
-  persona: PersonaSpec,
-  input: z.string().min(1).max(10_000),
+  persona: GeneratePersona,
+  input: storableText(z.string().min(1).max(10_000)),
   task_type: TaskType.default("trend"),
   /**
    * The hook style to write (a seeded id such as `question`, or a persona-defined one); absent:

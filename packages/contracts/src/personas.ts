@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PersonaId, Timestamp } from "./ids.ts";
+import { text as textField } from "./text.ts";
 
 export const Temperament = z.enum(["kind", "hype", "calm", "witty", "blunt"]);
 export type Temperament = z.infer<typeof Temperament>;
@@ -59,8 +60,7 @@ export const PERSONA_PROMPT_MAX_CHARS = 4000;
 /** persona-runtime frames the hook with the emoji twice; a ZWJ family sequence fits, a sentence does not. */
 export const PERSONA_EMOJI_MAX_CHARS = 16;
 
-const text = (max: number) =>
-  z.string({ message: "expected a string" }).trim().min(1, "must not be empty").max(max, `at most ${max} characters`);
+const text = (max: number) => textField({ max });
 
 const prompt = (placeholder: "input" | "hook", why: string) =>
   text(PERSONA_PROMPT_MAX_CHARS).refine((v) => v.includes(`{${placeholder}}`), `must contain {${placeholder}}, ${why}`);
@@ -70,28 +70,23 @@ const prompt = (placeholder: "input" | "hook", why: string) =>
  * gpt-* and claude-* names are read as OpenAI and Anthropic), or null for the service's default.
  * The shape is checked here; the orchestrator checks the id with the LLM layer's own parser.
  */
-const modelOverride = z
-  .string({ message: "expected a model id like openai/gpt-4o-mini, or null" })
-  .trim()
-  .min(1, "must not be empty; use null for the service's default")
-  .max(160, "at most 160 characters")
+const modelOverride = textField({
+  max: 160,
+  typeMessage: "expected a model id like openai/gpt-4o-mini, or null",
+  minMessage: "must not be empty; use null for the service's default",
+})
   .nullable()
   .meta({ description: "`provider/model`, e.g. `openai/gpt-4o-mini` or `anthropic/claude-haiku-4-5`; null: the service's default" });
 
 // What a user may set on a persona; `id` is chosen once at creation (tasks refer to it).
 const personaFields = {
   name: text(PERSONA_NAME_MAX_CHARS),
-  emoji: z
-    .string({ message: "expected a string" })
-    .trim()
-    .min(1, "must not be empty")
-    .max(PERSONA_EMOJI_MAX_CHARS, `at most ${PERSONA_EMOJI_MAX_CHARS} characters (one emoji)`)
-    .refine((v) => !/\s/.test(v), "one emoji, without spaces"),
+  emoji: textField({ max: PERSONA_EMOJI_MAX_CHARS, maxMessage: `at most ${PERSONA_EMOJI_MAX_CHARS} characters (one emoji)` }).refine(
+    (v) => !/\s/.test(v),
+    "one emoji, without spaces",
+  ),
   temperament: Temperament,
-  description: z
-    .string({ message: "expected a string" })
-    .trim()
-    .max(PERSONA_DESCRIPTION_MAX_CHARS, `at most ${PERSONA_DESCRIPTION_MAX_CHARS} characters`),
+  description: textField({ max: PERSONA_DESCRIPTION_MAX_CHARS, min: 0 }),
   hook_prompt: prompt("input", "where the task's input goes"),
   body_prompt: prompt("hook", "so the body continues the hook it follows"),
   hook_model: modelOverride,
@@ -125,12 +120,9 @@ export type UpdatePersona = z.infer<typeof UpdatePersona>;
 /** PUT /v1/personas/:id/threads-account: the persona publishes as this token's Threads account from now on. */
 export const LinkThreadsAccount = z
   .strictObject({
-    access_token: z
-      .string({ message: "expected a Threads access token (a string)" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(4096, "at most 4096 characters")
-      .meta({ description: "A long-lived Threads user access token; stored encrypted, never shown again" }),
+    access_token: textField({ max: 4096, typeMessage: "expected a Threads access token (a string)" }).meta({
+      description: "A long-lived Threads user access token; stored encrypted, never shown again",
+    }),
   })
   .meta({ id: "LinkThreadsAccount" });
 export type LinkThreadsAccount = z.infer<typeof LinkThreadsAccount>;

@@ -11,8 +11,8 @@ export const REPO_URL_MAX_CHARS = 2048;
 export type RepoUrlPolicy = {
   /** Host names; `*.example.com` matches subdomains; `*` matches any public host. */
   allowedHosts: readonly string[];
-  /** file:// URLs (tests and local development only). */
-  allowFile: boolean;
+  /** Directories file:// URLs may be under (tests and local development only); empty: file:// refused. */
+  fileRoots: readonly string[];
 };
 
 export type RepoUrl = {
@@ -115,6 +115,15 @@ function checkHost(rawHost: string, policy: RepoUrlPolicy): string | null {
   return null;
 }
 
+/** `path` (absolute, without '.' or '..' segments: checkPath refused those) is one of `roots` or inside one. */
+export function underFileRoot(path: string, roots: readonly string[]): boolean {
+  const clean = path.replace(/\/+$/, "") || "/";
+  return roots.some((root) => {
+    const r = root.replace(/\/+$/, "");
+    return r !== "" && (clean === r || clean.startsWith(`${r}/`));
+  });
+}
+
 function checkPath(path: string): string | null {
   if (!path || path === "/") return "the URL has no repository path";
   if (path.split("/").some((segment) => segment === ".." || segment === "." || segment.startsWith("-"))) {
@@ -182,11 +191,18 @@ export function checkRepoUrl(raw: string, policy: RepoUrlPolicy): RepoUrlCheck {
       if (url.username && !SSH_USER.test(url.username)) return fail("the ssh user name may contain only letters, digits and . _ -");
       return networkRepo("ssh", url);
     case "file:": {
-      if (!policy.allowFile) return fail("file:// repositories are not allowed on this deployment");
+      if (policy.fileRoots.length === 0) return fail("file:// repositories are not allowed on this deployment");
       if (url.host) return fail("file:// URLs must have no host (file:///absolute/path)");
-      const path = decodeURIComponent(url.pathname);
+      let path: string;
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        return fail("the file:// path is not valid percent-encoding");
+      }
       const pathProblem = checkPath(path.replace(/^\//, ""));
       if (pathProblem) return fail(pathProblem);
+      if (!underFileRoot(path, policy.fileRoots))
+        return fail(`file:// repositories must be under ${policy.fileRoots.join(" or ")} on this deployment (ALLOW_FILE_REPOS)`);
       return { ok: true, repo: { kind: "file", host: null, port: null, path, url: url.toString() } };
     }
     case "http:":

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkRepoUrl, isPublicAddress, type RepoUrlPolicy } from "./repo-url.ts";
 import { createRunSchema, finalRunStatus, resolveVariations } from "./runs.ts";
 
-const policy: RepoUrlPolicy = { allowedHosts: ["github.com", "*.example.org"], allowFile: false };
+const policy: RepoUrlPolicy = { allowedHosts: ["github.com", "*.example.org"], fileRoots: [] };
 
 describe("checkRepoUrl", () => {
   it.each([
@@ -57,13 +57,27 @@ describe("checkRepoUrl", () => {
   });
 
   it("accepts file:// only when the policy allows it, and only absolute paths without a host", () => {
-    const allowFile = { ...policy, allowFile: true };
+    const allowFile = { ...policy, fileRoots: ["/tmp", "/home/dev/src"] };
     expect(checkRepoUrl("file:///tmp/repo-1", allowFile)).toMatchObject({ ok: true, repo: { kind: "file", path: "/tmp/repo-1" } });
+    expect(checkRepoUrl("file:///home/dev/src/app", allowFile)).toMatchObject({ ok: true });
     expect(checkRepoUrl("file://host/tmp/repo", allowFile)).toMatchObject({ ok: false });
+    // Only under the allowed roots: not the machine's other directories, not a look-alike prefix, no way out with '..'.
+    for (const outside of [
+      "file:///etc",
+      "file:///etc/passwd",
+      "file:///tmpfoo/repo",
+      "file:///tmp/../etc",
+      "file:///tmp/%2e%2e/etc",
+      "file:///home/dev",
+    ])
+      expect(checkRepoUrl(outside, allowFile), outside).toMatchObject({ ok: false });
+    expect(checkRepoUrl("file:///etc", allowFile)).toMatchObject({
+      message: expect.stringMatching(/must be under \/tmp or \/home\/dev\/src/),
+    });
   });
 
   it("with `*` accepts any public host but still refuses internal ones", () => {
-    const any = { allowedHosts: ["*"], allowFile: false };
+    const any = { allowedHosts: ["*"], fileRoots: [] };
     expect(checkRepoUrl("https://git.sr.ht/~user/repo", any).ok).toBe(true);
     expect(checkRepoUrl("https://192.168.1.10/acme/repo", any).ok).toBe(false);
     expect(checkRepoUrl("https://gitea.svc.cluster.local/acme/repo", any).ok).toBe(false);

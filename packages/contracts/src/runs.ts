@@ -5,6 +5,7 @@ import { z } from "zod";
 import { Timestamp, Uuid } from "./ids.ts";
 import { REPO_URL_MAX_CHARS } from "./repo-url.ts";
 import { Usage } from "./tasks.ts";
+import { text } from "./text.ts";
 
 /** Default cap on variations per run; deployments change it with RUN_MAX_VARIATIONS. */
 export const RUN_MAX_VARIATIONS_DEFAULT = 10;
@@ -60,16 +61,8 @@ export type VariationSettings = z.infer<typeof VariationSettings>;
 export function createRunSchema(maxVariations: number = RUN_MAX_VARIATIONS_DEFAULT) {
   const max = Math.min(maxVariations, RUN_MAX_VARIATIONS_LIMIT);
   return z.strictObject({
-    repo_url: z
-      .string({ message: "expected a string" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(REPO_URL_MAX_CHARS, `at most ${REPO_URL_MAX_CHARS} characters`),
-    prompt: z
-      .string({ message: "expected a string" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(RUN_PROMPT_MAX_CHARS, `at most ${RUN_PROMPT_MAX_CHARS} characters`),
+    repo_url: text({ max: REPO_URL_MAX_CHARS }),
+    prompt: text({ max: RUN_PROMPT_MAX_CHARS }),
     variations: z
       .union(
         [

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PersonaId, Timestamp, Uuid } from "./ids.ts";
 import { Post } from "./posts.ts";
+import { text } from "./text.ts";
 
 export const TASK_INPUT_MAX_CHARS = 2000;
 
@@ -16,11 +17,7 @@ export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ["succeeded", "fail
 export const TaskType = z.enum(["trend", "pain"]);
 export type TaskType = z.infer<typeof TaskType>;
 
-const input = z
-  .string({ message: "expected a string" })
-  .trim()
-  .min(1, "must not be empty")
-  .max(TASK_INPUT_MAX_CHARS, `at most ${TASK_INPUT_MAX_CHARS} characters`);
+const input = text({ max: TASK_INPUT_MAX_CHARS });
 
 export const CreateTask = z
   .strictObject({
@@ -38,7 +35,7 @@ export type CreateTask = z.infer<typeof CreateTask>;
 export const LegacyCreateTask = z
   .object({
     persona_id: PersonaId,
-    task_type: z.string().min(1).max(64),
+    task_type: text({ max: 64, trim: false }),
     pain_statement: input.optional(),
     trend_snippet: input.optional(),
   })

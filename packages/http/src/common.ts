@@ -1,11 +1,15 @@
 import { trace } from "@opentelemetry/api";
 import type { Problem } from "@threads-agent/contracts";
 import {
+  drainOversizedBody,
   type Logger,
   type Metrics,
   observeHttp,
+  PROBLEM_TYPE_BASE,
   type ReadinessCheck,
   recordFailure,
+  recordRoutes,
+  refuseLargeHeads,
   runReadinessChecks,
 } from "@threads-agent/observability";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -21,8 +25,6 @@ export type CommonOptions = {
   /** False while shutting down, so /ready fails and load balancers drain this instance. */
   accepting?: () => boolean;
 };
-
-const PROBLEM_TYPE_BASE = "https://threads-agent.dev/problems/";
 
 /** The 404 of a path no route serves, as problem+json. */
 export const notFound = (request: FastifyRequest, reply: FastifyReply) =>
@@ -73,7 +75,12 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; title: st
     title: "Bad request",
     detail: () => "Content-Length does not match the body",
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: "body-too-large", title: "Body too large", detail: (e) => e.message },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: "body-too-large",
+    title: "Body too large",
+    detail: () => "The request body is larger than this endpoint accepts",
+  },
   FST_ERR_CTP_INVALID_TYPE: {
     status: 415,
     code: "unsupported-media-type",
@@ -82,7 +89,13 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; title: st
   },
 };
 
-const Health = z.object({ status: z.literal("ok") });
+const Health = z.object({
+  status: z.literal("ok"),
+  pid: z
+    .number()
+    .int()
+    .meta({ description: "The serving process, so a supervisor (scripts/up) can tell its own child from another process on the port" }),
+});
 const Readiness = z.object({
   status: z.enum(["ready", "not_ready", "shutting_down"]),
   checks: z.record(z.string(), z.string()).meta({ description: "Each dependency: `ok`, or what failed" }),
@@ -99,6 +112,8 @@ const Readiness = z.object({
 export function registerCommon(app: FastifyInstance, options: CommonOptions): void {
   const http = observeHttp(options.metrics);
   useZodSchemas(app);
+  recordRoutes(app);
+  refuseLargeHeads(app);
   app.addHook("onRoute", (route) => {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== "HEAD");
     http.route(route.url, methods);
@@ -136,6 +151,8 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     }
     const known = FRAMEWORK_ERRORS[(error as FastifyError).code];
     if (known) {
+      // Read the rest of an oversized body, so the client sees this 413 rather than a reset.
+      if ((error as FastifyError).code === "FST_ERR_CTP_BODY_TOO_LARGE") drainOversizedBody(request, reply);
       return sendProblem(reply, {
         type: PROBLEM_TYPE_BASE + known.code,
         title: known.title,
@@ -176,7 +193,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
   ops.get(
     "/health",
     { config: { rateLimit: false }, schema: { summary: "Liveness", tags: ["ops"], response: { 200: Health } } },
-    async () => ({ status: "ok" as const }),
+    async () => ({ status: "ok" as const, pid: process.pid }),
   );
   ops.get(
     "/ready",
@@ -190,7 +207,7 @@ export function registerCommon(app: FastifyInstance, options: CommonOptions): vo
     },
     async (_request, reply) => {
       if (options.accepting && !options.accepting()) return reply.code(503).send({ status: "shutting_down", checks: {} });
-      const result = await runReadinessChecks(options.checks);
+      const result = await runReadinessChecks(options.checks, undefined, options.logger);
       return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? "ready" : "not_ready", checks: result.checks });
     },
   );

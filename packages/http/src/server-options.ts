@@ -1,5 +1,6 @@
-import type { Logger } from "@threads-agent/observability";
-import { type FastifyBaseLogger, type FastifyServerOptions, LogController } from "fastify";
+import type { Server } from "node:http";
+import { answerClientError, type Logger, PARSER_HEADER_LIMIT_BYTES } from "@threads-agent/observability";
+import { type FastifyBaseLogger, type FastifyHttpOptions, LogController } from "fastify";
 import { sendProblem } from "./common.ts";
 
 /**
@@ -7,7 +8,7 @@ import { sendProblem } from "./common.ts";
  * there is no overall request timeout; slow clients still cannot hold a connection forever while
  * sending headers or a body.
  */
-export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolean; logger?: Logger } = {}): FastifyServerOptions {
+export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolean; logger?: Logger } = {}): FastifyHttpOptions<Server> {
   return {
     // Fastify's own request-bound logger (request.log carries req_id); registerCommon writes one line per request.
     ...(options.logger
@@ -25,6 +26,10 @@ export function serverOptions(options: { bodyLimit?: number; trustProxy?: boolea
     // Request ids for log correlation; honour a proxy's id when it sends one.
     requestIdHeader: "x-request-id",
     ajv: { customOptions: { removeAdditional: false } },
+    // Requests Node's HTTP parser refuses (unknown method, headers over 16 KB, bad chunking) as problem+json.
+    clientErrorHandler: answerClientError,
+    // The app refuses heads over 16 KB itself (registerCommon), knowing the method; the parser only past 256 KB.
+    http: { maxHeaderSize: PARSER_HEADER_LIMIT_BYTES },
     // Router errors (malformed percent-encoding, absurdly long ids) never reach the error handler.
     frameworkErrors: (error, request, reply) => {
       const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";

@@ -1,4 +1,5 @@
 import type { FieldError } from "@threads-agent/contracts";
+import { recordRoutes } from "@threads-agent/observability";
 import type { FastifyInstance, FastifySchemaCompiler } from "fastify";
 import { serializerCompiler } from "fastify-type-provider-zod";
 import type { z } from "zod";
@@ -9,6 +10,9 @@ export type RequestPart = "body" | "query" | "params" | "headers";
 
 const PARTS: Record<string, RequestPart> = { body: "body", querystring: "query", params: "params", headers: "headers" };
 
+/** A client's key as an error names it: long ones cut, so an error never grows with the input. */
+const clip = (key: string) => (key.length > 64 ? `${key.slice(0, 64)}…` : key);
+
 /**
  * Zod issues as field errors in the API's one wording style: the path of the field (`persona_id`,
  * `variations.1.temperature`), "is required" for a missing one, "unknown field" for an extra one.
@@ -17,13 +21,15 @@ const PARTS: Record<string, RequestPart> = { body: "body", querystring: "query",
 export function fieldErrors(error: z.ZodError, part: RequestPart): FieldError[] {
   return error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
-      const prefix = [part === "body" ? "" : part, ...issue.path.map(String)].filter(Boolean).join(".");
+      const prefix = [part === "body" ? "" : part, ...issue.path.map(String).map(clip)].filter(Boolean).join(".");
+      const keys = issue.keys.slice(0, 10).map(clip);
+      const more = issue.keys.length > keys.length ? ` and ${issue.keys.length - keys.length} more` : "";
       return {
-        field: issue.keys.map((k) => (prefix ? `${prefix}.${k}` : k)).join(", ") || "(body)",
-        message: `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`,
+        field: keys.map((k) => (prefix ? `${prefix}.${k}` : k)).join(", ") || "(body)",
+        message: `unknown field ${keys.map((k) => JSON.stringify(k)).join(", ")}${more}`,
       };
     }
-    const path = issue.path.map(String).join(".");
+    const path = issue.path.map(String).map(clip).join(".");
     const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
     return { field: path || (part === "body" ? "(body)" : part), message };
   });
@@ -49,6 +55,8 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
 
 /** Zod schemas on every route of `app`: requests validated as above, responses serialised (and checked) by theirs. */
 export function useZodSchemas(app: FastifyInstance): void {
+  // The first thing a service does with its app: from here on its routes are listed (routesOf).
+  recordRoutes(app);
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 }

@@ -87,11 +87,13 @@ describe("CircuitBreaker", () => {
     expect(b.retryAt?.getTime()).toBe(Date.now() + 1000);
   });
 
-  it("ignores late failures while open (work that started before it opened)", () => {
+  it("ignores late outcomes while open (work that started before it opened): only a probe decides", () => {
     const b = breaker(1);
     b.failure("down");
     const retryAt = b.retryAt;
     b.failure("late");
+    b.success();
+    expect(b.state).toBe("open");
     expect(b.retryAt).toEqual(retryAt);
     expect(changes).toHaveLength(1);
     expect(b.snapshot()).toMatchObject({ state: "open", last_error: "late" });

@@ -81,8 +81,12 @@ export class CircuitBreaker {
     return { state: this.current, failures: this.failures, retry_at: this.retryAt?.toISOString() ?? null, last_error: this.lastError };
   }
 
-  /** The dependency answered: a half-open probe (or any success) closes the breaker. */
+  /**
+   * The dependency answered: resets the count, and a half-open probe's success closes the breaker.
+   * While open, a late success of work that got past the dependency before it opened changes nothing.
+   */
   success(): void {
+    if (this.current === "open") return;
     this.failures = 0;
     if (this.current === "closed") return;
     this.openings = 0;

@@ -1,3 +1,11 @@
 export { freePort } from "./free-port.ts";
+export { busyPorts, portHolder, portInUse } from "./ports.ts";
 export { SERVICES, type ServiceName, type ServiceSpec } from "./services.ts";
-export { FAKE_THREADS_ACCOUNTS, FAKE_THREADS_DEFAULT_TOKEN, type Stack, type StackOptions, startStack } from "./stack.ts";
+export {
+  assertPortsFree,
+  FAKE_THREADS_ACCOUNTS,
+  FAKE_THREADS_DEFAULT_TOKEN,
+  type Stack,
+  type StackOptions,
+  startStack,
+} from "./stack.ts";

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import readline from "node:readline";
 import { freePort } from "./free-port.ts";
+import { busyPorts } from "./ports.ts";
 import { SERVICES, type ServiceName, type ServiceSpec, serviceEntry, serviceExists } from "./services.ts";
 
 export type StackOptions = {
@@ -63,6 +64,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const specs = SERVICES.filter((s) => wanted.includes(s.name));
   const ports = new Map<ServiceName, number>();
   for (const spec of specs) ports.set(spec.name, options.ports === "defaults" ? spec.defaultPort : await freePort());
+  // The documented ports may be held by another stack (or anything else): refuse, naming them,
+  // rather than start services that cannot listen while the health wait finds the other stack.
+  if (options.ports === "defaults") await assertPortsFree(specs.map((s) => [s.name, s.defaultPort]));
   const urls = Object.fromEntries(specs.map((s) => [s.name, `http://127.0.0.1:${ports.get(s.name)}`])) as Record<ServiceName, string>;
 
   // Where each service finds the others.
@@ -100,8 +104,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...extraEnv,
       [spec.portVariable]: String(ports.get(name)),
     };
-    const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ["ignore", "pipe", "pipe"] });
+    // A process group of its own: a terminal's Ctrl-C reaches only the parent, which stops the
+    // services itself, in order and once (they would otherwise get SIGINT and then SIGTERM).
+    const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     children.set(name, child);
+    LIVE.add(child);
+    child.once("exit", () => LIVE.delete(child));
     stopping.delete(name);
     for (const stream of ["stdout", "stderr"] as const) {
       readline.createInterface({ input: child[stream] }).on("line", (line) => options.onLine?.(name, line, stream));
@@ -170,6 +178,27 @@ async function linkFakeAccounts(api: string, fakeThreads: string, apiKey: string
   }
 }
 
+class HealthOfAnother extends Error {}
+
+// Services still running when this process exits (an error, Ctrl-C during start-up) are asked to stop.
+const LIVE = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of LIVE) child.kill("SIGTERM");
+});
+
+/** Throws naming each taken port and, where it can be told, the process holding it. */
+export async function assertPortsFree(ports: [string, number][]): Promise<void> {
+  const busy = await busyPorts(ports);
+  if (busy.length === 0) return;
+  const lines = busy.map((b) => `port ${b.port} (${b.name}) is in use${b.holder ? ` by ${b.holder}` : ""}`);
+  const hint = busy.some((b) => !b.holder) ? " (`ss -ltnp` or `lsof -iTCP -sTCP:LISTEN` shows who holds a port)" : "";
+  throw new Error(`cannot start:\n  ${lines.join("\n  ")}\nAnother stack (scripts/up) or program holds them: stop it first${hint}.`);
+}
+
+/**
+ * Waits until `child` answers /health. The answer must come from that process (its pid in the
+ * body): another process on the port (another stack started in between) is an error, not a success.
+ */
 async function waitHealthy(name: ServiceName, url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -178,8 +207,15 @@ async function waitHealthy(name: ServiceName, url: string, child: ChildProcess, 
     }
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
+      if (res.ok) {
+        const pid = ((await res.json()) as { pid?: unknown }).pid;
+        if (pid === child.pid) return;
+        throw new HealthOfAnother(
+          `${url}/health answered from pid ${String(pid)}, not from the ${name} just started (pid ${child.pid}): another process holds its port`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof HealthOfAnother) throw err;
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));

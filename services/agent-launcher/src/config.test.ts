@@ -10,7 +10,7 @@ describe("agent-launcher config", () => {
       METRICS_PORT: 9101,
       AGENT_BACKEND: "local",
       RUN_MAX_VARIATIONS: 10,
-      ALLOW_FILE_REPOS: false,
+      ALLOW_FILE_REPOS: [],
       REPO_HOST_ALLOWLIST: ["github.com", "gitlab.com", "bitbucket.org", "codeberg.org"],
       AGENT_ACTIVE_DEADLINE_SECONDS: 900,
     });

@@ -107,8 +107,8 @@ export const configSchema = z
     RUN_CONCURRENCY: env.positiveInt(20),
     /** Hosts repositories may come from (`*.example.com` for subdomains, `*` for any public host). */
     REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
-    /** file:// repositories: tests and local development only (the local backend). */
-    ALLOW_FILE_REPOS: env.flag(false),
+    /** Directories file:// repositories may be under, as for the orchestrator: tests and local development only (the local backend). */
+    ALLOW_FILE_REPOS: env.fileRepoRoots(),
     /** How long a finished run's event stream is kept. */
     EVENT_RETENTION_SECONDS: env.positiveInt(7 * 24 * 3600),
   })
@@ -128,7 +128,7 @@ export const configSchema = z
         message: `${c.AGENT_MEMORY_REQUEST} is above AGENT_MEMORY_LIMIT ${c.AGENT_MEMORY_LIMIT}`,
       });
     }
-    if (c.AGENT_BACKEND === "kubernetes" && c.ALLOW_FILE_REPOS) {
+    if (c.AGENT_BACKEND === "kubernetes" && c.ALLOW_FILE_REPOS.length > 0) {
       // A path on the launcher's machine means nothing inside a Job's pod, and must never reach one.
       ctx.addIssue({ code: "custom", path: ["ALLOW_FILE_REPOS"], message: "file:// repositories work only with AGENT_BACKEND=local" });
     }

@@ -69,7 +69,7 @@ export function createDeps(
     redis,
     connection,
     prefix: config.REDIS_PREFIX,
-    repoPolicy: { allowedHosts: config.REPO_HOST_ALLOWLIST, allowFile: config.ALLOW_FILE_REPOS },
+    repoPolicy: { allowedHosts: config.REPO_HOST_ALLOWLIST, fileRoots: config.ALLOW_FILE_REPOS },
     maxVariations: config.RUN_MAX_VARIATIONS,
     async close() {
       await backend.close();

@@ -1,6 +1,6 @@
 import { type Context, context } from "@opentelemetry/api";
 import { AgentRunJob, QUEUES, runRedisKeys } from "@threads-agent/contracts";
-import { queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
+import { logErrors, queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { executeRun, type RunDeps } from "./run-execution.ts";
@@ -104,7 +104,7 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
     telemetry: queueTelemetry(),
   });
   worker.on("failed", (job, err) => logger.error({ run_id: job?.id, attempts: job?.attemptsMade, err }, "run attempt failed"));
-  worker.on("error", (err) => logger.error({ err }, "queue error"));
+  logErrors(logger, "agent-runs queue", [queue, worker]);
 
   const reconcile = async () => {
     const held = [...active.keys()];
@@ -128,7 +128,7 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
     reconcile: reconcileOnce,
     async start() {
       subscriber = deps.redis.duplicate();
-      subscriber.on("error", (err) => logger.warn({ err }, "cancel subscription error"));
+      logErrors(logger, "cancel subscription", [subscriber]);
       subscriber.on("message", (_channel: string, runId: string) => {
         const run = active.get(runId);
         if (run) {

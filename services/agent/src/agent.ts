@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import {
   AGENT_EXIT,
@@ -6,6 +6,7 @@ import {
   type CheckResult,
   checkRepoUrl,
   scoreVariation,
+  underFileRoot,
   type VerificationSummary,
 } from "@threads-agent/contracts";
 import { inSpan } from "@threads-agent/observability/tracing";
@@ -82,6 +83,26 @@ function baselineText(plan: CheckPlan, baseline: Verification): string {
 const step = <T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>) => inSpan("agent", name, { attributes }, fn);
 
 /**
+ * The URL's path is under an allowed root as written; this checks where it really is, so a
+ * symbolic link inside a root cannot lead the clone to a directory outside them.
+ */
+async function assertRealPathUnderRoots(repoPath: string, roots: readonly string[]): Promise<void> {
+  let real: string;
+  try {
+    real = await realpath(repoPath);
+  } catch {
+    return; // not there: the clone says so in its own words
+  }
+  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)));
+  if (!underFileRoot(real, realRoots))
+    throw new AgentError(
+      "repo_refused",
+      `repo_url refused: ${repoPath} resolves to ${real}, outside the allowed directories`,
+      AGENT_EXIT.badInput,
+    );
+}
+
+/**
  * One variation: clone, analyse, run the checks on the unmodified checkout (the baseline),
  * propose a change (offline analysis, or a model working through tools), run the checks again
  * with the change applied, score it against the baseline, report it. Returns the exit code; every
@@ -91,8 +112,9 @@ export async function runAgent(deps: AgentDeps): Promise<number> {
   const { config, emit } = deps;
   let workdir: string | undefined;
   try {
-    const check = checkRepoUrl(config.REPO_URL, { allowedHosts: config.REPO_HOST_ALLOWLIST, allowFile: config.ALLOW_FILE_REPOS });
+    const check = checkRepoUrl(config.REPO_URL, { allowedHosts: config.REPO_HOST_ALLOWLIST, fileRoots: config.ALLOW_FILE_REPOS });
     if (!check.ok) throw new AgentError("repo_refused", `repo_url refused: ${check.message}`, AGENT_EXIT.badInput);
+    if (check.repo.kind === "file") await assertRealPathUnderRoots(check.repo.path, config.ALLOW_FILE_REPOS);
     const mode = chooseMode(
       config.AGENT_MODEL,
       { openai: config.OPENAI_API_KEY, anthropic: config.ANTHROPIC_API_KEY },

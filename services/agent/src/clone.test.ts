@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { cloneCommand } from "./clone.ts";
 
 const repo = (url: string) => {
-  const check = checkRepoUrl(url, { allowedHosts: ["github.com"], allowFile: true });
+  const check = checkRepoUrl(url, { allowedHosts: ["github.com"], fileRoots: ["/tmp"] });
   if (!check.ok) throw new Error(check.message);
   return check.repo;
 };

@@ -20,8 +20,8 @@ export const configSchema = z.object({
   AGENT_WORKDIR: z.string().default("/workspace"),
   /** Hosts a repository may come from (same syntax as the launcher's). */
   REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
-  /** file:// repositories (tests and local development). */
-  ALLOW_FILE_REPOS: env.flag(false),
+  /** Directories file:// repositories may be under (tests and local development); the launcher passes its own. */
+  ALLOW_FILE_REPOS: env.fileRepoRoots(),
   /** The clone is killed after this long. */
   AGENT_CLONE_TIMEOUT_SECONDS: env.positiveInt(120),
   /** ...or when the checkout grows beyond this size. */

@@ -1,3 +1,4 @@
+import { storableText } from "@threads-agent/contracts";
 import { AppError } from "@threads-agent/http";
 import { z } from "zod";
 
@@ -36,11 +37,11 @@ export const FaultRuleInput = z
     status: count(400, 599).optional(),
     code: count(-10, 99_999_999).optional(),
     error_subcode: count(0, 99_999_999).optional(),
-    message: z.string().min(1).max(500).optional(),
+    message: storableText(z.string()).min(1).max(500).optional(),
     drop_response: z.boolean().default(false),
     delay_ms: count(0, 600_000).default(0),
     /** container_create only: the container is created, and once processed its status is ERROR with this error_message. */
-    container_error: z.string().min(1).max(200).optional(),
+    container_error: storableText(z.string()).min(1).max(200).optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.drop_response && (rule.status !== undefined || rule.code !== undefined))

@@ -1,6 +1,7 @@
 // The Threads Graph API under /v1.0, plus the token refresh on the root, answering in Graph's own
 // shapes and error envelopes. docs/threads-api.md describes the real API these follow.
-import { THREADS_MEDIA_METRICS, type ThreadsMediaMetric } from "@threads-agent/contracts";
+import { THREADS_MEDIA_METRICS, type ThreadsMediaMetric, unsafeTextReason } from "@threads-agent/contracts";
+import { drainOversizedBody } from "@threads-agent/observability";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Account } from "./accounts.ts";
 import type { Container } from "./containers.ts";
@@ -109,7 +110,11 @@ const DOCUMENTED_USER_METRICS = ["views", "likes", "replies", "reposts", "quotes
 const str = (params: Params, name: string): string | undefined => {
   const value = params[name];
   if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value === "string") return value;
+  if (typeof value === "string") {
+    const unsafe = unsafeTextReason(value);
+    if (unsafe) throw invalidParameter(`Param ${name} ${unsafe}`);
+    return value;
+  }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   throw invalidParameter(`Param ${name} must be a string`);
 };
@@ -425,6 +430,8 @@ export function registerGraphRoutes(app: FastifyInstance, state: ThreadsState): 
 
       graph.setErrorHandler((error: FastifyError | GraphError, request, reply) => {
         if (error instanceof GraphError) return sendGraphError(reply, error);
+        // Read the rest of an oversized body, so the client sees the answer rather than a reset.
+        if ((error as FastifyError).code === "FST_ERR_CTP_BODY_TOO_LARGE") drainOversizedBody(request, reply);
         const status = (error as FastifyError).statusCode;
         if (status && status >= 400 && status < 500) return sendGraphError(reply, invalidParameter(error.message));
         logger.error({ err: error, route: request.routeOptions.url }, "unhandled error");

@@ -2,6 +2,7 @@
 // POST /publish {topic, content}, GET /published as a bare array, GET /ping,
 // /posts/{id}/comments. No headers, no token. (The Idempotency-Key publish that the worker used
 // before it moved to the Graph API is gone: the worker publishes exactly once without one.)
+import { storableText } from "@threads-agent/contracts";
 import { validate } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -11,15 +12,15 @@ import type { ThreadsState } from "./state.ts";
 
 /** The original body. As in the original (pydantic `str` fields) any string goes, bounded here so memory is. */
 const OriginalPublish = z.object({
-  topic: z.string({ message: "expected a string" }).max(200, "at most 200 characters"),
-  content: z.string({ message: "expected a string" }).max(10_000, "at most 10000 characters"),
+  topic: storableText(z.string({ message: "expected a string" })).max(200, "at most 200 characters"),
+  content: storableText(z.string({ message: "expected a string" })).max(10_000, "at most 10000 characters"),
 });
 
 const CommentCreate = z.object({
-  text: z.string({ message: "expected a string" }).max(10_000, "at most 10000 characters"),
-  author: z.string({ message: "expected a string" }).max(200, "at most 200 characters"),
+  text: storableText(z.string({ message: "expected a string" })).max(10_000, "at most 10000 characters"),
+  author: storableText(z.string({ message: "expected a string" })).max(200, "at most 200 characters"),
 });
-const CommentParams = z.object({ id: z.string().min(1).max(200) });
+const CommentParams = z.object({ id: storableText(z.string()).min(1).max(200) });
 
 /** What the original `GET /published` lists for a post: its topic and content (plus id and time). */
 const originalView = (post: Post, state: ThreadsState) => ({

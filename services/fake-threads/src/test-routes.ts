@@ -1,6 +1,6 @@
 // Test-only endpoints, served only with FAULT_INJECTION on: faults, accounts and tokens with a
 // chosen expiry, and the clock. They speak problem+json (they are ours, not Graph's).
-import { SEEDED_HOOK_STYLES } from "@threads-agent/contracts";
+import { SEEDED_HOOK_STYLES, storableText } from "@threads-agent/contracts";
 import { NotFound, Unprocessable, validate } from "@threads-agent/http";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -14,7 +14,7 @@ const BestStyle = z.enum(SEEDED_HOOK_STYLES, { message: `one of ${SEEDED_HOOK_ST
 
 const NewAccount = z.strictObject({
   username: Username,
-  name: z.string().min(1).max(100).optional(),
+  name: storableText(z.string()).min(1).max(100).optional(),
   best_style: BestStyle.optional(),
   base_followers: z.number().int().min(0).max(100_000_000).optional(),
   /** Lifetime of the account's first token (default TOKEN_LIFETIME_S). */
@@ -28,7 +28,7 @@ const AccountPatch = z.strictObject({
   base_followers: z.number().int().min(0).max(100_000_000).optional(),
 });
 const NewToken = z.strictObject({
-  user_id: z.string().min(1),
+  user_id: storableText(z.string()).min(1).max(200),
   expires_in: seconds
     .min(1)
     .max(10 * 365 * 86_400)
@@ -39,7 +39,7 @@ const NewToken = z.strictObject({
     .max(10 * 365 * 86_400)
     .default(0),
 });
-const TokenRef = z.strictObject({ access_token: z.string().min(1) });
+const TokenRef = z.strictObject({ access_token: storableText(z.string()).min(1).max(4096) });
 const ClockMove = z
   .strictObject({
     advance_ms: z

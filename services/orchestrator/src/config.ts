@@ -61,8 +61,8 @@ export const configSchema = z.object({
   RUN_MAX_VARIATIONS: RunMaxVariationsSetting,
   /** Hosts agent-run repositories may come from (`*.example.com` for subdomains, `*` for any public host). */
   REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
-  /** Accept file:// repositories for agent runs: tests and local development only. */
-  ALLOW_FILE_REPOS: env.flag(false),
+  /** Directories file:// repositories for agent runs may be under (comma-separated absolute paths; `true`: the checkout and the system temp dir; `false`: none). Tests and local development only. */
+  ALLOW_FILE_REPOS: env.fileRepoRoots(),
   /** Requests one client may make to the API per window (per API key with auth on, else per client address); 0 turns the limit off. Streams, health and metrics are not counted. */
   RATE_LIMIT_MAX: env.nonNegativeInt(300),
   /** The rate limit's window. */

@@ -1,7 +1,7 @@
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay } from "@threads-agent/events";
-import { createLogger, createMetrics, type Logger, type Metrics } from "@threads-agent/observability";
+import { createLogger, createMetrics, type Logger, logErrors, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
@@ -60,7 +60,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     ["content", taskQueue],
     ["agent-runs", runQueue],
   ] as const) {
-    queue.on("error", (err) => logger.warn({ err: { message: err.message }, queue: name }, "queue error"));
+    logErrors(logger, `${name} queue`, [queue]);
   }
   const taskEvents = new EventLog({
     redis,

@@ -23,7 +23,7 @@ async function closedPort(): Promise<number> {
 
 describe("/health and /ready", () => {
   it("are ok when Redis and the database answer", async () => {
-    expect((await o.app.inject({ url: "/health" })).json()).toEqual({ status: "ok" });
+    expect((await o.app.inject({ url: "/health" })).json()).toEqual({ status: "ok", pid: process.pid });
     const ready = await o.app.inject({ url: "/ready" });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: "ready", checks: { redis: "ok", database: "ok" } });
@@ -39,6 +39,7 @@ describe("/health and /ready", () => {
       expect(res.json().status).toBe("not_ready");
       expect(res.json().checks.database).toBe("ok");
       expect(res.json().checks.redis).toMatch(/not connected/);
+      expect(JSON.stringify(res.json())).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
       expect((await broken.app.inject({ url: "/health" })).statusCode).toBe(200);
 
       const write = await broken.app.inject({ method: "POST", url: "/v1/tasks", payload: { persona_id: "ai-jesus", input: "x" } });

@@ -1,5 +1,5 @@
 import { ServiceUnavailable } from "@threads-agent/http";
-import { type Logger, logConnectionHealth } from "@threads-agent/observability";
+import { type Logger, logConnectionHealth, ReadinessFailure } from "@threads-agent/observability";
 import { Redis } from "ioredis";
 
 /**
@@ -37,7 +37,7 @@ export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
 
 /** Readiness: fails immediately while disconnected instead of waiting for a reconnect. */
 export async function pingRedis(redis: Redis): Promise<void> {
-  if (redis.status !== "ready") throw new Error(`not connected (${redis.status})`);
+  if (redis.status !== "ready") throw new ReadinessFailure(`not connected (${redis.status})`);
   await redis.ping();
 }
 

@@ -93,9 +93,10 @@ export const configSchema = z.object({
   BREAKER_MAX_OPEN_MS: env.positiveInt(30_000),
   /**
    * How long a task may wait for an unavailable dependency (from its first failure) before it
-   * fails with that reason. Waiting spends no attempt.
+   * fails with that reason. Waiting spends no attempt. 0: tasks never wait, a dependency's failure
+   * is retried and fails the task like any transient fault (the breakers still pause the worker).
    */
-  OUTAGE_BUDGET_MS: env.positiveInt(3_600_000),
+  OUTAGE_BUDGET_MS: env.nonNegativeInt(3_600_000),
   /**
    * At SIGTERM in-flight jobs get SHUTDOWN_GRACE_MS minus this (at most half the grace) to
    * finish; the ones still running are then handed back to the queue for another worker.

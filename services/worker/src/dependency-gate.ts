@@ -1,5 +1,5 @@
 import { IllegalTransition, type Lifecycle } from "@threads-agent/db";
-import { type Logger, type Metrics, startAtZero } from "@threads-agent/observability";
+import { type Logger, type Metrics, ReadinessFailure, startAtZero } from "@threads-agent/observability";
 import { type BreakerChange, type BreakerSnapshot, type BreakerState, backoffDelay, CircuitBreaker } from "@threads-agent/resilience";
 
 /** The downstream dependencies a content task needs, each behind a circuit breaker of its own. */
@@ -44,7 +44,7 @@ export type DependencyGateOptions = {
   failureThreshold: number;
   openMs: number;
   maxOpenMs: number;
-  /** How long a task may wait for its dependencies (from its first failure) before it fails. */
+  /** How long a task may wait for its dependencies (from its first failure) before it fails; 0: it never waits. */
   outageBudgetMs: number;
   /** The consumer's concurrency when every breaker is closed. */
   concurrency: number;
@@ -108,6 +108,11 @@ export class DependencyGate {
     this.breakers = breakers;
   }
 
+  /** Whether tasks wait for their dependencies at all (OUTAGE_BUDGET_MS > 0). */
+  get waits(): boolean {
+    return this.outageBudgetMs > 0;
+  }
+
   /** The consumer to pause and resume (the BullMQ worker, once built). */
   attach(consumer: QueueConsumer): void {
     this.consumer = consumer;
@@ -148,7 +153,8 @@ export class DependencyGate {
       name: dependency,
       check: async () => {
         const breaker = this.breaker(dependency);
-        if (breaker.state === "open") throw new Error(`circuit open until ${breaker.retryAt?.toISOString()}`);
+        // Our own words, safe to show in /ready (other errors show there only as "unavailable").
+        if (breaker.state === "open") throw new ReadinessFailure(`circuit open until ${breaker.retryAt?.toISOString()}`);
       },
     }));
   }

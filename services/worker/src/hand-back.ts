@@ -39,7 +39,9 @@ export async function handBackTask(deps: Pick<ContentDeps, "lifecycle" | "logger
     await deps.lifecycle.task({ id: taskId, to: "queued", from: ["running"], event: { type: "task.queued", reason: HANDED_BACK_REASON } });
   } catch (err) {
     // Not running any more (it finished, or was deferred just now): its job still goes back, and whoever takes it sees the state.
-    if (!(err instanceof IllegalTransition)) throw err;
+    // The database unreachable: the job goes back all the same; the next worker moves the task on from `running`.
+    if (!(err instanceof IllegalTransition))
+      deps.logger.warn({ task_id: taskId, err }, "could not record the hand-back; handing the job back anyway");
   }
   deps.logger.info({ task_id: taskId, stopped_by: error }, "job handed back at shutdown");
 }

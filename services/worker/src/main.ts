@@ -55,6 +55,7 @@ const ops = await startOpsServer({
   host: config.HOST,
   port: config.METRICS_PORT,
   metrics,
+  logger,
   accepting: () => accepting,
   checks: [
     { name: "redis", check: () => deps.redis.ping() },

@@ -1,6 +1,6 @@
 import { SpanKind, trace } from "@opentelemetry/api";
 import { ContentJob, QUEUES } from "@threads-agent/contracts";
-import { queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
+import { logErrors, queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { backoffDelay } from "@threads-agent/resilience";
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -47,6 +47,9 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
       deps.metrics.activeJobs.inc();
       // An attempt counts when it ends; a run that only waits for its time (RescheduleJob) goes on later as the same attempt.
       let rescheduled = false;
+      // Whether a dependency failure used up the outage budget: decided once, where the span is
+      // written, so the span and the task's fate agree.
+      let budgetUsedUp: boolean | undefined;
       try {
         return await withExtractedContext(data.trace, () =>
           withEntity({ "task.id": data.task_id }, () =>
@@ -74,14 +77,15 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
                     span.addEvent("task.deferred", { until: err.at.toISOString() });
                     throw err;
                   }
-                  if (options.gate && !(err instanceof PermanentError) && dependencyOf(errorCode(err))) {
-                    // Decided below against the outage budget; the span says it waited (or failed there).
-                    span.setAttribute("task.outcome", "waiting");
+                  if (options.gate?.waits && !(err instanceof PermanentError) && dependencyOf(errorCode(err))) {
+                    // The task waits for the dependency, or fails once it has waited longer than the budget.
+                    budgetUsedUp = Date.now() - (data.waiting_since ?? Date.now()) >= options.gate.outageBudgetMs;
+                    span.setAttribute("task.outcome", budgetUsedUp ? "failed" : "waiting");
                     recordFailure(span, err, {
                       "task.id": data.task_id,
                       "task.attempt": attempt,
                       "error.type": errorCode(err),
-                      "task.final": false,
+                      "task.final": budgetUsedUp,
                     });
                     throw err;
                   }
@@ -116,12 +120,12 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
         const baseMs = typeof job.opts.backoff === "object" ? (job.opts.backoff.delay ?? 0) : 0;
         const dependency = permanent ? null : dependencyOf(errorCode(err));
         let outage = "";
-        if (dependency && options.gate) {
+        if (dependency) options.gate?.failed(dependency, errorMessage(err));
+        if (dependency && options.gate?.waits) {
           // A dependency is down: the task waits for it with its attempts intact, within the outage budget.
           const gate = options.gate;
-          gate.failed(dependency, errorMessage(err));
           const since = data.waiting_since ?? Date.now();
-          if (Date.now() - since < gate.outageBudgetMs) {
+          if (!(budgetUsedUp ?? Date.now() - since >= gate.outageBudgetMs)) {
             rescheduled = true;
             const waits = (data.waits ?? 0) + 1;
             const retryAt = gate.retryAt(dependency, waits, baseMs);
@@ -172,7 +176,7 @@ export function createContentWorker(deps: ContentDeps, options: ContentWorkerOpt
       telemetry: queueTelemetry(),
     },
   );
-  worker.on("error", (err) => deps.logger.error({ err }, "worker error"));
+  logErrors(deps.logger, "content worker", [worker]);
   worker.on("stalled", (jobId) => deps.logger.warn({ task_id: jobId }, "job stalled (its worker died); it will run again"));
   return worker;
 }

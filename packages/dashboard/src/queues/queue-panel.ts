@@ -22,7 +22,7 @@ const STATE_HELP: Record<string, string> = {
   "waiting-children": "waiting for child jobs",
   active: "held by a worker now",
   completed: "done (kept for an hour)",
-  failed: "dead letters: failed after every attempt",
+  failed: "dead letters: failed for good (attempts used up, or an outage longer than its budget)",
 };
 const QUEUE_TITLES: Record<string, string> = { content: "Content jobs (posts)", "agent-runs": "Agent runs" };
 

@@ -25,7 +25,7 @@ export function createBackend(input: {
         LANG: "C.UTF-8",
         HOME: tmpdir(),
         REPO_HOST_ALLOWLIST: config.REPO_HOST_ALLOWLIST.join(","),
-        ALLOW_FILE_REPOS: String(config.ALLOW_FILE_REPOS),
+        ALLOW_FILE_REPOS: config.ALLOW_FILE_REPOS.join(",") || "false",
         AGENT_PACE_MS: String(config.AGENT_PACE_MS),
         ...(config.OPENAI_API_KEY ? { OPENAI_API_KEY: config.OPENAI_API_KEY } : {}),
         ...(config.ANTHROPIC_API_KEY ? { ANTHROPIC_API_KEY: config.ANTHROPIC_API_KEY } : {}),

@@ -51,7 +51,7 @@ export const shipConfigSchema = z
     SHIP_PUSH_TIMEOUT_SECONDS: env.positiveInt(120),
     AGENT_WORKDIR: z.string().default("/workspace"),
     REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
-    ALLOW_FILE_REPOS: env.flag(false),
+    ALLOW_FILE_REPOS: env.fileRepoRoots(),
     AGENT_CLONE_TIMEOUT_SECONDS: env.positiveInt(120),
     AGENT_CLONE_MAX_MB: env.positiveInt(200),
   })

@@ -124,7 +124,7 @@ describe("ship mode", () => {
   });
 
   it("passes a push token to git only through its environment, never in its arguments or the URL", () => {
-    const check = checkRepoUrl("https://github.com/acme/widgets.git", { allowedHosts: ["github.com"], allowFile: false });
+    const check = checkRepoUrl("https://github.com/acme/widgets.git", { allowedHosts: ["github.com"], fileRoots: [] });
     if (!check.ok) throw new Error(check.message);
     const token = "ghp_supersecrettoken123";
     const access = remoteAccess(check.repo, "/w/home", ["140.82.112.3"], { token });

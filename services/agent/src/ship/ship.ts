@@ -26,7 +26,7 @@ export async function runShip(deps: ShipDeps): Promise<number> {
   const secrets = [config.SHIP_TOKEN, config.SHIP_SSH_KEY].filter((s): s is string => Boolean(s));
   let workdir: string | undefined;
   try {
-    const check = checkRepoUrl(config.REPO_URL, { allowedHosts: config.REPO_HOST_ALLOWLIST, allowFile: config.ALLOW_FILE_REPOS });
+    const check = checkRepoUrl(config.REPO_URL, { allowedHosts: config.REPO_HOST_ALLOWLIST, fileRoots: config.ALLOW_FILE_REPOS });
     if (!check.ok) throw new AgentError("repo_refused", `repo_url refused: ${check.message}`, AGENT_EXIT.badInput);
     const repo = check.repo;
     if (config.SHIP_TOKEN && repo.kind !== "https") {

@@ -1,5 +1,7 @@
 import {
+  type CreateRun,
   createRunSchema,
+  type FieldError,
   ListQuery,
   newId,
   Run,
@@ -9,7 +11,8 @@ import {
   VariationLogQuery,
 } from "@threads-agent/contracts";
 import { findRun, listRuns, toRun, toVariationLogLine } from "@threads-agent/db";
-import { NotFound } from "@threads-agent/http";
+import { NotFound, ValidationFailed } from "@threads-agent/http";
+import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { committed } from "../idempotency.ts";
@@ -30,6 +33,33 @@ const VariationParams = z.strictObject({
   id: IdParams.shape.id,
   index: z.coerce.number({ message: "expected a whole number" }).int("expected a whole number").min(0, "at least 0"),
 });
+
+/**
+ * A run's models checked with the LLM layer's own parser, as persona models are (the agent parses
+ * them the same way, so a run accepted here never fails later on its model) and made canonical:
+ * `gpt-4o` becomes `openai/gpt-4o`. `a/../../etc/passwd` names no known provider: a 400 naming the field.
+ */
+function canonicalRunModels(body: CreateRun): CreateRun {
+  const problems: FieldError[] = [];
+  const canonical = (field: string, model: string | undefined): string | undefined => {
+    if (model === undefined) return undefined;
+    const problem = modelIdProblem(model);
+    if (problem) {
+      problems.push({ field, message: problem });
+      return model;
+    }
+    return parseModelId(model).id;
+  };
+  const out: CreateRun = { ...body };
+  if (body.model !== undefined) out.model = canonical("model", body.model);
+  if (Array.isArray(body.variations)) {
+    out.variations = body.variations.map((v, i) =>
+      v.model === undefined ? v : { ...v, model: canonical(`variations.${i}.model`, v.model) },
+    );
+  }
+  if (problems.length) throw new ValidationFailed(problems);
+  return out;
+}
 
 /** Agent runs: create, list, read, follow (SSE), read a variation's full log, cancel, pick a winner. Mounted under /v1. */
 export const runRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
@@ -58,7 +88,7 @@ export const runRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const body = request.body;
+        const body = canonicalRunModels(request.body);
         const id = newId();
         const run = await idempotently(
           { request, reply, idempotency },

@@ -1,4 +1,4 @@
-import { ListQuery, PersonaId, PostListQuery, Problem, TaskListQuery, Uuid } from "@threads-agent/contracts";
+import { ListQuery, PersonaId, PostListQuery, Problem, storableText, TaskListQuery, Uuid } from "@threads-agent/contracts";
 import { z } from "zod";
 
 // Request and response shapes as the orchestrator's routes declare them (validation, types and the
@@ -22,14 +22,17 @@ export const PostListParams = z.strictObject({ ...ListQuery.shape, ...PostListQu
 export const PersonaListParams = z.strictObject({ ...ListQuery.shape, cursor: PersonaId.optional() });
 
 export const EventsQuery = z.strictObject({
-  last_event_id: z.string().max(64).optional().meta({ description: "Resume after this event id (EventSource sends Last-Event-ID itself)" }),
-  access_token: z.string().max(512).optional().meta({ description: "The API key, for EventSource, which cannot send headers" }),
+  last_event_id: storableText(z.string().max(64))
+    .optional()
+    .meta({ description: "Resume after this event id (EventSource sends Last-Event-ID itself)" }),
+  access_token: storableText(z.string().max(512))
+    .optional()
+    .meta({ description: "The API key, for EventSource, which cannot send headers" }),
 });
 
 /** Idempotency-Key, documented on every mutating route (validated by IdempotencyKeys, which names it in errors). */
 export const IdempotencyHeaders = z.looseObject({
-  "idempotency-key": z
-    .string()
+  "idempotency-key": storableText(z.string())
     .optional()
     .meta({ description: "Retries with the same key return the first result instead of acting twice (kept 24 h); 1-255 printable ASCII" }),
 });

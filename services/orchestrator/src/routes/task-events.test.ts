@@ -1,4 +1,4 @@
-import { listen, readSse } from "@threads-agent/testing";
+import { listen, readSse, waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTask, type Orchestrator, startOrchestrator } from "../test-fixture.ts";
 
@@ -75,8 +75,11 @@ describe("GET /v1/tasks/:id/events", () => {
   it("streams live events as they are appended, with heartbeats, and counts the open connection", async () => {
     const task = await createTask(o);
     const reading = readSse(`${url}/v1/tasks/${task.id}/events`);
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await o.metrics.registry.getSingleMetricAsString("sse_connections")).toMatch(/sse_connections\{service="orchestrator"\} 1/);
+    await waitFor("the stream to be counted", async () =>
+      /sse_connections\{service="orchestrator"\} 1/.test(await o.metrics.registry.getSingleMetricAsString("sse_connections")),
+    );
+    // Three heartbeat periods (SSE_HEARTBEAT_MS=250 in the fixture) with nothing to send.
+    await new Promise((r) => setTimeout(r, 750));
     await runToSuccess(task.id);
     const { messages, comments } = await reading;
     expect(messages.at(-1)?.json.type).toBe("task.succeeded");

@@ -10,7 +10,7 @@ export type RunSubmission = CreateRun & { id?: string; traceHeaders?: Record<str
 
 export const repoPolicyOf = (config: OrchestratorDeps["config"]): RepoUrlPolicy => ({
   allowedHosts: config.REPO_HOST_ALLOWLIST,
-  allowFile: config.ALLOW_FILE_REPOS,
+  fileRoots: config.ALLOW_FILE_REPOS,
 });
 
 /** 400 naming repo_url, with the policy's reason: the client can fix the URL or ask for the host to be allowed. */

@@ -1,6 +1,6 @@
 import { newId, QUEUES } from "@threads-agent/contracts";
 import { type Db, isUniqueViolation, type ThreadsAccountRow } from "@threads-agent/db";
-import type { Logger } from "@threads-agent/observability";
+import { type Logger, logErrors } from "@threads-agent/observability";
 import { tokenContext, tokenFingerprint } from "@threads-agent/threads";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -134,7 +134,7 @@ export async function scheduleTokenRefresh(
   options: { connection: Redis; prefix: string; intervalMs: number; aheadMs: number },
 ): Promise<TokenRefreshSchedule> {
   const queue = new Queue(QUEUES.threadsAccounts, { connection: options.connection, prefix: options.prefix });
-  queue.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "token refresh queue error"));
+  logErrors(deps.logger, "token refresh queue", [queue]);
   const upsert = () =>
     queue.upsertJobScheduler(
       SCHEDULER_ID,
@@ -156,7 +156,7 @@ export async function scheduleTokenRefresh(
     prefix: options.prefix,
     concurrency: 1,
   });
-  worker.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "token refresh worker error"));
+  logErrors(deps.logger, "token refresh worker", [worker]);
   return {
     worker,
     queue,
