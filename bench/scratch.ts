@@ -7,11 +7,11 @@ import { Redis } from "ioredis";
 import pg from "pg";
 
 export const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+export const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 const tag = randomBytes(3).toString("hex");
 export const prefix = `ta-bench-${tag}`;
-const databaseName = `ta_bench_${tag}`;
+export const databaseName = `ta_bench_${tag}`;
 export const databaseUrl = (() => {
   const url = new URL(adminUrl);
   url.pathname = `/${databaseName}`;

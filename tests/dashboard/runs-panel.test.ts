@@ -35,7 +35,7 @@ describe.skipIf(!CHROMIUM)("Runs panel in headless Chromium (needs /usr/bin/chro
     const cards = page.locator("#run-detail article.variation");
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
     await expect
-      .poll(() => page.locator("#run-detail .variation .badge").allInnerTexts(), { timeout: 60_000 })
+      .poll(() => page.locator("#run-detail .variation > header .badge").allInnerTexts(), { timeout: 60_000 })
       .toEqual(["succeeded", "succeeded", "succeeded"]);
     await expect.poll(() => page.locator("#run-detail .detail-head .badge").textContent()).toBe("succeeded");
     for (let i = 0; i < 3; i++) {
@@ -76,12 +76,12 @@ describe.skipIf(!CHROMIUM)("Runs panel in headless Chromium (needs /usr/bin/chro
     await page.click("#run-submit");
 
     await expect
-      .poll(() => page.locator("#run-detail .variation .badge").allInnerTexts(), { timeout: 30_000 })
+      .poll(() => page.locator("#run-detail .variation > header .badge").allInnerTexts(), { timeout: 30_000 })
       .toEqual(["running", "running"]);
     await page.getByRole("button", { name: "Cancel run" }).click();
     await expect.poll(() => page.locator("#run-detail .detail-head .badge").textContent(), { timeout: 30_000 }).toBe("cancelled");
     await expect
-      .poll(() => page.locator("#run-detail .variation .badge").allInnerTexts(), { timeout: 30_000 })
+      .poll(() => page.locator("#run-detail .variation > header .badge").allInnerTexts(), { timeout: 30_000 })
       .toEqual(["cancelled", "cancelled"]);
     expect(await page.getByRole("button", { name: "Cancel run" }).isHidden()).toBe(true);
     const runId = /#run=([0-9a-f-]{36})/.exec(page.url())?.[1];

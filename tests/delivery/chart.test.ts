@@ -225,6 +225,7 @@ describe("chart behaviour", () => {
     [["orchestrator.image.tag=latest"], /latest/],
     [["redis.image.tag=latest"], /latest/],
     [["agentLauncher.backend=local"], /backend/],
+    [["ship.enabled=true"], /ship.enabled needs ship.existingSecret/],
     [["runs.allowFileRepos=true"], /runs.allowFileRepos: file:\/\/ repositories work only with the agent-launcher's local backend/],
     [["agent.repoHostAllowlist={github.com}"], /agent.repoHostAllowlist moved to runs.repoHostAllowlist/],
     [["agent.namespace=agents", "secrets.openaiApiKey=sk-x"], /agent Jobs in "agents" cannot read the model keys/],

@@ -26,7 +26,7 @@ type Container = any;
 const SECRET_NAME = /(KEY|KEYS|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$|^(DATABASE_URL|REDIS_URL)$/;
 
 /** Variables that carry *names* of Secrets (comma lists; the launcher references them from agent Jobs). */
-const SECRET_REFERENCES = new Set(["AGENT_API_KEY_SECRET", "AGENT_IMAGE_PULL_SECRETS"]);
+const SECRET_REFERENCES = new Set(["AGENT_API_KEY_SECRET", "AGENT_IMAGE_PULL_SECRETS", "AGENT_SHIP_SECRET"]);
 
 /** Problems of one container under the restricted profile; `where` names it in messages. */
 function containerProblems(c: Container, podSpec: Container, where: string, opts: { probes: boolean }): string[] {
@@ -338,13 +338,101 @@ describe("the agent Job built by the agent-launcher", () => {
           for (const e of refs) expect(Object.keys(secret.data), where).toContain(e.name);
         }
       }
-      // No Secret-name variables but the ones the launcher reads (the key Secret, the image pull Secrets).
+      // No Secret-name variables but the ones the launcher reads (the key Secret, the image pull Secrets, the push Secret when shipping).
       const { configSchema } = await import(path.join(launcherSrc, "config.ts"));
       const launcherKeys = Object.keys(configSchema.shape ?? configSchema.in?.shape ?? configSchema._def?.schema?.shape ?? {});
       const data = find(render(), "ConfigMap", componentName("agent-launcher")).data as Record<string, string>;
       const secretNameVars = Object.keys(data).filter((k) => /SECRET/.test(k));
       expect(secretNameVars.sort()).toEqual(["AGENT_API_KEY_SECRET", "AGENT_IMAGE_PULL_SECRETS"]);
       expect(launcherKeys).toEqual(expect.arrayContaining(secretNameVars));
+      const shipping = find(
+        render({ set: ["ship.enabled=true", "ship.existingSecret=push-creds"] }),
+        "ConfigMap",
+        componentName("agent-launcher"),
+      ).data as Record<string, string>;
+      expect(
+        Object.keys(shipping)
+          .filter((k) => /SECRET/.test(k))
+          .sort(),
+      ).toEqual(["AGENT_API_KEY_SECRET", "AGENT_IMAGE_PULL_SECRETS", "AGENT_SHIP_SECRET"]);
+      expect(launcherKeys).toContain("AGENT_SHIP_SECRET");
+    },
+  );
+
+  it.skipIf(!builder)(
+    builder
+      ? "runs verification inside the variation's Job with the chart's settings, and scratch sizes from values"
+      : `runs verification inside the variation's Job — ${NO_BUILDER}`,
+    async () => {
+      const envOf = (job: K8sObject) =>
+        Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: Container) => [e.name, e.value]));
+      const defaults = (await agentJobFor(render())).job;
+      expect([envOf(defaults).AGENT_VERIFY, envOf(defaults).AGENT_CHECK_TIMEOUT_SECONDS]).toEqual(["true", "300"]);
+      const { job } = await agentJobFor(
+        render({
+          set: [
+            "agent.verification.checkTimeoutSeconds=900",
+            "agent.verification.checkCommand=make ci $(OPENAI_API_KEY)",
+            "agent.scratch.workspace=8Gi",
+            "agent.scratch.tmp=2Gi",
+            "agent.resources.limits.cpu=4",
+            "agent.resources.limits.memory=8Gi",
+          ],
+        }),
+      );
+      const podSpec = job.spec.template.spec;
+      expect(envOf(job).AGENT_CHECK_TIMEOUT_SECONDS).toBe("900");
+      expect(envOf(job).AGENT_CHECK_COMMAND).toBe("make ci $$(OPENAI_API_KEY)");
+      expect(envOf(defaults).AGENT_CHECK_COMMAND).toBeUndefined();
+      expect(podSpec.volumes.map((v: Container) => [v.name, v.emptyDir.sizeLimit])).toEqual([
+        ["workspace", "8Gi"],
+        ["tmp", "2Gi"],
+      ]);
+      expect(podSpec.containers[0].resources.limits).toEqual({ cpu: "4", memory: "8Gi" });
+      // Still the restricted pod: the checks run with exactly the agent's rights.
+      expect(podProblems(podSpec, "agent Job with bigger test resources", { probes: false })).toEqual([]);
+      const off = (await agentJobFor(render({ set: ["agent.verification.enabled=false"] }))).job;
+      expect(envOf(off).AGENT_VERIFY).toBe("false");
+      // Values the schema refuses never reach a Job.
+      expect(() => render({ set: ["agent.scratch.workspace=lots"] })).toThrow(/scratch|workspace|pattern/);
+      expect(() => render({ set: ["agent.verification.checkTimeoutSeconds=0"] })).toThrow(/checkTimeoutSeconds|minimum/);
+    },
+  );
+
+  it.skipIf(!builder)(
+    builder
+      ? "builds ship Jobs (pushing a winner) under the same policy and NetworkPolicy, with the push Secret by reference only"
+      : `builds ship Jobs under the same policy — ${NO_BUILDER}`,
+    async () => {
+      const objects = render({ set: ["ship.enabled=true", "ship.existingSecret=push-creds", "ship.authorName=Release Bot"] });
+      const ship = {
+        ...SPEC,
+        ship: { id: "0190c0de-0000-7000-8000-0000000005e1", branch: "agent/fix", patch: "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n" },
+      };
+      const { job } = await agentJobFor(objects, ship as typeof SPEC);
+      const podSpec = job.spec.template.spec;
+      expect(podProblems(podSpec, "ship Job", { probes: false })).toEqual([]);
+      const env = podSpec.containers[0].env as Container[];
+      const refs = env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef.name]);
+      expect(refs).toEqual([
+        ["SHIP_TOKEN", "push-creds"],
+        ["SHIP_SSH_KEY", "push-creds"],
+      ]);
+      expect(Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]))).toMatchObject({
+        AGENT_MODE: "ship",
+        SHIP_BRANCH: "agent/fix",
+        SHIP_AUTHOR_NAME: "Release Bot",
+      });
+      const policy = agentPolicyOf(objects);
+      expect(job.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+      const { Job } = await import("kubernetes-models/batch/v1/Job");
+      new Job(job as never).validate();
+      // The orchestrator accepts push requests only when the chart enables shipping.
+      expect(find(objects, "ConfigMap", componentName("orchestrator")).data).toMatchObject({
+        SHIP_ENABLED: "true",
+        SHIP_WAIT_SECONDS: "60",
+      });
+      expect(find(render(), "ConfigMap", componentName("orchestrator")).data.SHIP_ENABLED).toBe("false");
     },
   );
 });

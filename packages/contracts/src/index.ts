@@ -16,6 +16,7 @@ export * from "./repo-url.ts";
 export * from "./run-events.ts";
 export * from "./run-queue.ts";
 export * from "./runs.ts";
+export * from "./ships.ts";
 export * from "./tasks.ts";
 export * from "./text.ts";
 export * from "./threads-graph.ts";

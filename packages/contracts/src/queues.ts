@@ -4,6 +4,8 @@ import { Uuid } from "./ids.ts";
 export const QUEUES = {
   content: "content",
   agentRuns: "agent-runs",
+  /** Pushing a run's winner as a new branch (the agent's ship mode), one job per push. */
+  agentShips: "agent-ships",
   /** The worker's scheduled upkeep of Threads accounts (token refresh), one job per interval across replicas. */
   threadsAccounts: "threads-accounts",
   /** Reading engagement back: a delayed job per post and INSIGHTS_SCHEDULE offset, and the daily follower counts. */

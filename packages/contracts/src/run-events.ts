@@ -19,8 +19,15 @@ export const RunEventFields = {
   "variation.log": z.object({ variation: VariationIndex, seq: z.number().int(), ts: Timestamp, line: z.string(), kind: z.string() }),
   "variation.succeeded": z.object({ variation: VariationIndex, exit_code: z.number().int() }),
   "variation.failed": z.object({ variation: VariationIndex, reason: z.string(), exit_code: z.number().int().nullable() }),
+  /** The variation's change was verified against the baseline and scored (just before its verdict). */
+  "variation.verified": z.object({ variation: VariationIndex, outcome: z.string(), score: z.number().int() }),
   "run.completed": z.object({ status: z.enum(["succeeded", "partially_failed", "failed"]) }),
   "run.cancelled": z.object({}),
+  /** After the run ended: the winner's push was asked for / its workload started / it ended. */
+  "run.ship_queued": z.object({ variation: VariationIndex, branch: z.string() }),
+  "run.ship_started": z.object({ variation: VariationIndex, branch: z.string(), job: z.string() }),
+  "run.shipped": z.object({ variation: VariationIndex, branch: z.string(), commit: z.string() }),
+  "run.ship_failed": z.object({ variation: VariationIndex, branch: z.string(), code: z.string().nullable(), reason: z.string() }),
 } as const;
 
 export type RunEventType = keyof typeof RunEventFields;

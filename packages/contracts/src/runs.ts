@@ -2,8 +2,10 @@
 // bodies; the queue is in run-queue.ts, the events in run-events.ts, the agent's stdout protocol in
 // agent-protocol.ts and the repo_url policy in repo-url.ts.
 import { z } from "zod";
+import { CheckResult, VerificationOutcome, VerificationSummary } from "./agent-verification.ts";
 import { Timestamp, Uuid } from "./ids.ts";
 import { REPO_URL_MAX_CHARS } from "./repo-url.ts";
+import { BranchName, RunShip } from "./ships.ts";
 import { Usage } from "./tasks.ts";
 import { text } from "./text.ts";
 
@@ -19,6 +21,18 @@ export const RunMaxVariationsSetting = z.coerce
   .max(RUN_MAX_VARIATIONS_LIMIT, `at most ${RUN_MAX_VARIATIONS_LIMIT}`)
   .default(RUN_MAX_VARIATIONS_DEFAULT);
 export const RUN_PROMPT_MAX_CHARS = 8000;
+export const RUN_CHECK_COMMAND_MAX_CHARS = 2000;
+
+/**
+ * The command that verifies a run's variations instead of the detected checks (`sh -c` in each
+ * variation's workspace, like the repository's own test scripts: no more trust than those).
+ */
+export const CheckCommand = z
+  .string({ message: "expected a string" })
+  .trim()
+  .min(1, "must not be empty")
+  .max(RUN_CHECK_COMMAND_MAX_CHARS, `at most ${RUN_CHECK_COMMAND_MAX_CHARS} characters`)
+  .regex(/^[^\n\r\0]*$/, "one line: no line breaks or NUL characters");
 
 // ---------------------------------------------------------------------------------------------
 // Statuses
@@ -74,6 +88,8 @@ export function createRunSchema(maxVariations: number = RUN_MAX_VARIATIONS_DEFAU
       .default(1),
     model: AgentModelName.optional(),
     temperature: Temperature.optional(),
+    /** Verify with this command (`sh -c`, e.g. `npm test -- --run`) instead of the checks detected from the repository. */
+    check_command: CheckCommand.optional(),
   });
 }
 
@@ -97,10 +113,42 @@ export function resolveVariations(body: Pick<CreateRun, "variations" | "model" |
   });
 }
 
-export const SelectWinner = z.strictObject({ variation: z.number().int("expected a whole number").min(0, "at least 0") }).meta({
-  id: "SelectWinner",
-});
+export const SelectWinner = z
+  .strictObject({
+    variation: z.number({ message: "expected a whole number" }).int("expected a whole number").min(0, "at least 0"),
+    /** Also commit the variation's patch on a new branch and push it to the run's repository. */
+    push: z
+      .strictObject({
+        /** The new branch; refused (409) when it already exists on the remote. */
+        branch: BranchName,
+      })
+      .optional(),
+  })
+  .meta({ id: "SelectWinner" });
 export type SelectWinner = z.infer<typeof SelectWinner>;
+
+/** One phase of a variation's verification as the agent reported it (with each check's output tail). */
+export const VerificationPhaseResult = z
+  .object({
+    checks: z.array(CheckResult),
+    duration_ms: z.number(),
+    /** Why no checks ran (none found, verification off); null when they did. */
+    skipped: z.string().nullable(),
+  })
+  .meta({ id: "VerificationPhaseResult" });
+export type VerificationPhaseResult = z.infer<typeof VerificationPhaseResult>;
+
+export const VariationVerification = z
+  .object({
+    /** The checks on the unmodified checkout. */
+    baseline: VerificationPhaseResult.nullable(),
+    /** The checks with the variation's patch applied. */
+    patched: VerificationPhaseResult.nullable(),
+    /** The comparison, score and patch size from the agent's result; null until it reported one. */
+    summary: VerificationSummary.nullable(),
+  })
+  .meta({ id: "VariationVerification" });
+export type VariationVerification = z.infer<typeof VariationVerification>;
 
 export const Variation = z
   .object({
@@ -122,6 +170,12 @@ export const Variation = z
     summary: z.string().nullable(),
     /** The proposed change as a unified diff; left out of list responses. */
     diff: z.string().nullable().optional(),
+    /** The verification's outcome relative to the baseline; null: not verified (no result, or verification off). */
+    outcome: VerificationOutcome.nullable(),
+    /** 0-100 from the verification, the patch and the agent's confidence (docs/agent-runs.md); null: not verified. */
+    score: z.number().int().nullable(),
+    /** The repository's checks without and with the patch, and the comparison; left out of list responses. */
+    verification: VariationVerification.nullable().optional(),
   })
   .meta({ id: "Variation" });
 export type Variation = z.infer<typeof Variation>;
@@ -131,10 +185,18 @@ export const Run = z
     id: Uuid,
     repo_url: z.string(),
     prompt: z.string(),
+    /** The command that verifies the variations; null: detected from the repository (or the deployment's AGENT_CHECK_COMMAND). */
+    check_command: z.string().nullable(),
     status: RunStatus,
     variations: z.array(Variation),
     /** Index of the variation the user picked. */
     winner: z.number().int().nullable(),
+    /** The variation the verification suggests, and why in words; null when none is worth suggesting. The user decides. */
+    suggested_winner: z.object({ variation: z.number().int(), reason: z.string() }).nullable(),
+    /** The branch the winner was pushed to; null until a push succeeded. */
+    branch: z.string().nullable(),
+    /** The latest push of the winner (queued, pushing, pushed or failed); null when none was asked for. */
+    ship: RunShip.nullable(),
     /** Set once cancel was asked for; the run reaches `cancelled` when its workloads are gone. */
     cancel_requested_at: Timestamp.nullable(),
     created_at: Timestamp,

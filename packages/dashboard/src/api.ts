@@ -31,6 +31,8 @@ export type ApiRequest = { body?: unknown; headers?: Record<string, string> };
 export type Api = {
   get<T>(path: string): Promise<ApiResult<T>>;
   post<T>(path: string, request?: ApiRequest): Promise<ApiResult<T>>;
+  /** A file (a patch) as a Blob, with the API key; problems as for JSON calls. */
+  download(path: string): Promise<ApiResult<Blob>>;
 };
 
 /** `onUnauthorized` runs on every 401 (the page asks for a key). */
@@ -62,9 +64,25 @@ export function createApi(onUnauthorized: (problem: Partial<Problem>) => void): 
     if (res.status === 401) onUnauthorized(problem);
     return { ok: false, status: res.status, problem };
   }
+  async function download(path: string): Promise<ApiResult<Blob>> {
+    const headers: Record<string, string> = { accept: "text/x-diff, application/problem+json" };
+    const key = storedKey();
+    if (key) headers.authorization = `Bearer ${key}`;
+    let res: Response;
+    try {
+      res = await fetch(path, { headers });
+    } catch (err) {
+      return { ok: false, status: 0, problem: { title: "Network error", detail: `Could not reach the API: ${(err as Error).message}` } };
+    }
+    if (res.ok) return { ok: true, status: res.status, data: await res.blob() };
+    const problem = ((await res.json().catch(() => null)) ?? {}) as Partial<Problem>;
+    if (res.status === 401) onUnauthorized(problem);
+    return { ok: false, status: res.status, problem };
+  }
   return {
     get: (path) => call("GET", path),
     post: (path, request) => call("POST", path, request),
+    download,
   };
 }
 

@@ -58,8 +58,13 @@ const RUN_EVENT_TYPES: Record<KnownRunEvent["type"], true> = {
   "variation.log": true,
   "variation.succeeded": true,
   "variation.failed": true,
+  "variation.verified": true,
   "run.completed": true,
   "run.cancelled": true,
+  "run.ship_queued": true,
+  "run.ship_started": true,
+  "run.shipped": true,
+  "run.ship_failed": true,
 };
 
 /** After these the server ends the stream (TERMINAL_TASK_EVENTS, plus the announced `task.rejected`). */

@@ -90,6 +90,7 @@ describe("migrations", () => {
     expect([...actual].filter((line) => !expected.has(line)).map((line) => line.split(" | ")[0])).toEqual([
       // The relay's scan of unsent rows (a partial index) and one owner per stored token.
       "outbox_unsent_idx",
+      "run_ships_one_active_idx",
       "threads_accounts_owner_check",
     ]);
   }, 60_000);

@@ -103,23 +103,27 @@ export class EventLog {
     return entry ? parseEntry(entry) : null;
   }
 
-  /** Blocks up to `blockMs` for entries after `afterId`, on a connection of the caller's (blocking ties it up). */
-  async readBlocking(
-    connection: Redis,
+  /**
+   * The newest entry and the first `count` entries after `afterId`, in one round trip (an SSE
+   * connect). `last` is null when the stream does not exist.
+   */
+  async head(
     entity: EventEntity,
     id: string,
-    afterId: string,
-    blockMs: number,
-    count = 500,
-  ): Promise<StoredEvent[]> {
-    const result = await connection.xread("COUNT", count, "BLOCK", blockMs, "STREAMS", this.key(entity, id), afterId);
-    if (!result) return [];
-    const [, entries] = result[0] as [string, [string, string[]][]];
-    return entries.map(parseEntry);
+    afterId = "0-0",
+    count = 1000,
+  ): Promise<{ last: StoredEvent | null; entries: StoredEvent[] }> {
+    const key = this.key(entity, id);
+    const results =
+      (await this.redis.pipeline().xrevrange(key, "+", "-", "COUNT", 1).xrange(key, `(${afterId}`, "+", "COUNT", count).exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    const [[, newest], [, entries]] = results as [[null, [string, string[]][]], [null, [string, string[]][]]];
+    return { last: newest[0] ? parseEntry(newest[0]) : null, entries: entries.map(parseEntry) };
   }
 }
 
-function parseEntry([id, fields]: [string, string[]]): StoredEvent {
+/** A raw XRANGE/XREAD entry as a stored event. */
+export function parseEntry([id, fields]: [string, string[]]): StoredEvent {
   const index = fields.indexOf("e");
   return { id, event: JSON.parse(fields[index + 1] ?? "{}") as EventEnvelope };
 }

@@ -2,10 +2,10 @@
 // resumption after a crash, and streams rebuilt after Redis lost them.
 import { randomUUID } from "node:crypto";
 import { TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
-import { type Announcement, createDb, Lifecycle, recordEvent, TASK_LIFECYCLE, transition } from "@threads-agent/db";
+import { type Announcement, createDb, insertTask, Lifecycle, recordEvent, TASK_LIFECYCLE, transition } from "@threads-agent/db";
 import { testEnv } from "@threads-agent/testing";
 import { Redis } from "ioredis";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { EventLog } from "./event-log.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 
@@ -193,5 +193,39 @@ describe("outbox relay", () => {
     await relay.relayPending();
     expect(await types(id)).toEqual(["task.queued"]);
     down.disconnect();
+  });
+
+  it("publishes right after a commit without reading the mark: a new task's first row, then only rows above the mark", async () => {
+    const batched = new OutboxRelay({ db, logs, logger: quiet, minAgeMs: 0, markSentDelayMs: 20 });
+    const id = randomUUID();
+    const created = await insertTask(db, { id, persona_id: "ai-elon", task_type: "trend", input: "fast path", trace: {} });
+    await batched.announce([created.announcement]);
+    const lifecycle = new Lifecycle(db, batched);
+    await lifecycle.task({ id, to: "running", event: { type: "task.started", attempt: 1 } });
+    // Announced again while its rows may still wait to be marked sent: nothing is added twice.
+    await batched.announce([{ entity: "task", id, outboxId: 0n }]);
+    await lifecycle.task({ id, to: "succeeded", event: { type: "task.succeeded", post: null } });
+    expect(await types(id)).toEqual(["task.queued", "task.started", "task.succeeded"]);
+    expect(await redis.ttl(logs.task.key("task", id))).toBeGreaterThan(0);
+    // Marked sent in one batch a moment later, with the ids they were added under.
+    await vi.waitFor(async () => expect(await db.outboxEvent.count({ where: { entity_id: id, sent_at: null } })).toBe(0), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    const rows = await db.outboxEvent.findMany({ where: { entity_id: id }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.stream_id)).toEqual((await logs.task.range("task", id)).map((e) => e.id));
+    await batched.stop();
+  });
+
+  it("rebuilds on the fast path when Redis lost the stream between two events", async () => {
+    const id = await newTask();
+    const lifecycle = new Lifecycle(db, relay);
+    await lifecycle.event({ entity: "task", id }, { type: "task.queued" });
+    const before = await logs.task.range("task", id);
+    await redis.del(logs.task.key("task", id), logs.task.highWaterKey("task", id));
+    await lifecycle.task({ id, to: "running", event: { type: "task.started", attempt: 1 } });
+    const after = await logs.task.range("task", id);
+    expect(after.map((e) => e.event.type)).toEqual(["task.queued", "task.started"]);
+    expect(after[0]?.id).toBe(before[0]?.id);
   });
 });

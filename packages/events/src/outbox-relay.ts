@@ -10,6 +10,7 @@ import {
   type StreamRef,
   settleUpTo,
   streamsWithUnsent,
+  unsentRows,
 } from "@threads-agent/db";
 import type { EventLog } from "./event-log.ts";
 import { type HistoryItem, mergeRunHistory, withStreamIds } from "./stream-history.ts";
@@ -33,6 +34,13 @@ export type OutboxRelayOptions = {
   retentionSeconds?: number;
   /** Test-only: runs after a commit, before its events are published (to kill the process in that window). */
   afterCommit?: (announcements: Announcement[]) => void;
+  /**
+   * When > 0, rows the writer published are marked sent in batches this often instead of one
+   * UPDATE per publish (off the request's path). Safe: a row published but not yet marked is under
+   * the stream's high-water mark, so whoever finds it unsent marks it without adding it again.
+   * Default 0: marked before `announce` returns.
+   */
+  markSentDelayMs?: number;
 };
 
 /** Rows per publish round: a stream's history is rebuilt in rounds this size. */
@@ -78,6 +86,41 @@ end
 return ids
 `;
 
+// The writer's fast path right after its commit: the stream's unsent rows (read after the commit,
+// so a superset of those not yet in the stream) are added in order when above the high-water mark,
+// without reading the mark first; rows at or below it are already in the stream and skipped. A
+// missing mark (Redis lost the stream) answers 'lost': the caller then rebuilds it (PUBLISH).
+const APPEND = `
+local stream, mark = KEYS[1], KEYS[2]
+local maxlen, ttl, terminal = ARGV[1], ARGV[2], ARGV[3]
+local current = redis.call('GET', mark)
+if not current then return {'lost'} end
+local high = tonumber(current)
+local newMark = false
+local ids = {}
+for i = 4, #ARGV, 2 do
+  local outbox = ARGV[i]
+  if tonumber(outbox) > high then
+    ids[#ids + 1] = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'e', ARGV[i + 1])
+    high = tonumber(outbox)
+    newMark = outbox
+  else
+    ids[#ids + 1] = ''
+  end
+end
+if newMark then
+  redis.call('SET', mark, newMark)
+  if terminal == '1' then
+    redis.call('EXPIRE', stream, ttl)
+    redis.call('EXPIRE', mark, ttl)
+  else
+    redis.call('PERSIST', stream)
+    redis.call('PERSIST', mark)
+  end
+end
+return ids
+`;
+
 /**
  * The outbox relay of one service: publishes committed outbox rows to their entity's Redis Stream
  * in commit order and marks them sent. The writer calls `announce` right after its commit (the fast
@@ -92,6 +135,9 @@ export class OutboxRelay implements Announcer {
   #stopped = true;
   #lastPrune = 0;
   #failing = false;
+  #pendingSent: { id: bigint; streamId: string | null }[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = options;
@@ -107,12 +153,76 @@ export class OutboxRelay implements Announcer {
       if (seen.has(key) || !this.#options.logs[a.entity]) continue;
       seen.add(key);
       try {
-        await this.publish(a);
+        await (a.first ? this.#publishFirst(a, a.first.envelope) : this.#publishUnsent(a));
         this.#recovered();
       } catch (err) {
         this.#failed(err, a);
       }
     }
+  }
+
+  /** A new entity's first row: its stream cannot exist yet, so one script call creates it (no outbox read). */
+  async #publishFirst(stream: StreamRef & { outboxId: bigint }, envelope: EventEnvelope): Promise<void> {
+    const log = this.#log(stream.entity);
+    const key = log.key(stream.entity, stream.id);
+    const terminal = log.isTerminal(envelope.type) ? "1" : "0";
+    const args = ["", log.maxLen, log.retentionSeconds, terminal, String(stream.outboxId), "", JSON.stringify(envelope)];
+    const ids = (await log.redis.eval(PUBLISH, 2, key, log.highWaterKey(stream.entity, stream.id), ...args)) as string[];
+    if (ids[0] === "moved") {
+      await this.publish(stream); // someone published it already (or more): the general path sorts it out
+      return;
+    }
+    await this.#markSent([{ id: stream.outboxId, streamId: ids[0] as string }]);
+  }
+
+  /** The stream's unsent rows, read after the writer's commit, appended above the mark in one script call. */
+  async #publishUnsent(stream: StreamRef): Promise<void> {
+    const log = this.#log(stream.entity);
+    const rows = await unsentRows(this.#options.db, stream, BATCH);
+    if (rows.length === 0) return;
+    if (rows.length === BATCH) {
+      await this.publish(stream); // a long backlog (an outage): in rounds
+      return;
+    }
+    const last = rows[rows.length - 1] as { envelope: EventEnvelope };
+    const args: (string | number)[] = [log.maxLen, log.retentionSeconds, log.isTerminal(last.envelope.type) ? "1" : "0"];
+    for (const row of rows) args.push(String(row.id), JSON.stringify(row.envelope));
+    const key = log.key(stream.entity, stream.id);
+    const ids = (await log.redis.eval(APPEND, 2, key, log.highWaterKey(stream.entity, stream.id), ...args)) as string[];
+    if (ids[0] === "lost") {
+      await this.publish(stream); // Redis lost the stream: rebuilt from the first row
+      return;
+    }
+    // Rows under the mark were added by someone whose mark-sent is still to come (or was lost).
+    await this.#markSent(rows.map((row, i) => ({ id: row.id, streamId: ids[i] || null })));
+  }
+
+  async #markSent(rows: { id: bigint; streamId: string | null }[]): Promise<void> {
+    const delay = this.#options.markSentDelayMs ?? 0;
+    if (delay <= 0) return markSent(this.#options.db, rows);
+    this.#pendingSent.push(...rows);
+    if (this.#pendingSent.length >= BATCH) {
+      void this.#flushSent();
+    } else if (!this.#flushTimer) {
+      this.#flushTimer = setTimeout(() => void this.#flushSent(), delay);
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** Marks the batched rows sent in one statement; on failure the loop settles them (they are under the mark). */
+  async #flushSent(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    await this.#flushing;
+    const rows = this.#pendingSent;
+    this.#pendingSent = [];
+    if (rows.length === 0) return;
+    this.#flushing = markSent(this.#options.db, rows)
+      .catch((err: unknown) => this.#failed(err))
+      .finally(() => {
+        this.#flushing = undefined;
+      });
+    await this.#flushing;
   }
 
   /** Rebuilds the stream when Redis has lost it (its high-water mark is gone); a no-op otherwise. */
@@ -204,6 +314,7 @@ export class OutboxRelay implements Announcer {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+    await this.#flushSent();
     await this.relayPending().catch((err: unknown) => this.#failed(err));
   }
 

@@ -3,10 +3,11 @@ import { createDb, recordEvent } from "@threads-agent/db";
 import { listen, readSse, testEnv } from "@threads-agent/testing";
 import Fastify from "fastify";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EventLog } from "./event-log.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { streamEvents } from "./sse.ts";
+import { StreamHub } from "./stream-hub.ts";
 
 const env = testEnv();
 const redis = new Redis(env.redisUrl);
@@ -16,11 +17,13 @@ const relay = new OutboxRelay({ db, logs: { task: log }, logger: { warn: () => {
 // State events go through the outbox, as every service writes them; progress frames straight to the stream.
 const state = async (id: string, event: { type: string } & Record<string, unknown>) =>
   relay.announce([await recordEvent(db, { entity: "task", id }, event)]);
+const hub = new StreamHub({ redis });
 const app = Fastify();
 app.get<{ Params: { id: string } }>("/events/:id", (request, reply) => {
   reply.hijack();
   return streamEvents({
     log,
+    hub,
     entity: "task",
     id: request.params.id,
     response: reply.raw,
@@ -37,6 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
+  await hub.close();
   redis.disconnect();
   await db.$disconnect();
 });
@@ -66,7 +70,9 @@ describe("event log + SSE", () => {
     await state(id, { type: "task.failed", error: { code: "x", message: "y" } });
     await state(id, { type: "task.queued" });
     const reading = readSse(`${url}/events/${id}`);
-    await new Promise((r) => setTimeout(r, 250));
+    // Live (following the shared reader), then idle for a few heartbeats.
+    await vi.waitFor(() => expect(hub.size.listeners).toBe(1), { timeout: 20_000, interval: 10 });
+    await new Promise((r) => setTimeout(r, 350));
     await state(id, { type: "task.started", attempt: 1 });
     await state(id, { type: "task.succeeded", post: {} });
     const { messages, comments } = await reading;

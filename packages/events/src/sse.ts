@@ -1,10 +1,12 @@
 import type { ServerResponse } from "node:http";
 import type { EventEntity, EventEnvelope } from "@threads-agent/contracts";
-import type { Redis } from "ioredis";
-import { compareStreamIds, type EventLog } from "./event-log.ts";
+import { compareStreamIds, type EventLog, type StoredEvent } from "./event-log.ts";
+import { type HubBatch, type HubSubscription, type StreamHub, sseFrames } from "./stream-hub.ts";
 
 export type StreamEventsOptions = {
   log: EventLog;
+  /** The process's shared reader: live entries come from its one XREAD, not from a connection per client. */
+  hub: StreamHub;
   entity: EventEntity;
   id: string;
   /** The raw response; headers must not have been sent yet. */
@@ -12,6 +14,11 @@ export type StreamEventsOptions = {
   /** Resume after this stream id (Last-Event-ID); from the start when absent. */
   lastEventId?: string | undefined;
   heartbeatMs: number;
+  /**
+   * Unsent bytes a client may have queued before it is cut off (it then reconnects and resumes with
+   * Last-Event-ID from the stream's history). A slow client never holds up the others. Default 1 MiB.
+   */
+  maxBufferedBytes?: number;
   /** Rebuilds the stream from the outbox when Redis lost it (OutboxRelay.ensure). */
   ensure?: () => Promise<void>;
   /**
@@ -24,17 +31,29 @@ export type StreamEventsOptions = {
   headers?: Record<string, string>;
   onOpen?: () => void;
   onClose?: () => void;
+  /** A client was cut off for falling behind (maxBufferedBytes). */
+  onDrop?: () => void;
 };
+
+/** Entries per XRANGE page of history. */
+const PAGE = 1000;
+/** Live entries held for one client while it reads the history the hub is already past. */
+const MAX_HELD = 10_000;
+
+const frame = sseFrames;
 
 /**
  * Writes an entity's events as Server-Sent Events until its terminal event (or the client leaves).
- * History first, then live entries through a blocking XREAD on a connection of its own. The SSE id
- * is the stream id, so a reconnect with Last-Event-ID gets exactly what it missed. The stream ends
- * after a terminal event only when nothing follows it (a retried task goes on), and at once for a
- * Last-Event-ID at or past a finished stream's end.
+ * History first (XRANGE after Last-Event-ID), then live entries from the process's shared reader
+ * (StreamHub). The SSE id is the stream id, so a reconnect with Last-Event-ID gets exactly what it
+ * missed, and at the seam between history and live every id is written once, in order: the client
+ * joins the hub at its cursor, reads any gap the hub is already past itself, and skips ids it has.
+ * The stream ends after a terminal event only when nothing follows it (a retried task goes on), and
+ * at once for a Last-Event-ID at or past a finished stream's end.
  */
 export async function streamEvents(options: StreamEventsOptions): Promise<void> {
-  const { log, entity, id, response } = options;
+  const { log, hub, entity, id, response } = options;
+  const limit = options.maxBufferedBytes ?? 1024 * 1024;
   response.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
@@ -47,15 +66,23 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
   options.onOpen?.();
 
   let closed = false;
-  let connection: Redis | undefined;
+  let subscription: HubSubscription | undefined;
+  let stopHeartbeat: (() => void) | undefined;
+  let ended!: () => void;
+  const done = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
   const finish = () => {
     if (closed) return;
     closed = true;
-    connection?.disconnect();
+    subscription?.unsubscribe();
+    stopHeartbeat?.();
     options.onClose?.();
+    ended();
   };
   response.on("close", finish);
 
+  // History: this client's own reads, so it may wait for its socket to drain.
   const write = async (chunk: string) => {
     if (closed) return;
     if (!response.write(chunk)) {
@@ -70,39 +97,88 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
       });
     }
   };
+  // Live: runs inside the shared reader's fan-out, so it never waits; past the bound the client is dropped.
+  const drop = () => {
+    if (closed) return;
+    options.onDrop?.();
+    response.destroy();
+  };
+  const writeLive = (chunk: string) => {
+    if (closed) return;
+    // Checked before writing: a client holding more than the bound unsent has not kept up.
+    if (response.writableLength > limit) return drop();
+    response.write(chunk);
+  };
 
   try {
     await write("retry: 2000\n\n");
     await options.ensure?.();
-    const last = await log.last(entity, id);
-    if (!last) {
+    let cursor = options.lastEventId ?? "0-0";
+    const head = await log.head(entity, id, cursor, PAGE);
+    if (!head.last) {
       const snapshot = await options.snapshot?.();
       if (snapshot) {
         await write(`data: ${JSON.stringify(snapshot)}\n\n`);
         return;
       }
-    } else if (log.isTerminal(last.event.type) && options.lastEventId && compareStreamIds(options.lastEventId, last.id) >= 0) {
+    } else if (log.isTerminal(head.last.event.type) && options.lastEventId && compareStreamIds(options.lastEventId, head.last.id) >= 0) {
       return; // the client has everything a finished stream will ever have
     }
-    let cursor = options.lastEventId ?? "0-0";
-    connection = log.redis.duplicate({ lazyConnect: false, maxRetriesPerRequest: null, enableOfflineQueue: true });
-    connection.on("error", () => {}); // disconnect() on close rejects the pending XREAD; nothing to report.
-    while (!closed) {
-      const entries = await log.readBlocking(connection, entity, id, cursor, options.heartbeatMs);
-      if (closed) break;
-      if (entries.length === 0) {
-        await write(": heartbeat\n\n");
-        continue;
+
+    // Pages of history until a short one: `tail` is then the stream's last entry as of that read.
+    let tail: StoredEvent | undefined;
+    const readHistory = async (first?: StoredEvent[]) => {
+      let entries = first ?? (await log.range(entity, id, cursor, PAGE));
+      while (!closed) {
+        const fresh = entries.filter((e) => compareStreamIds(e.id, cursor) > 0);
+        if (fresh.length > 0) {
+          await write(frame(fresh));
+          tail = fresh[fresh.length - 1] as StoredEvent;
+          cursor = tail.id;
+        }
+        if (entries.length < PAGE) return;
+        entries = await log.range(entity, id, cursor, PAGE);
       }
-      let chunk = "";
-      for (const entry of entries) {
-        chunk += `id: ${entry.id}\ndata: ${JSON.stringify(entry.event)}\n\n`;
-        cursor = entry.id;
+    };
+    await readHistory(head.entries);
+    if (closed || (tail && log.isTerminal(tail.event.type))) return;
+
+    const deliver = (batch: HubBatch) => {
+      const first = batch.entries[0] as StoredEvent;
+      // Usually the whole batch is new to this client: its frames are the hub's, serialised once.
+      const whole = compareStreamIds(first.id, cursor) > 0;
+      const fresh = whole ? batch.entries : batch.entries.filter((e) => compareStreamIds(e.id, cursor) > 0);
+      if (fresh.length === 0) return;
+      writeLive(whole ? batch.frames() : frame(fresh));
+      const last = fresh[fresh.length - 1] as StoredEvent;
+      cursor = last.id;
+      if (batch.complete && log.isTerminal(last.event.type)) {
+        response.end();
+        finish();
       }
-      await write(chunk);
-      const last = entries[entries.length - 1] as { event: EventEnvelope };
-      if (log.isTerminal(last.event.type) && (await log.range(entity, id, cursor, 1)).length === 0) break;
-    }
+    };
+    let held: HubBatch[] | null = [];
+    let heldEntries = 0;
+    subscription = hub.subscribe(log.key(entity, id), cursor, (batch) => {
+      if (closed) return;
+      if (!held) return deliver(batch);
+      held.push(batch);
+      heldEntries += batch.entries.length;
+      if (heldEntries > MAX_HELD) drop();
+    });
+    // The hub was already past this client's cursor: the entries in between are read here.
+    tail = undefined;
+    if (compareStreamIds(subscription.joinedAt, cursor) > 0) await readHistory();
+    const pending: HubBatch[] = held;
+    held = null;
+    if (closed) return;
+    for (const batch of pending) if (!closed) deliver(batch);
+    if (closed) return;
+    // The gap ended the stream and nothing newer came from the hub.
+    const gapEnd = tail as StoredEvent | undefined;
+    if (gapEnd && cursor === gapEnd.id && log.isTerminal(gapEnd.event.type) && (pending.at(-1)?.complete ?? true)) return;
+    if (!closed) stopHeartbeat = hub.heartbeat(options.heartbeatMs, () => writeLive(": heartbeat\n\n"));
+    await done;
   } catch (err) {
     if (!closed) throw err;
   } finally {

@@ -48,6 +48,8 @@ export type Stack = {
   /** Sends a signal and waits for the exit (SIGKILL simulates a crash). */
   kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   running(name: ServiceName): boolean;
+  /** The process id of a running service (benchmarks read its CPU time from /proc). */
+  pid(name: ServiceName): number | undefined;
   /** SIGTERM to every service, in reverse start order, waiting for each to exit. */
   stop(): Promise<void>;
 };
@@ -149,7 +151,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw err;
   }
 
-  return { urls, env: shared, start, kill, stop, running: (name) => children.has(name) };
+  return { urls, env: shared, start, kill, stop, running: (name) => children.has(name), pid: (name) => children.get(name)?.pid };
 }
 
 /**

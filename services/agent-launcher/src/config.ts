@@ -84,6 +84,12 @@ export const configSchema = z
     AGENT_CPU_LIMIT: quantity("1", "cpu"),
     AGENT_MEMORY_REQUEST: quantity("256Mi", "memory"),
     AGENT_MEMORY_LIMIT: quantity("1Gi", "memory"),
+    /**
+     * Scratch space of each agent Job: the checkout and everything the repository's checks write
+     * there (/workspace), and HOME/TMPDIR (/tmp: caches of npm, go, cargo, pip). Size-limited emptyDirs.
+     */
+    AGENT_WORKSPACE_SIZE: quantity("2Gi", "memory"),
+    AGENT_TMP_SIZE: quantity("256Mi", "memory"),
     /** A variation is stopped and failed after this long (Job activeDeadlineSeconds; a timer for local processes). */
     AGENT_ACTIVE_DEADLINE_SECONDS: env.positiveInt(900),
     /** Finished Jobs are deleted after this long; their output stays in the database. */
@@ -99,6 +105,27 @@ export const configSchema = z
     /** Clone limits handed to every agent (the agent's own defaults): git clone time and repository size. */
     AGENT_CLONE_TIMEOUT_SECONDS: env.positiveInt(120),
     AGENT_CLONE_MAX_MB: env.positiveInt(200),
+    /** Whether agents verify their change with the repository's own checks (baseline and patched); handed to every agent. */
+    AGENT_VERIFY: env.flag(true),
+    /** The check every agent runs instead of the detected ones (`sh -c`, e.g. `make ci`); unset: detected per repository. */
+    AGENT_CHECK_COMMAND: z.string().min(1).max(2000, "at most 2000 characters").optional(),
+    /** Each verification check is killed after this long; handed to every agent. */
+    AGENT_CHECK_TIMEOUT_SECONDS: env.positiveInt(300),
+    /**
+     * Push credential for shipping a run's winner as a branch, handed to local ship processes only
+     * (never to variations, never stored): an https token (SHIP_TOKEN, sent as SHIP_USERNAME) or an
+     * ssh private key (SHIP_SSH_KEY). Kubernetes: AGENT_SHIP_SECRET instead.
+     */
+    SHIP_TOKEN: z.string().min(1).optional(),
+    SHIP_USERNAME: z.string().min(1).default("x-access-token"),
+    SHIP_SSH_KEY: z.string().min(1).optional(),
+    /** Secret with SHIP_TOKEN and/or SHIP_SSH_KEY for ship Jobs (by reference only; variations never get it). */
+    AGENT_SHIP_SECRET: kubeName.optional(),
+    /** Author and committer of a shipped commit. */
+    SHIP_AUTHOR_NAME: z.string().min(1).max(200).default("threads-agent"),
+    SHIP_AUTHOR_EMAIL: z.email({ message: "expected an email address" }).default("agent@threads-agent.invalid"),
+    /** Pushes this launcher runs at once. */
+    SHIP_CONCURRENCY: env.positiveInt(2),
     /** Delay between the output lines of local agents, so a demo can be watched; 0 in production. */
     AGENT_PACE_MS: env.nonNegativeInt(0),
     /** Most variations one run may have; the orchestrator enforces it too. */
@@ -127,6 +154,9 @@ export const configSchema = z
         path: ["AGENT_MEMORY_REQUEST"],
         message: `${c.AGENT_MEMORY_REQUEST} is above AGENT_MEMORY_LIMIT ${c.AGENT_MEMORY_LIMIT}`,
       });
+    }
+    if (c.SHIP_TOKEN && c.SHIP_SSH_KEY) {
+      ctx.addIssue({ code: "custom", path: ["SHIP_TOKEN"], message: "set SHIP_TOKEN (https) or SHIP_SSH_KEY (ssh), not both" });
     }
     if (c.AGENT_BACKEND === "kubernetes" && c.ALLOW_FILE_REPOS.length > 0) {
       // A path on the launcher's machine means nothing inside a Job's pod, and must never reach one.

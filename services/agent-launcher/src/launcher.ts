@@ -1,9 +1,10 @@
 import { type Context, context } from "@opentelemetry/api";
-import { AgentRunJob, QUEUES, runRedisKeys } from "@threads-agent/contracts";
+import { AgentRunJob, AgentShipJob, QUEUES, runRedisKeys } from "@threads-agent/contracts";
 import { logErrors, queueTelemetry, recordFailure, tracer, withEntity, withExtractedContext } from "@threads-agent/observability";
 import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { executeRun, type RunDeps } from "./run-execution.ts";
+import { executeShip } from "./ship-execution.ts";
 
 export type LauncherDeps = RunDeps & {
   /** Commands (and the cancel subscription, on a duplicate). */
@@ -16,6 +17,8 @@ export type LauncherDeps = RunDeps & {
 
 export type LauncherOptions = {
   concurrency: number;
+  /** Pushes of run winners at once (the agent-ships queue). */
+  shipConcurrency?: number;
   /** A run's lock lapses this long after its launcher died; then another launcher resumes it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -106,6 +109,49 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
   worker.on("failed", (job, err) => logger.error({ run_id: job?.id, attempts: job?.attemptsMade, err }, "run attempt failed"));
   logErrors(logger, "agent-runs queue", [queue, worker]);
 
+  // Pushes of run winners: one job per push (id = ship id), through the same backend.
+  const shipControls = new Set<AbortController>();
+  const processShip = async (job: Job, token?: string) => {
+    const parsed = AgentShipJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid agent-ships job ${job.id}: ${parsed.error.message}`);
+    const shipId = parsed.data.ship_id;
+    const shutdown = new AbortController();
+    if (closing) shutdown.abort();
+    shipControls.add(shutdown);
+    try {
+      const result = await withExtractedContext(parsed.data.trace, () =>
+        tracer("agent-launcher").startActiveSpan("run.ship", { attributes: { "ship.id": shipId } }, async (span) => {
+          try {
+            return await executeShip(deps, shipId, { shutdown: shutdown.signal });
+          } catch (err) {
+            recordFailure(span, err, { "ship.id": shipId });
+            throw err;
+          } finally {
+            span.end();
+          }
+        }),
+      );
+      if (result === "handed_back") {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+    } finally {
+      shipControls.delete(shutdown);
+    }
+  };
+  const shipWorker = new Worker(QUEUES.agentShips, processShip, {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: options.shipConcurrency ?? 2,
+    autorun: false,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 100,
+    telemetry: queueTelemetry(),
+  });
+  shipWorker.on("failed", (job, err) => logger.error({ ship_id: job?.id, attempts: job?.attemptsMade, err }, "ship attempt failed"));
+  logErrors(logger, "agent-ships queue", [shipWorker]);
+
   const reconcile = async () => {
     const held = [...active.keys()];
     if (held.length === 0) return;
@@ -140,6 +186,7 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
       });
       await subscriber.subscribe(channel);
       void worker.run().catch((err: unknown) => logger.error({ err }, "worker stopped"));
+      void shipWorker.run().catch((err: unknown) => logger.error({ err }, "ship worker stopped"));
       timer = setInterval(reconcileOnce, options.reconcileIntervalMs ?? 10_000);
       timer.unref();
     },
@@ -147,8 +194,9 @@ export function createLauncher(deps: LauncherDeps, options: LauncherOptions): La
       closing = true;
       if (timer) clearInterval(timer);
       // close() first, so the worker fetches nothing new; it resolves once the runs below let go.
-      const closed = worker.close();
+      const closed = Promise.all([worker.close(), shipWorker.close()]);
       for (const run of active.values()) run.shutdown.abort();
+      for (const ship of shipControls) ship.abort();
       await closed;
       await reconciling;
       await subscriber?.quit().catch(() => {});

@@ -21,7 +21,7 @@ try {
   process.exit(78);
 }
 
-const launcher = createLauncher(deps, { concurrency: config.RUN_CONCURRENCY });
+const launcher = createLauncher(deps, { concurrency: config.RUN_CONCURRENCY, shipConcurrency: config.SHIP_CONCURRENCY });
 
 let accepting = true;
 const ops = await startOpsServer({

@@ -15,7 +15,7 @@ import {
 import type { EventLog } from "@threads-agent/events";
 import { injectTraceContext, inSpan, type Logger, recordFailure, tracer, withEntity } from "@threads-agent/observability";
 import { retry } from "@threads-agent/resilience";
-import { type AgentResult, toDisplayLine } from "./agent-output.ts";
+import { type AgentResult, type AgentVerification, toDisplayLine } from "./agent-output.ts";
 import { type AgentBackend, LaunchRefused, type VariationOutcome } from "./backends/backend.ts";
 import type { LauncherMetrics } from "./metrics.ts";
 import { RunOutput, type RunOutputOptions } from "./run-output.ts";
@@ -120,6 +120,7 @@ export async function executeRun(deps: RunDeps, runId: string, control: RunContr
               runId,
               repoUrl: run.repo_url,
               prompt: run.prompt,
+              checkCommand: run.check_command,
               variation: v,
               cancelRequested,
               control,
@@ -189,6 +190,7 @@ type TrackInput = {
   runId: string;
   repoUrl: string;
   prompt: string;
+  checkCommand: string | null;
   variation: VariationRow;
   cancelRequested: () => boolean;
   control: RunControl;
@@ -205,6 +207,7 @@ async function launchWithRetry(input: TrackInput & { span: Span }): Promise<{ jo
         index: v.index,
         repoUrl: input.repoUrl,
         prompt: input.prompt,
+        checkCommand: input.checkCommand,
         model: v.model,
         temperature: v.temperature,
         // The agent's own spans continue the variation's.
@@ -222,24 +225,44 @@ async function launchWithRetry(input: TrackInput & { span: Span }): Promise<{ jo
   );
 }
 
-function saveResult(db: Db, v: VariationRow, result: AgentResult) {
-  return db.$transaction([
-    db.variation.update({
-      where: { id: v.id },
-      data: {
-        summary: result.summary,
-        diff: result.diff,
-        model: result.model,
-        tokens_in: result.usage.tokens_in,
-        tokens_out: result.usage.tokens_out,
-        cost_usd: result.usage.cost_usd,
-      },
-    }),
+/**
+ * The result with its verification summary, outcome and score, and the variation's model calls,
+ * in one transaction with its `variation.verified` event (outbox), so a viewer told it was
+ * verified finds the verification stored.
+ */
+function saveResult(deps: RunDeps, runId: string, v: VariationRow, result: AgentResult) {
+  const summary = result.verification ?? null;
+  return deps.lifecycle.together(async (t) => {
+    await t.tx.$executeRaw`
+      UPDATE variations SET
+        summary = ${result.summary}, diff = ${result.diff}, model = ${result.model},
+        tokens_in = ${result.usage.tokens_in}, tokens_out = ${result.usage.tokens_out}, cost_usd = ${result.usage.cost_usd},
+        outcome = ${summary?.outcome ?? null}, score = ${summary?.score ?? null},
+        verification = CASE WHEN ${summary !== null} THEN
+          jsonb_set(COALESCE(verification, '{"baseline": null, "patched": null}'::jsonb), '{summary}', ${JSON.stringify(summary)}::jsonb)
+          ELSE verification END,
+        updated_at = now()
+      WHERE id = ${v.id}::uuid`;
     // Every model call of the variation, owned by it, next to the content pipeline's calls.
-    db.llmCall.createMany({
-      data: result.calls.map((c) => toLlmCallRow(c, { owner: v.id })),
-    }),
-  ]);
+    await t.tx.llmCall.createMany({ data: result.calls.map((c) => toLlmCallRow(c, { owner: v.id })) });
+    if (summary) {
+      await t.event(
+        { entity: "run", id: runId },
+        { type: "variation.verified", variation: v.index, outcome: summary.outcome, score: summary.score },
+      );
+    }
+  });
+}
+
+/** One phase's checks (with their output tails) into the variation's stored verification. */
+function saveVerification(db: Db, v: VariationRow, e: AgentVerification) {
+  const phase = { checks: e.checks, duration_ms: e.duration_ms, skipped: e.skipped };
+  return db.$executeRaw`
+    UPDATE variations
+    SET verification = jsonb_set(COALESCE(verification, '{"baseline": null, "patched": null, "summary": null}'::jsonb),
+                                 ${[e.phase]}::text[], ${JSON.stringify(phase)}::jsonb),
+        updated_at = now()
+    WHERE id = ${v.id}::uuid`;
 }
 
 /**
@@ -350,6 +373,10 @@ async function trackVariationNow(input: TrackInput & { span: Span }): Promise<Va
           const accepted = output.lines(slot, display, cursor);
           for (const line of display) {
             if (line.error) agentError = line.error;
+            if (line.verification) {
+              const found = line.verification;
+              output.step(() => saveVerification(deps.db, v, found)).catch(() => {});
+            }
             if (line.result) {
               const found = line.result;
               result = found;
@@ -358,7 +385,7 @@ async function trackVariationNow(input: TrackInput & { span: Span }): Promise<Va
                 metrics.llmTokens.inc({ model: call.model }, call.tokens_in + call.tokens_out);
               }
               // Queued behind the line that carried it; a failure surfaces through drain().
-              output.step(() => saveResult(deps.db, v, found)).catch(() => {});
+              output.step(() => saveResult(deps, runId, v, found)).catch(() => {});
             }
           }
           return accepted;

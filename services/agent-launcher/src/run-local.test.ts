@@ -50,11 +50,13 @@ describe("agent runs on the local backend", () => {
     for (const v of stored.variations) {
       const mine = byVariation(messages, v.index);
       const types = mine.map((m) => m.json.type);
-      // Lifecycle order per variation: scheduled, started, every line, then the verdict.
+      // Lifecycle order per variation: scheduled, started, every line, verified, then the verdict.
       expect(types[0]).toBe("variation.scheduled");
       expect(types[1]).toBe("variation.started");
       expect(types.at(-1)).toBe("variation.succeeded");
-      expect(types.slice(2, -1).every((t) => t === "variation.log")).toBe(true);
+      // The result's verification is announced right before the verdict.
+      expect(types.at(-2)).toBe("variation.verified");
+      expect(types.slice(2, -2).every((t) => t === "variation.log")).toBe(true);
       expectGaplessLines(messages, v.index);
 
       // Every stored line reached the browser, identical and in order.

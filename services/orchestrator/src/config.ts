@@ -63,6 +63,14 @@ export const configSchema = z.object({
   REPO_HOST_ALLOWLIST: env.list(DEFAULT_REPO_HOSTS),
   /** Directories file:// repositories for agent runs may be under (comma-separated absolute paths; `true`: the checkout and the system temp dir; `false`: none). Tests and local development only. */
   ALLOW_FILE_REPOS: env.fileRepoRoots(),
+  /**
+   * Allow `POST /v1/runs/{id}/winner` with `push`: the winner's patch committed on a new branch and
+   * pushed by the agent-launcher (its push credential is the launcher's: SHIP_TOKEN / SHIP_SSH_KEY
+   * locally, AGENT_SHIP_SECRET in Kubernetes; never the orchestrator's or the database's).
+   */
+  SHIP_ENABLED: env.flag(false),
+  /** How long a push request waits for the push to end before answering 202 (the run then shows it pushing); 0 answers 202 at once. */
+  SHIP_WAIT_SECONDS: env.nonNegativeInt(60),
   /** Requests one client may make to the API per window (per API key with auth on, else per client address); 0 turns the limit off. Streams, health and metrics are not counted. */
   RATE_LIMIT_MAX: env.nonNegativeInt(300),
   /** The rate limit's window. */

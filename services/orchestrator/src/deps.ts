@@ -1,12 +1,12 @@
 import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
-import { EventLog, OutboxRelay } from "@threads-agent/events";
+import { EventLog, OutboxRelay, StreamHub } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, logErrors, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
-import { createRunQueue, type RunQueue } from "./runs/run-queue.ts";
+import { createRunQueue, createShipQueue, type RunQueue, type ShipQueue } from "./runs/run-queue.ts";
 import { type ContentJobPolicy, type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
 
 /** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
@@ -19,8 +19,12 @@ export type OrchestratorDeps = {
   redis: Redis;
   taskQueue: ContentQueue;
   runQueue: RunQueue;
+  /** Pushes of run winners (the agent-launcher runs the agent's ship mode). */
+  shipQueue: ShipQueue;
   taskEvents: EventLog;
   runEvents: EventLog;
+  /** The one blocking reader of every event stream SSE clients follow (one Redis connection per process). */
+  streamHub: StreamHub;
   /** Publishes this process's outbox rows, and anyone's that were left unsent. */
   relay: OutboxRelay;
   /** Every status change goes through here (state machines + outbox). */
@@ -56,9 +60,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   const db = createDb(config.DATABASE_URL, { poolSize: options.dbPoolSize ?? 10 });
   const taskQueue = createContentQueue(redis, config.REDIS_PREFIX);
   const runQueue = createRunQueue(redis, config.REDIS_PREFIX);
+  const shipQueue = createShipQueue(redis, config.REDIS_PREFIX);
   for (const [name, queue] of [
     ["content", taskQueue],
     ["agent-runs", runQueue],
+    ["agent-ships", shipQueue],
   ] as const) {
     logErrors(logger, `${name} queue`, [queue]);
   }
@@ -90,7 +96,21 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     logger,
     intervalMs: config.OUTBOX_RELAY_INTERVAL_MS,
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    // Published rows are marked sent in one UPDATE per 50 ms, not one per request.
+    markSentDelayMs: 50,
     ...(config.FAULT_CRASH_AFTER_COMMIT ? { afterCommit: crashAfterCommit(logger) } : {}),
+  });
+  let hubFailing = false;
+  const streamHub = new StreamHub({
+    redis,
+    onError: (err) => {
+      if (hubFailing) return;
+      hubFailing = true;
+      logger.warn({ err: { message: (err as Error).message } }, "event stream reader cannot read Redis; SSE clients wait for it");
+      setTimeout(() => {
+        hubFailing = false;
+      }, 30_000).unref();
+    },
   });
   return {
     config,
@@ -100,8 +120,10 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     redis,
     taskQueue,
     runQueue,
+    shipQueue,
     taskEvents,
     runEvents,
+    streamHub,
     relay,
     lifecycle: new Lifecycle(db, relay),
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
@@ -109,8 +131,9 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
     async close() {
       await relay.stop();
+      await streamHub.close();
       await threads.close();
-      await Promise.allSettled([taskQueue.close(), runQueue.close()]);
+      await Promise.allSettled([taskQueue.close(), runQueue.close(), shipQueue.close()]);
       await redis.quit().catch(() => redis.disconnect());
       await db.$disconnect();
     },

@@ -5,6 +5,7 @@ import { type AttemptReport, type Completion, LlmError, type LlmRouter, type Mod
 import type { Logger, Metrics } from "@threads-agent/observability";
 import { createGuardrail, moderationVerdict } from "./guardrail.ts";
 import { choiceSeed, chooseHookStyle } from "./hook-choice.ts";
+import { useLeanRunnableContext } from "./langchain-context.ts";
 import type { ModelChoice, WritingStep } from "./model-choice.ts";
 import { cleanBody, cleanHook, formatPost } from "./post-format.ts";
 import { angleLine, fillTemplate, hookPromptFor, systemPromptFor } from "./prompts.ts";
@@ -101,6 +102,8 @@ function logAttempt(run: RunContext, report: AttemptReport): void {
 }
 
 export function buildPersonaGraph(options: PersonaGraphOptions) {
+  // No LangSmith RunTree per node call when nothing traces (langchain-context.ts).
+  useLeanRunnableContext();
   const tracer = trace.getTracer("persona-runtime");
   const guard = createGuardrail(options.blocklist);
 

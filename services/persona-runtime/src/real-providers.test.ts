@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { contentJobOptions, newId, QUEUES, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb } from "@threads-agent/db";
-import { EventLog, streamEvents } from "@threads-agent/events";
+import { EventLog, StreamHub, streamEvents } from "@threads-agent/events";
 import { costAtPrice, priceOf } from "@threads-agent/llm";
 import { type Stack, startStack } from "@threads-agent/stack";
 import {
@@ -27,6 +27,7 @@ const env = testEnv();
 const db = createDb(env.databaseUrl);
 const redis = new Redis(env.redisUrl);
 const events = new EventLog({ redis, prefix: env.redisPrefix, isTerminal: (t) => TERMINAL_TASK_EVENTS.has(t) });
+const hub = new StreamHub({ redis });
 const run = randomBytes(4).toString("hex");
 // Not key-shaped on purpose: the log check below must find a leak by value, not miss it because
 // pattern-based redaction happened to mask it.
@@ -99,7 +100,7 @@ beforeAll(async () => {
   // The task's event stream as SSE, served exactly as the orchestrator serves it.
   sse = createServer((req, res) => {
     const id = (req.url ?? "").split("/").pop() ?? "";
-    void streamEvents({ log: events, entity: "task", id, response: res, heartbeatMs: 1000 });
+    void streamEvents({ log: events, hub, entity: "task", id, response: res, heartbeatMs: 1000 });
   });
   await new Promise<void>((resolve) => sse.listen(0, "127.0.0.1", resolve));
   sseUrl = `http://127.0.0.1:${(sse.address() as AddressInfo).port}`;
@@ -112,6 +113,7 @@ afterAll(async () => {
   await standIn?.close();
   await db.llmCall.deleteMany({ where: { task_id: { in: taskIds } } });
   await db.$disconnect();
+  await hub.close();
   redis.disconnect();
 });
 

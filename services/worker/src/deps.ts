@@ -37,7 +37,14 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     retentionSeconds: config.EVENT_RETENTION_SECONDS,
     isTerminal: (type) => TERMINAL_TASK_EVENTS.has(type),
   });
-  const relay = new OutboxRelay({ db, logs: { task: events }, logger, retentionSeconds: config.EVENT_RETENTION_SECONDS });
+  // Published rows are marked sent in one UPDATE per 50 ms, not one per transition.
+  const relay = new OutboxRelay({
+    db,
+    logs: { task: events },
+    logger,
+    retentionSeconds: config.EVENT_RETENTION_SECONDS,
+    markSentDelayMs: 50,
+  });
   // One connection pool to Threads for every account: each persona's client is the same transport with its own token.
   const accounts = new ThreadsAccounts({
     db,
@@ -54,6 +61,11 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     envUserId: config.THREADS_USER_ID,
     logger,
   });
+  const runtime = createPersonaRuntimeClient({
+    baseUrl: config.PERSONA_RUNTIME_URL,
+    timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS,
+    connections: config.WORKER_CONCURRENCY,
+  });
   return {
     config,
     db,
@@ -63,7 +75,7 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     events,
     relay,
     lifecycle: new Lifecycle(db, relay),
-    runtime: createPersonaRuntimeClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
+    runtime,
     accounts,
     publishing: {
       publishTimeoutMs: config.THREADS_PUBLISH_TIMEOUT_MS,
@@ -84,7 +96,7 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     metrics: createWorkerMetrics(serviceMetrics),
     async close() {
       await relay.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), blocking.quit(), accounts.base.close()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), blocking.quit(), accounts.base.close(), runtime.close()]);
     },
   };
 }

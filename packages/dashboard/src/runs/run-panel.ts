@@ -7,17 +7,19 @@ import { add, appendEventLine, byId, clear, h, stickToEnd } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
 import { TERMINAL_RUN_EVENTS } from "../events.ts";
 import { ago, duration, newKey, plural, repoName } from "../format.ts";
-import { badge, setBadge } from "../status.ts";
+import { badge, setBadge, statusLabel } from "../status.ts";
 import type { LogLine } from "../tasks/task-state.ts";
 import { createDiffView, type DiffView, statsText } from "./diff-view.ts";
 import {
   applyRunEvent,
   type DashboardRun,
+  type DashboardVariation,
   FINISHED_RUN_STATUSES,
   FINISHED_VARIATION_STATUSES,
   type OutputLine,
   type RunApplied,
 } from "./run-state.ts";
+import { chip, comparison, defaultBranch, verificationDetails, verificationVerdict } from "./verification-view.ts";
 
 /** Lines kept on the page per variation; the full log is one click away. */
 const MAX_DOM_LINES = 3000;
@@ -37,6 +39,15 @@ type Card = {
   pick: HTMLButtonElement;
   summary: HTMLElement;
   change: HTMLElement;
+  /** Verification badge, comparison with the baseline, score, suggested marker. */
+  verdict: HTMLElement;
+  checks: HTMLElement;
+  /** The last verification rendered (the details are rebuilt only when it changes). */
+  checksKey: string;
+  download: HTMLAnchorElement;
+  push: HTMLFormElement;
+  branch: HTMLInputElement;
+  pushButton: HTMLButtonElement;
 };
 
 type Detail = {
@@ -52,6 +63,9 @@ type Detail = {
     streamState: HTMLElement;
     cancel: HTMLButtonElement;
     notice: HTMLElement;
+    /** The suggested winner and why, and where the winner was pushed. */
+    suggestion: HTMLElement;
+    shipped: HTMLElement;
     events: HTMLElement;
     eventCount: HTMLElement;
   };
@@ -193,6 +207,8 @@ export function createRunPanel(api: Api): RunPanel {
         streamState: h("span", { class: "stream-state" }),
         cancel: h("button", { class: "button danger", type: "button", text: "Cancel run", onclick: () => void cancel(detail) }),
         notice: h("div", { class: "alert info notice", role: "status", hidden: true }),
+        suggestion: h("div", { class: "suggestion", hidden: true }),
+        shipped: h("div", { class: "shipped", role: "status", hidden: true }),
         events: h("ol", { class: "events" }),
         eventCount: h("span"),
       },
@@ -227,7 +243,12 @@ export function createRunPanel(api: Api): RunPanel {
         h("div", { class: "actions" }, els.badge, els.streamState, els.cancel),
       ),
       h("div", { class: "input-quote" }, h("span", { class: "kind", text: "Prompt" }), run.prompt),
+      run.check_command
+        ? h("div", { class: "input-quote" }, h("span", { class: "kind", text: "Verified with" }), h("code", { text: run.check_command }))
+        : null,
       els.notice,
+      els.suggestion,
+      els.shipped,
       grid,
       detail.diff.el,
       h("details", { class: "log run-log" }, h("summary", null, "Run events ", els.eventCount), els.events),
@@ -266,15 +287,120 @@ export function createRunPanel(api: Api): RunPanel {
           detail.diff.el.scrollIntoView({ behavior: "smooth", block: "start" });
         },
       }),
+      verdict: h("div", { class: "vverdict", "aria-label": `Verification of variation ${index}` }),
+      checks: h("div", { class: "vchecks-slot" }),
+      checksKey: "",
+      download: h("a", {
+        class: "vdownload",
+        href: `/v1/runs/${detail.run.id}/variations/${index}/patch`,
+        download: `run-${detail.run.id}-variation-${index}.patch`,
+        text: "Download patch",
+        hidden: true,
+        onclick: (e: Event) => {
+          e.preventDefault();
+          void downloadPatch(detail, index);
+        },
+      }),
+      push: h("form", { class: "vpush", hidden: true, "aria-label": `Push variation ${index} as a branch` }),
+      branch: h("input", {
+        type: "text",
+        name: "branch",
+        value: defaultBranch(detail.run.id, index),
+        "aria-label": `New branch for variation ${index}`,
+        spellcheck: "false",
+        autocomplete: "off",
+      }),
+      pushButton: h("button", { class: "button", type: "submit", text: "Pick & push branch" }),
     };
+    add(card.push, [card.branch, card.pushButton]);
+    card.push.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void pickWinner(detail, index, card.branch.value.trim());
+    });
     add(card.el, [
       h("header", null, h("span", { class: "vname", text: `#${index}` }), card.meta, card.crown, card.badge),
+      card.verdict,
       card.reason,
       card.log,
       card.summary,
-      h("footer", null, card.count, card.change, card.pick),
+      card.checks,
+      h("footer", null, card.count, card.change, card.download, card.pick),
+      card.push,
     ]);
     return card;
+  }
+
+  /** The verification badge, its comparison with the baseline, the score and the suggestion marker. */
+  function renderVerdict(detail: Detail, card: Card, v: DashboardVariation) {
+    const finished = v.status === "succeeded";
+    clear(card.verdict);
+    card.verdict.hidden = !finished && !v.outcome;
+    if (card.verdict.hidden) return;
+    const verdict = verificationVerdict(v);
+    const compared = comparison(v.outcome);
+    const suggested = detail.run.suggested_winner?.variation === v.index;
+    add(card.verdict, [
+      chip(verdict.label, verdict.tone, verdict.title),
+      compared ? chip(compared.label, compared.tone, v.verification?.summary?.detail ?? "relative to the unmodified checkout") : null,
+      v.score !== null && v.score !== undefined
+        ? h("span", {
+            class: "vscore",
+            title: "0-100 from the verification, the patch size and the agent's confidence",
+            text: `score ${v.score}`,
+          })
+        : null,
+      suggested ? h("span", { class: "vsuggested", title: detail.run.suggested_winner?.reason ?? "", text: "★ Suggested" }) : null,
+    ]);
+    const key = JSON.stringify(v.verification ?? null);
+    if (key !== card.checksKey) {
+      card.checksKey = key;
+      const details = verificationDetails(v);
+      clear(card.checks);
+      if (details) card.checks.appendChild(details);
+    }
+  }
+
+  function renderSuggestion(detail: Detail) {
+    const { run, els } = detail;
+    const s = run.suggested_winner;
+    clear(els.suggestion);
+    els.suggestion.hidden = !s;
+    if (s) {
+      add(els.suggestion, [
+        h("span", { class: "kind", text: "Suggested winner" }),
+        h("strong", { text: `#${s.variation}` }),
+        h("span", { class: "why", text: ` — ${s.reason}. You decide: pick it, or any other that succeeded.` }),
+      ]);
+      const going = run.variations.filter((v) => !FINISHED_VARIATION_STATUSES.has(v.status)).length;
+      if (going) add(els.suggestion, h("span", { class: "muted", text: ` So far: ${plural(going, "variation")} still running.` }));
+    }
+    const ship = run.ship;
+    clear(els.shipped);
+    els.shipped.hidden = !ship;
+    if (!ship) return;
+    els.shipped.dataset.tone = ship.status === "pushed" ? "succeeded" : ship.status === "failed" ? "failed" : "running";
+    if (ship.status === "pushed") {
+      add(els.shipped, [
+        "Variation ",
+        h("strong", { text: `#${ship.variation}` }),
+        " pushed to branch ",
+        h("code", { class: "branch", text: ship.branch }),
+        ship.commit ? ` (commit ${ship.commit.slice(0, 12)}${ship.base ? ` on ${ship.base}` : ""})` : "",
+      ]);
+    } else if (ship.status === "failed") {
+      add(els.shipped, [
+        `Pushing #${ship.variation} to `,
+        h("code", { class: "branch", text: ship.branch }),
+        ` failed: ${ship.reason ?? "unknown reason"}`,
+      ]);
+      if (run.branch) add(els.shipped, [" · the winner is on ", h("code", { class: "branch", text: run.branch })]);
+    } else {
+      add(els.shipped, [
+        `Pushing #${ship.variation} to `,
+        h("code", { class: "branch", text: ship.branch }),
+        ` … (${statusLabel(ship.status)})`,
+      ]);
+    }
   }
 
   function renderState(detail: Detail) {
@@ -282,6 +408,7 @@ export function createRunPanel(api: Api): RunPanel {
     setBadge(els.badge, run.status);
     els.cancel.hidden = FINISHED_RUN_STATUSES.has(run.status);
     detail.diff.update(run);
+    renderSuggestion(detail);
     for (const v of run.variations) {
       const card = detail.cards.get(v.index);
       if (!card) continue;
@@ -292,9 +419,14 @@ export function createRunPanel(api: Api): RunPanel {
       card.meta.textContent = settings + (v.started_at ? ` · ${duration(v.started_at, v.finished_at)}` : "");
       card.meta.title = `${v.job ? `job ${v.job}` : "not started yet"}${v.exit_code !== null ? ` · exit code ${v.exit_code}` : ""}`;
       const winner = run.winner === v.index;
-      card.el.className = `variation${winner ? " winner" : ""}`;
+      const suggested = run.suggested_winner?.variation === v.index;
+      card.el.className = `variation${winner ? " winner" : ""}${suggested ? " suggested" : ""}`;
       card.crown.hidden = !winner;
       card.pick.hidden = v.status !== "succeeded" || winner;
+      const hasPatch = v.status === "succeeded" && Boolean(v.diff?.trim());
+      card.download.hidden = !hasPatch;
+      card.push.hidden = !hasPatch || (winner && run.branch !== null && run.ship?.variation === v.index && run.ship.status === "pushed");
+      renderVerdict(detail, card, v);
       const failedReason = v.reason && (v.status === "failed" || v.status === "cancelled");
       card.reason.hidden = !failedReason;
       card.reason.className = `vreason${v.status === "cancelled" ? " cancelled" : ""}`;
@@ -420,7 +552,7 @@ export function createRunPanel(api: Api): RunPanel {
   }
 
   // Several variations finish together: one fetch of the stored run (summaries, diffs) for all of them.
-  function refreshSoon(detail: Detail) {
+  function refreshSoon(detail: Detail, delayMs = 150) {
     window.clearTimeout(detail.refreshTimer);
     detail.refreshTimer = window.setTimeout(async () => {
       const res = await api.get<DashboardRun>(`/v1/runs/${detail.run.id}`);
@@ -428,7 +560,9 @@ export function createRunPanel(api: Api): RunPanel {
       detail.run = res.data;
       renderState(detail);
       upsert(res.data);
-    }, 150);
+      // A push still going: look again until it has ended.
+      if (res.data.ship && (res.data.ship.status === "queued" || res.data.ship.status === "pushing")) refreshSoon(detail, 2000);
+    }, delayMs);
   }
 
   function notify(detail: Detail, text: string | null) {
@@ -448,17 +582,47 @@ export function createRunPanel(api: Api): RunPanel {
     upsert(res.data);
   }
 
-  async function pickWinner(detail: Detail, index: number) {
+  /** Records the winner; with a branch, also pushes its patch there (the answer waits for the push). */
+  async function pickWinner(detail: Detail, index: number, branch?: string) {
+    const card = detail.cards.get(index);
+    if (branch !== undefined && !branch) return notify(detail, "Name the new branch to push to.");
+    if (card && branch) {
+      card.pushButton.disabled = true;
+      card.pushButton.textContent = "Pushing…";
+      notify(detail, `Pushing variation ${index} to ${branch}…`);
+    }
     const res = await api.post<Run>(`/v1/runs/${detail.run.id}/winner`, {
-      body: { variation: index },
+      body: branch ? { variation: index, push: { branch } } : { variation: index },
       headers: { "idempotency-key": newKey() },
     });
+    if (card) {
+      card.pushButton.disabled = false;
+      card.pushButton.textContent = "Pick & push branch";
+    }
     if (current !== detail) return;
-    if (!res.ok) return notify(detail, problemText(res));
-    notify(detail, null);
+    if (!res.ok) {
+      notify(detail, problemText(res));
+      // A refused push is recorded on the run (its latest push, failed): show it.
+      refreshSoon(detail);
+      return;
+    }
+    notify(detail, res.status === 202 ? `Still pushing to ${branch}: the run shows the branch once it is there.` : null);
     detail.run = res.data;
     renderState(detail);
     upsert(res.data);
+    if (res.status === 202) refreshSoon(detail, 2000);
+  }
+
+  /** The patch as a file: fetched with the API key (a plain link could not send it), saved through a blob URL. */
+  async function downloadPatch(detail: Detail, index: number) {
+    const res = await api.download(`/v1/runs/${detail.run.id}/variations/${index}/patch`);
+    if (!res.ok) return notify(detail, problemText(res));
+    const url = URL.createObjectURL(res.data);
+    const a = h("a", { href: url, download: `run-${detail.run.id}-variation-${index}.patch`, hidden: true });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
   return { start: loadRuns, refresh: loadRuns, select: (id) => void select(id) };

@@ -16,14 +16,20 @@ const variation = (index: number) => ({
   usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
   lines: 0,
   summary: null,
+  outcome: null,
+  score: null,
 });
 const run = (): Run => ({
   id: "0193a1b2-0000-7000-8000-000000000002",
   repo_url: "https://github.com/o/r",
   prompt: "p",
+  check_command: null,
   status: "queued",
   variations: [variation(0), variation(1)],
   winner: null,
+  suggested_winner: null,
+  branch: null,
+  ship: null,
   cancel_requested_at: null,
   created_at: "2026-12-01T10:00:00.000Z",
   updated_at: "2026-12-01T10:00:00.000Z",
@@ -33,6 +39,14 @@ const run = (): Run => ({
 const at = "2026-12-01T10:00:01.000Z";
 
 describe("applyRunEvent", () => {
+  it("takes a variation's outcome and score from variation.verified and asks for the stored run (checks, suggestion)", () => {
+    const r = run();
+    const applied = applyRunEvent(r, { type: "variation.verified", at, variation: 1, outcome: "fixed", score: 99 });
+    expect(applied).toMatchObject({ kind: "state", refresh: true, log: { known: true } });
+    expect(r.variations[1]).toMatchObject({ outcome: "fixed", score: 99 });
+    expect(applyRunEvent(r, { type: "run.shipped", at, variation: 1, branch: "b", commit: "c" })).toMatchObject({ refresh: true });
+  });
+
   it("moves variations through scheduled, running and their end, and asks for the stored run when one succeeds", () => {
     const r = run();
     applyRunEvent(r, { type: "run.started", at });

@@ -74,6 +74,17 @@ export function applyRunEvent(run: DashboardRun, incoming: IncomingEvent): RunAp
         v.finished_at = text(event.at);
       }
       break;
+    case "variation.verified":
+      if (v) {
+        v.outcome = (text(event.outcome) as DashboardVariation["outcome"]) ?? v.outcome;
+        v.score = num(event.score) ?? v.score;
+      }
+      return { kind: "state", log, refresh: true }; // the checks and the suggestion are in the stored run
+    case "run.ship_queued":
+    case "run.ship_started":
+    case "run.shipped":
+    case "run.ship_failed":
+      return { kind: "state", log, refresh: true }; // the push's state is in the stored run
     case "run.completed":
       run.status = text(event.status) ?? run.status;
       break;

@@ -10,8 +10,18 @@ export {
   type StateMachine,
   sourcesOf,
 } from "./machine.ts";
-export { markSent, type OutboxRow, outboxRows, pruneOutbox, runLinesForRebuild, settleUpTo, streamsWithUnsent } from "./outbox-store.ts";
+export {
+  markSent,
+  type OutboxRow,
+  outboxRows,
+  pruneOutbox,
+  runLinesForRebuild,
+  settleUpTo,
+  streamsWithUnsent,
+  unsentRows,
+} from "./outbox-store.ts";
 export { RUN_LIFECYCLE } from "./run-lifecycle.ts";
+export { SHIP_LIFECYCLE } from "./ship-lifecycle.ts";
 export { TASK_LIFECYCLE } from "./task-lifecycle.ts";
 export {
   type Announcement,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../client.ts";
 import { EntityNotFound, IllegalTransition, type StateMachine } from "./machine.ts";
 import { RUN_LIFECYCLE } from "./run-lifecycle.ts";
+import { SHIP_LIFECYCLE } from "./ship-lifecycle.ts";
 import { TASK_LIFECYCLE } from "./task-lifecycle.ts";
 import { recordEvent, transition } from "./transition.ts";
 import { VARIATION_LIFECYCLE } from "./variation-lifecycle.ts";
@@ -51,6 +52,7 @@ const ALLOWED: Record<string, string[]> = {
     "running>failed",
     "running>cancelled",
   ],
+  ship: ["queued>pushing", "queued>failed", "pushing>pushed", "pushing>failed"],
 };
 
 const url = process.env.THREADS_AGENT_TEST_DATABASE_URL as string;
@@ -63,6 +65,12 @@ beforeAll(async () => {
   await db.run.create({ data: { id: runId, repo_url: "https://github.com/o/r", prompt: "p" } });
 });
 
+/** Each ship's run (its event stream). */
+const shipRuns = new Map<string, string>();
+/** The stream id a change of this entity names: a variation's or a ship's run. */
+const streamOf = (machine: StateMachine<string>, id: string) =>
+  machine.entity === "variation" ? { streamId: runId } : machine.entity === "ship" ? { streamId: shipRuns.get(id) ?? randomUUID() } : {};
+
 async function entityIn(machine: StateMachine<string>, status: string): Promise<string> {
   const id = randomUUID();
   if (machine.entity === "task") await db.task.create({ data: { id, persona_id: "ai-jesus", input: "x", status: status as never } });
@@ -71,6 +79,13 @@ async function entityIn(machine: StateMachine<string>, status: string): Promise<
   if (machine.entity === "variation") {
     const index = Math.floor(Math.random() * 1e9);
     await db.variation.create({ data: { id, run_id: runId, index, status: status as never } });
+  }
+  if (machine.entity === "ship") {
+    // A run of its own: at most one push per run is in flight (a partial unique index).
+    const run = randomUUID();
+    await db.run.create({ data: { id: run, repo_url: "https://github.com/o/r", prompt: "p" } });
+    await db.runShip.create({ data: { id, run_id: run, variation: 0, branch: "b", status: status as never } });
+    shipRuns.set(id, run);
   }
   return id;
 }
@@ -83,7 +98,7 @@ async function statusOf(machine: StateMachine<string>, id: string): Promise<stri
   return row?.status ?? "";
 }
 
-const machines = [TASK_LIFECYCLE, RUN_LIFECYCLE, VARIATION_LIFECYCLE] as unknown as StateMachine<string>[];
+const machines = [TASK_LIFECYCLE, RUN_LIFECYCLE, VARIATION_LIFECYCLE, SHIP_LIFECYCLE] as unknown as StateMachine<string>[];
 
 describe.each(machines.map((m) => [m.entity, m] as const))("%s state machine", (entity, machine) => {
   const pairs = machine.states.flatMap((from) => machine.states.map((to) => [from, to] as const));
@@ -102,13 +117,13 @@ describe.each(machines.map((m) => [m.entity, m] as const))("%s state machine", (
         to,
         from: [from],
         event: { type: `${entity}.${to}`, note: "table test" },
-        ...(machine.entity === "variation" ? { streamId: runId } : {}),
+        ...streamOf(machine, id),
       };
       const outboxBefore = await db.outboxEvent.count();
       if (allowed) {
         const result = await transition(db, machine, change);
         expect(await statusOf(machine, id)).toBe(to);
-        expect(result.announcement).toMatchObject({ entity: machine.stream.entity, id: machine.entity === "variation" ? runId : id });
+        expect(result.announcement).toMatchObject({ entity: machine.stream.entity, id: streamOf(machine, id).streamId ?? id });
         const row = await db.outboxEvent.findUniqueOrThrow({ where: { id: result.announcement?.outboxId as bigint } });
         expect(row.envelope).toMatchObject({ type: `${entity}.${to}`, note: "table test", [`${machine.stream.entity}_id`]: row.entity_id });
       } else {
@@ -129,7 +144,7 @@ describe.each(machines.map((m) => [m.entity, m] as const))("%s state machine", (
       to: target,
       from: [second as string],
       event: null,
-      ...(machine.entity === "variation" ? { streamId: runId } : {}),
+      ...streamOf(machine, id),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IllegalTransition);
     expect(error).toMatchObject({ entity, id, from: first, to: target });
@@ -138,7 +153,12 @@ describe.each(machines.map((m) => [m.entity, m] as const))("%s state machine", (
   it("names a missing entity", async () => {
     const to = machine.transitions[machine.states[0] as string]?.[0] as string;
     await expect(
-      transition(db, machine, { id: randomUUID(), to, event: null, ...(machine.entity === "variation" ? { streamId: runId } : {}) }),
+      transition(db, machine, {
+        id: randomUUID(),
+        to,
+        event: null,
+        ...(machine.entity === "ship" ? { streamId: randomUUID() } : streamOf(machine, "")),
+      }),
     ).rejects.toBeInstanceOf(EntityNotFound);
   });
 });

@@ -1,6 +1,7 @@
 import type { Db } from "../client.ts";
 import type { StateMachine } from "./machine.ts";
 import { RUN_LIFECYCLE } from "./run-lifecycle.ts";
+import { SHIP_LIFECYCLE } from "./ship-lifecycle.ts";
 import { TASK_LIFECYCLE } from "./task-lifecycle.ts";
 import {
   type Announcement,
@@ -20,6 +21,7 @@ export type Announcer = { announce(announcements: Announcement[]): Promise<void>
 type TaskStatus = (typeof TASK_LIFECYCLE.states)[number];
 type RunStatus = (typeof RUN_LIFECYCLE.states)[number];
 type VariationStatus = (typeof VARIATION_LIFECYCLE.states)[number];
+type ShipStatus = (typeof SHIP_LIFECYCLE.states)[number];
 
 /** Writes inside one transaction; `announce` collects what to publish once it has committed. */
 export type LifecycleTransaction = {
@@ -27,6 +29,7 @@ export type LifecycleTransaction = {
   task(change: Change<TaskStatus>): Promise<Transitioned<TaskStatus>>;
   run(change: Change<RunStatus>): Promise<Transitioned<RunStatus>>;
   variation(change: Change<VariationStatus>): Promise<Transitioned<VariationStatus>>;
+  ship(change: Change<ShipStatus>): Promise<Transitioned<ShipStatus>>;
   event(stream: StreamRef, event: EventFields): Promise<Announcement>;
 };
 
@@ -56,6 +59,10 @@ export class Lifecycle {
     return this.change(VARIATION_LIFECYCLE, change);
   }
 
+  ship(change: Change<ShipStatus>): Promise<Transitioned<ShipStatus>> {
+    return this.change(SHIP_LIFECYCLE, change);
+  }
+
   /** An event with no status change, through the outbox all the same. */
   async event(stream: StreamRef, event: EventFields): Promise<Announcement> {
     const announcement = await recordEvent(this.db, stream, event);
@@ -76,6 +83,7 @@ export class Lifecycle {
         task: async (change) => keep(await transition(tx, TASK_LIFECYCLE, change)),
         run: async (change) => keep(await transition(tx, RUN_LIFECYCLE, change)),
         variation: async (change) => keep(await transition(tx, VARIATION_LIFECYCLE, change)),
+        ship: async (change) => keep(await transition(tx, SHIP_LIFECYCLE, change)),
         event: async (stream, event) => {
           const a = await recordEvent(tx, stream, event);
           announcements.push(a);

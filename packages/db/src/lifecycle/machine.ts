@@ -1,7 +1,7 @@
 import type { EventEntity } from "@threads-agent/contracts";
 
 /** The entities with a status of their own. */
-export type LifecycleEntity = "task" | "run" | "variation";
+export type LifecycleEntity = "task" | "run" | "variation" | "ship";
 
 /**
  * A state machine: the states, which are terminal (no process owns the entity any more and its
@@ -11,8 +11,8 @@ export type LifecycleEntity = "task" | "run" | "variation";
 export type StateMachine<S extends string> = {
   entity: LifecycleEntity;
   /** The table and its status enum type in PostgreSQL. */
-  table: "tasks" | "runs" | "variations";
-  enumType: "task_status" | "run_status" | "variation_status";
+  table: "tasks" | "runs" | "variations" | "run_ships";
+  enumType: "task_status" | "run_status" | "variation_status" | "ship_status";
   states: readonly S[];
   terminal: readonly S[];
   transitions: { readonly [From in S]: readonly S[] };

@@ -17,14 +17,32 @@ export async function outboxRows(db: Db, stream: StreamRef, afterId: bigint | nu
   );
 }
 
+/**
+ * The stream's rows not yet marked sent, in commit order: a superset of those not yet in the stream
+ * (a row is marked sent only after it was added), read after the writer's commit, so it holds every
+ * row committed before it.
+ */
+export async function unsentRows(db: Db, stream: StreamRef, limit = 2000): Promise<Pick<OutboxRow, "id" | "envelope">[]> {
+  return db.$queryRawUnsafe<Pick<OutboxRow, "id" | "envelope">[]>(
+    `SELECT "id", "envelope" FROM "outbox" WHERE "entity" = $1 AND "entity_id" = $2::uuid AND "sent_at" IS NULL ORDER BY "id" LIMIT $3`,
+    stream.entity,
+    stream.id,
+    limit,
+  );
+}
+
 /** Records the stream ids rows were published under (the first publication's id is kept). */
-export async function markSent(db: Db, rows: { id: bigint; streamId: string }[]): Promise<void> {
+export async function markSent(db: Db, rows: { id: bigint; streamId: string | null }[]): Promise<void> {
   if (rows.length === 0) return;
+  // One entry per row (an UPDATE joins each row once): a known stream id wins over a skipped row's null.
+  const byId = new Map<bigint, string | null>();
+  for (const r of rows) if (!byId.has(r.id) || byId.get(r.id) === null) byId.set(r.id, r.streamId);
+  const unique = [...byId];
   await db.$executeRawUnsafe(
     `UPDATE "outbox" AS o SET "sent_at" = COALESCE(o."sent_at", now()), "stream_id" = COALESCE(o."stream_id", x.stream_id)
      FROM unnest($1::bigint[], $2::text[]) AS x(id, stream_id) WHERE o."id" = x.id`,
-    rows.map((r) => r.id),
-    rows.map((r) => r.streamId),
+    unique.map(([id]) => id),
+    unique.map(([, streamId]) => streamId),
   );
 }
 

@@ -14,8 +14,12 @@ export type EventFields = { type: string } & Record<string, unknown>;
 /** Where an outbox row goes: the entity's stream. */
 export type StreamRef = { entity: EventEntity; id: string };
 
-/** An event committed to the outbox, for the relay to publish once the transaction has committed. */
-export type Announcement = StreamRef & { outboxId: bigint };
+/**
+ * An event committed to the outbox, for the relay to publish once the transaction has committed.
+ * `first` (with its `envelope`) marks the first row of an entity created in the same statement: the
+ * relay then publishes it without reading the outbox (nobody else can have written to its stream).
+ */
+export type Announcement = StreamRef & { outboxId: bigint; first?: { envelope: EventEnvelope } };
 
 export type Change<S extends string> = {
   id: string;

@@ -5,7 +5,11 @@ import { envelopeOf } from "../lifecycle/transition.ts";
 import type { RunWithVariations } from "../run-mappers.ts";
 
 /** What the API shows of a run: the row with its variations in order. */
-export const RUN_WITH_VARIATIONS = { variations: { orderBy: { index: "asc" } } } as const satisfies Prisma.RunInclude;
+export const RUN_WITH_VARIATIONS = {
+  variations: { orderBy: { index: "asc" } },
+  // The latest pushes of the winner: the run shows the newest, and the branch of the newest that was pushed.
+  ships: { orderBy: { created_at: "desc" }, take: 20 },
+} as const satisfies Prisma.RunInclude;
 
 export function findRun(db: Db, id: string): Promise<RunWithVariations | null> {
   return db.run.findUnique({ where: { id }, include: RUN_WITH_VARIATIONS });
@@ -27,6 +31,8 @@ export type NewRun = {
   id: string;
   repo_url: string;
   prompt: string;
+  /** Verify with this command instead of the detected checks; null or absent: detected. */
+  check_command?: string | null;
   trace: Record<string, string>;
   variations: { id: string; index: number; model: string | null; temperature: number | null }[];
 };
@@ -36,7 +42,7 @@ export async function insertRun(db: Db, run: NewRun): Promise<{ row: RunWithVari
   const envelope = envelopeOf({ entity: "run", id: run.id }, { type: "run.queued", variations: run.variations.length });
   const [result] = await db.$queryRawUnsafe<{ outbox_id: bigint }[]>(
     `WITH run AS (
-       INSERT INTO "runs" ("id", "repo_url", "prompt", "trace") VALUES ($1::uuid, $2, $3, $4::jsonb) RETURNING "id"),
+       INSERT INTO "runs" ("id", "repo_url", "prompt", "trace", "check_command") VALUES ($1::uuid, $2, $3, $4::jsonb, $10) RETURNING "id"),
      variations AS (
        INSERT INTO "variations" ("id", "run_id", "index", "model", "temperature")
        SELECT v.id, run."id", v.index, v.model, v.temperature
@@ -53,6 +59,7 @@ export async function insertRun(db: Db, run: NewRun): Promise<{ row: RunWithVari
     run.variations.map((v) => v.model),
     run.variations.map((v) => v.temperature),
     JSON.stringify(envelope),
+    run.check_command ?? null,
   );
   const row = await findRun(db, run.id);
   return {

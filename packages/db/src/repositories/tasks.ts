@@ -56,6 +56,6 @@ export async function insertTask(db: Db, task: NewTask): Promise<{ row: TaskWith
   const { outbox_id, ...columns } = row as Omit<TaskWithPost, "post"> & { outbox_id: bigint };
   return {
     row: { ...columns, post: null } as TaskWithPost,
-    announcement: { entity: "task", id: task.id, outboxId: BigInt(outbox_id) },
+    announcement: { entity: "task", id: task.id, outboxId: BigInt(outbox_id), first: { envelope } },
   };
 }

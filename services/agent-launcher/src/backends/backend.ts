@@ -9,11 +9,18 @@ export type VariationSpec = {
   prompt: string;
   model: string | null;
   temperature: number | null;
+  /** The run's check command (AGENT_CHECK_COMMAND for this variation); null: the deployment's, or detected. */
+  checkCommand?: string | null;
   /**
    * W3C trace context of the variation's span (`traceparent`, `tracestate`, `baggage`), handed to
    * the agent as TRACEPARENT / TRACESTATE / BAGGAGE so its own spans join the run's trace.
    */
   trace?: Record<string, string>;
+  /**
+   * Set for a push of the run's winner (the agent's ship mode) instead of a variation: the
+   * workload commits `patch` on the new `branch` and pushes it. `id` is the ship's row id.
+   */
+  ship?: { id: string; branch: string; patch: string };
 };
 
 /** The environment variables that carry a variation's trace context into the agent process. */
@@ -25,7 +32,8 @@ export function traceEnv(trace: Record<string, string> | undefined): Record<stri
   return env;
 }
 
-export type VariationRef = { runId: string; index: number; job: string | null };
+/** A launched workload: a variation, or (with `ship`, the ship's id) a push of the run's winner. */
+export type VariationRef = { runId: string; index: number; job: string | null; ship?: string };
 
 /** One line of the agent's output as the backend read it (without its trailing newline). */
 export type OutputLine = { text: string; ts: Date };

@@ -33,10 +33,14 @@ export function createBackend(input: {
         ...(config.ANTHROPIC_BASE_URL ? { ANTHROPIC_BASE_URL: config.ANTHROPIC_BASE_URL } : {}),
         AGENT_CLONE_TIMEOUT_SECONDS: String(config.AGENT_CLONE_TIMEOUT_SECONDS),
         AGENT_CLONE_MAX_MB: String(config.AGENT_CLONE_MAX_MB),
+        AGENT_VERIFY: String(config.AGENT_VERIFY),
+        AGENT_CHECK_TIMEOUT_SECONDS: String(config.AGENT_CHECK_TIMEOUT_SECONDS),
+        ...(config.AGENT_CHECK_COMMAND ? { AGENT_CHECK_COMMAND: config.AGENT_CHECK_COMMAND } : {}),
         // Agents trace into the launcher's collector (their spans join each variation's span).
         ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
         ...(input.env.OTEL_BSP_SCHEDULE_DELAY ? { OTEL_BSP_SCHEDULE_DELAY: input.env.OTEL_BSP_SCHEDULE_DELAY } : {}),
       },
+      shipEnv: shipEnv(config),
       workRoot: path.join(tmpdir(), "threads-agent-runs"),
       activeDeadlineSeconds: config.AGENT_ACTIVE_DEADLINE_SECONDS,
       logger,
@@ -50,6 +54,17 @@ export function createBackend(input: {
     onWatchRestart: (resource, reason) => metrics.watchRestarts.inc({ resource, reason }),
     onLogResume: () => metrics.logResumes.inc(),
   });
+}
+
+/** What a local ship process gets besides the common environment: the commit author and the push credential. */
+export function shipEnv(config: LauncherConfig): Record<string, string> {
+  return {
+    SHIP_AUTHOR_NAME: config.SHIP_AUTHOR_NAME,
+    SHIP_AUTHOR_EMAIL: config.SHIP_AUTHOR_EMAIL,
+    SHIP_USERNAME: config.SHIP_USERNAME,
+    ...(config.SHIP_TOKEN ? { SHIP_TOKEN: config.SHIP_TOKEN } : {}),
+    ...(config.SHIP_SSH_KEY ? { SHIP_SSH_KEY: config.SHIP_SSH_KEY } : {}),
+  };
 }
 
 /** The Job builder's settings from the launcher's config (also what tests/delivery checks the chart against). */
@@ -74,5 +89,17 @@ export function jobSettings(config: LauncherConfig, namespace: string): JobSetti
     anthropicBaseUrl: config.ANTHROPIC_BASE_URL ?? null,
     clone: { timeoutSeconds: config.AGENT_CLONE_TIMEOUT_SECONDS, maxMb: config.AGENT_CLONE_MAX_MB },
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+    verification: {
+      enabled: config.AGENT_VERIFY,
+      checkTimeoutSeconds: config.AGENT_CHECK_TIMEOUT_SECONDS,
+      checkCommand: config.AGENT_CHECK_COMMAND ?? null,
+    },
+    scratch: { workspace: config.AGENT_WORKSPACE_SIZE, tmp: config.AGENT_TMP_SIZE },
+    ship: {
+      secret: config.AGENT_SHIP_SECRET ?? null,
+      username: config.SHIP_USERNAME,
+      authorName: config.SHIP_AUTHOR_NAME,
+      authorEmail: config.SHIP_AUTHOR_EMAIL,
+    },
   };
 }

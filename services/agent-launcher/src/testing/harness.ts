@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { agentRunJobOptions, newId, resolveVariations, type VariationSettings } from "@threads-agent/contracts";
 import { type Db, findRun, insertRun, type Lifecycle, type RunWithVariations } from "@threads-agent/db";
-import { type EventLog, type OutboxRelay, streamEvents } from "@threads-agent/events";
+import { type EventLog, type OutboxRelay, StreamHub, streamEvents } from "@threads-agent/events";
 import { createLogger, createMetrics } from "@threads-agent/observability";
 import { listen, testEnv } from "@threads-agent/testing";
 import Fastify from "fastify";
@@ -139,11 +139,13 @@ export async function startHarness(options: {
   let launcher = makeLauncher(backend);
   await launcher.start();
 
+  const hub = new StreamHub({ redis });
   const app = Fastify();
   app.get<{ Params: { id: string } }>("/runs/:id/events", (request, reply) => {
     reply.hijack();
     return streamEvents({
       log: events,
+      hub,
       entity: "run",
       id: request.params.id,
       response: reply.raw,
@@ -198,6 +200,7 @@ export async function startHarness(options: {
       await launcher.close();
       await backend.close();
       await app.close();
+      await hub.close();
       await deps.close();
     },
   };

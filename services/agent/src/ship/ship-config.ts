@@ -1,26 +1,11 @@
 // Ship mode's environment (AGENT_MODE=ship): set by the launcher on a ship workload, the push
 // credential from a Secret. Nothing here is ever printed; config errors name variables, not values.
 import { env, loadConfig } from "@threads-agent/config";
-import { DEFAULT_REPO_HOSTS, Uuid } from "@threads-agent/contracts";
+import { BranchName, DEFAULT_REPO_HOSTS, Uuid } from "@threads-agent/contracts";
 import { z } from "zod";
 
-/**
- * A branch name git accepts (git check-ref-format) from a conservative alphabet: segments of
- * letters, digits, `.`, `_`, `-`, separated by `/`; no segment starting with `.` or `-`, no
- * `..`, no `.lock` suffix, no trailing `.`.
- */
-export const BranchName = z
-  .string()
-  .min(1, "must not be empty")
-  .max(200, "at most 200 characters")
-  .regex(/^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / - only")
-  .refine(
-    (b) =>
-      b.split("/").every((s) => s !== "" && !s.startsWith(".") && !s.startsWith("-") && !s.endsWith(".lock")) &&
-      !b.includes("..") &&
-      !b.endsWith("."),
-    "not a valid git branch name (empty or dot-led segments, '..', '.lock' and a trailing '.' are not allowed)",
-  );
+/** Branch names as the API checks them (contracts), so a name the API accepted is one ship mode accepts. */
+export { BranchName };
 
 export const shipConfigSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { IllegalTransition, isTerminal, RUN_LIFECYCLE, VARIATION_LIFECYCLE } from "@threads-agent/db";
 import type { OrchestratorDeps } from "../deps.ts";
 import { CANCELLED_REASON } from "../runs/cancel-run.ts";
-import { addRunJob } from "../runs/run-queue.ts";
+import { addRunJob, addShipJob } from "../runs/run-queue.ts";
 import type { ReconcileAction, ReconcileOptions } from "./reconcile-types.ts";
 
 /**
@@ -27,6 +27,47 @@ export async function reconcileRuns(deps: OrchestratorDeps, options: ReconcileOp
     }
   }
   await closeOrphanVariations(deps, count);
+  await reconcileShips(deps, options, count);
+}
+
+/**
+ * A queued or pushing push is owned by its agent-ships job (id = ship id). One whose job is gone
+ * is queued again (the launcher follows a workload it already started rather than pushing twice);
+ * one whose job failed for good fails with that reason, so the run never shows a push forever.
+ */
+async function reconcileShips(deps: OrchestratorDeps, options: ReconcileOptions, count: (a: ReconcileAction) => void): Promise<void> {
+  const ships = await deps.db.runShip.findMany({
+    where: { status: { in: ["queued", "pushing"] }, updated_at: { lt: new Date(options.now - options.afterMs) } },
+    orderBy: { id: "asc" },
+    take: options.maxPerPass,
+    select: { id: true, run_id: true, variation: true, branch: true, trace: true },
+  });
+  for (const ship of ships) {
+    try {
+      const job = await deps.shipQueue.getJob(ship.id);
+      const state = job ? await job.getState() : "missing";
+      if (["waiting", "delayed", "active", "prioritized", "waiting-children"].includes(state)) continue;
+      if (state === "failed") {
+        const reason = `the agent-launcher could not finish the push (${job?.failedReason || "unknown error"})`;
+        await deps.lifecycle.ship({
+          id: ship.id,
+          streamId: ship.run_id,
+          to: "failed",
+          set: { code: "launcher_failed", reason, finished_at: new Date() },
+          event: { type: "run.ship_failed", variation: ship.variation, branch: ship.branch, code: "launcher_failed", reason },
+        });
+        count("ship.failed");
+        continue;
+      }
+      await deps.shipQueue.remove(ship.id);
+      await addShipJob(deps.shipQueue, ship);
+      deps.logger.warn({ ship_id: ship.id, run_id: ship.run_id, job_state: state }, "push had no job that will run: queued it again");
+      count("ship.requeued");
+    } catch (err) {
+      if (!(err instanceof IllegalTransition))
+        deps.logger.warn({ err, ship_id: ship.id }, "reconciling the push failed; the next pass tries again");
+    }
+  }
 }
 
 async function reconcileRun(

@@ -8,7 +8,9 @@ export type ReconcileAction =
   | "run.requeued"
   | "run.revived"
   | "run.failed"
-  | "variation.closed";
+  | "variation.closed"
+  | "ship.requeued"
+  | "ship.failed";
 
 export const RECONCILE_ACTIONS: readonly Exclude<ReconcileAction, "none">[] = [
   "task.requeued",
@@ -19,6 +21,8 @@ export const RECONCILE_ACTIONS: readonly Exclude<ReconcileAction, "none">[] = [
   "run.revived",
   "run.failed",
   "variation.closed",
+  "ship.requeued",
+  "ship.failed",
 ];
 
 export type ReconcileOptions = {

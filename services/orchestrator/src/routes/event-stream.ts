@@ -14,7 +14,10 @@ export type EventStreamRoute = {
   tag: string;
   entity: EventEntity;
   log: EventLog;
-  /** Throws NotFound when there is no such entity, so a wrong id is a 404 rather than an empty stream. */
+  /**
+   * Throws NotFound when there is no such entity, so a wrong id is a 404 rather than an empty stream.
+   * Called only when Redis has no published stream for the id (a live entity needs no database read).
+   */
   load: (id: string) => Promise<unknown>;
   /** The final event, from the database, once the stream has expired (null: end at once). */
   snapshot: (id: string) => Promise<EventEnvelope | null>;
@@ -28,7 +31,7 @@ export type EventStreamRoute = {
 export const eventStreamRoute = (deps: RouteDeps, route: EventStreamRoute): FastifyPluginAsyncZod =>
   async function eventStream(app) {
     const { metrics, sse } = deps;
-    const { config, redis, logger, relay } = deps.deps;
+    const { config, redis, logger, relay, streamHub } = deps.deps;
     app.get(
       route.path,
       {
@@ -54,9 +57,12 @@ export const eventStreamRoute = (deps: RouteDeps, route: EventStreamRoute): Fast
             },
           ]);
         }
-        await route.load(id);
         // Refuse now with a 503 rather than break the stream right after its headers.
         assertRedisReady(redis);
+        // A stream the relay published (its high-water mark is there) belongs to an existing entity:
+        // no database read. Otherwise the entity is looked up (404), and its stream rebuilt from the outbox.
+        const published = (await redis.exists(route.log.highWaterKey(route.entity, id))) === 1;
+        if (!published) await route.load(id);
 
         const headers = pendingHeaders(reply);
         reply.hijack();
@@ -64,6 +70,7 @@ export const eventStreamRoute = (deps: RouteDeps, route: EventStreamRoute): Fast
         try {
           await streamEvents({
             log: route.log,
+            hub: streamHub,
             entity: route.entity,
             id,
             response: reply.raw,
@@ -71,10 +78,12 @@ export const eventStreamRoute = (deps: RouteDeps, route: EventStreamRoute): Fast
             heartbeatMs: config.SSE_HEARTBEAT_MS,
             headers,
             // A stream Redis lost (restart, flush) is rebuilt from the outbox before it is replayed.
-            ensure: () => relay.ensure({ entity: route.entity, id }),
+            ...(published ? {} : { ensure: () => relay.ensure({ entity: route.entity, id }) }),
             snapshot: () => route.snapshot(id),
             onOpen: () => metrics.sseConnections.inc(),
             onClose: () => metrics.sseConnections.dec(),
+            onDrop: () =>
+              logger.info({ [EVENT_ENTITIES[route.entity]]: id }, "SSE client fell behind and was cut off; it resumes with Last-Event-ID"),
           });
         } catch (err) {
           // Headers are gone already; cutting the connection makes EventSource reconnect and resume.

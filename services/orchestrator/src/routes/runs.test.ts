@@ -244,3 +244,96 @@ describe("POST /v1/runs/:id/winner", () => {
     expect((await o.app.inject({ url: `/v1/runs/${run.id}` })).json().winner).toBe(0);
   });
 });
+
+describe("a variation's patch and pushes (the launcher's part simulated)", () => {
+  const DIFF = "--- a/README.md\n+++ b/README.md\n@@ -1 +1,2 @@\n # widgets\n+More.";
+
+  it("GET .../patch: text/x-diff with the last newline; 409 without a change; 404 for unknown runs and variations", async () => {
+    const run = (await createRun({ variations: 3 })).json();
+    const rows = await o.db.variation.findMany({ where: { run_id: run.id }, orderBy: { index: "asc" } });
+    await o.db.variation.update({ where: { id: rows[0]?.id }, data: { status: "succeeded", diff: DIFF } });
+    await o.db.variation.update({ where: { id: rows[1]?.id }, data: { status: "failed", reason: "the agent exited with code 3" } });
+    await o.db.variation.update({ where: { id: rows[2]?.id }, data: { status: "succeeded", diff: "" } });
+
+    const patch = await o.app.inject({ url: `/v1/runs/${run.id}/variations/0/patch` });
+    expect(patch.statusCode).toBe(200);
+    expect(patch.headers["content-type"]).toBe("text/x-diff; charset=utf-8");
+    expect(patch.body).toBe(`${DIFF}\n`);
+    const failed = await o.app.inject({ url: `/v1/runs/${run.id}/variations/1/patch` });
+    expect(failed.statusCode).toBe(409);
+    expect(failed.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(failed.json()).toMatchObject({ detail: "Variation 1 is failed (the agent exited with code 3) and has no patch" });
+    expect((await o.app.inject({ url: `/v1/runs/${run.id}/variations/2/patch` })).json()).toMatchObject({
+      status: 409,
+      detail: "Variation 2 proposed no change",
+    });
+    expect((await o.app.inject({ url: `/v1/runs/${run.id}/variations/5/patch` })).statusCode).toBe(404);
+    expect((await o.app.inject({ url: "/v1/runs/0193a1b2-0000-7000-8000-00000000dead/variations/0/patch" })).statusCode).toBe(404);
+    const bad = await o.app.inject({ url: `/v1/runs/${run.id}/variations/x/patch` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ field: "index" })]);
+  });
+
+  it("refuses a push where pushing is not enabled (the default), after checking the branch name", async () => {
+    const run = (await createRun({ variations: 1 })).json();
+    await o.db.variation.updateMany({ where: { run_id: run.id }, data: { status: "succeeded", diff: DIFF } });
+    const push = (branch: string) =>
+      o.app.inject({ method: "POST", url: `/v1/runs/${run.id}/winner`, payload: { variation: 0, push: { branch } } });
+    const off = await push("agent/docs");
+    expect(off.statusCode).toBe(409);
+    expect(off.json()).toMatchObject({ type: expect.stringMatching(/push-not-enabled$/) });
+    expect(await o.db.runShip.count({ where: { run_id: run.id } })).toBe(0);
+    for (const bad of ["", "-x", "a..b", "x.lock", "with space", "a//b"]) {
+      const res = await push(bad);
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().errors[0].field, bad).toBe("push.branch");
+    }
+    // Nothing was recorded by the refused requests.
+    expect((await o.app.inject({ url: `/v1/runs/${run.id}` })).json()).toMatchObject({ winner: null, branch: null, ship: null });
+  });
+});
+
+describe("POST /v1/runs/:id/winner with push, where pushing is enabled (no launcher: the push stays queued)", () => {
+  let shipping: Orchestrator;
+  let ships: Queue;
+  beforeAll(async () => {
+    shipping = await startOrchestrator({ SHIP_ENABLED: "true", SHIP_WAIT_SECONDS: "0" });
+    ships = new Queue(QUEUES.agentShips, { connection: shipping.redis, prefix: shipping.config.REDIS_PREFIX });
+  });
+  afterAll(async () => {
+    await ships?.close();
+    await shipping?.close();
+  });
+
+  it("records the winner and a queued push with its event and job (202), and refuses a second push while it is in flight", async () => {
+    const created = await shipping.app.inject({ method: "POST", url: "/v1/runs", payload: { repo_url: REPO, prompt: "p", variations: 2 } });
+    const run = created.json();
+    await shipping.db.variation.updateMany({ where: { run_id: run.id }, data: { status: "succeeded", diff: "--- a/x\n+++ b/x\n" } });
+    const res = await shipping.app.inject({
+      method: "POST",
+      url: `/v1/runs/${run.id}/winner`,
+      payload: { variation: 1, push: { branch: "agent/one" } },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({
+      winner: 1,
+      branch: null,
+      ship: { variation: 1, branch: "agent/one", status: "queued", commit: null },
+    });
+    const [ship] = await shipping.db.runShip.findMany({ where: { run_id: run.id } });
+    expect((await ships.getJob(ship?.id as string))?.data).toMatchObject({ ship_id: ship?.id });
+    const stream = await shipping.runEvents.range("run", run.id);
+    expect(stream.map((e) => e.event)).toContainEqual(
+      expect.objectContaining({ type: "run.ship_queued", variation: 1, branch: "agent/one" }),
+    );
+
+    const second = await shipping.app.inject({
+      method: "POST",
+      url: `/v1/runs/${run.id}/winner`,
+      payload: { variation: 0, push: { branch: "agent/two" } },
+    });
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ type: expect.stringMatching(/push-in-progress$/) });
+    expect(await shipping.db.runShip.count({ where: { run_id: run.id } })).toBe(1);
+  });
+});

@@ -11,7 +11,7 @@ import {
   VariationLogQuery,
 } from "@threads-agent/contracts";
 import { findRun, listRuns, toRun, toVariationLogLine } from "@threads-agent/db";
-import { NotFound, ValidationFailed } from "@threads-agent/http";
+import { Conflict, NotFound, ValidationFailed } from "@threads-agent/http";
 import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -61,7 +61,12 @@ function canonicalRunModels(body: CreateRun): CreateRun {
   return out;
 }
 
-/** Agent runs: create, list, read, follow (SSE), read a variation's full log, cancel, pick a winner. Mounted under /v1. */
+const diffResponse = {
+  description: "The variation's change as a unified diff that `git apply` accepts (on the commit the run cloned)",
+  content: { "text/x-diff": { schema: z.string() } },
+};
+
+/** Agent runs: create, list, read, follow (SSE), read a variation's full log and patch, cancel, pick (and push) a winner. Mounted under /v1. */
 export const runRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async function runRoutes(app) {
     const { idempotency } = deps;
@@ -161,6 +166,46 @@ export const runRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
     );
 
+    app.get(
+      "/runs/:id/variations/:index/patch",
+      {
+        schema: {
+          summary: "A variation's change as a patch: `curl … | git apply` in a clone of the repository",
+          description:
+            "404: no such run or variation. 409: the variation has no change to download (not finished, failed, or its change is empty).",
+          tags: ["runs"],
+          params: VariationParams,
+          querystring: NoQuery,
+          response: { 200: diffResponse, ...problems(...COMMON_PROBLEMS, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const { id, index } = request.params;
+        const variation = await db.variation.findUnique({
+          where: { run_id_index: { run_id: id, index } },
+          select: { status: true, diff: true, reason: true },
+        });
+        if (!variation) {
+          await loadRun(id);
+          throw new NotFound("Variation", `${id}/${index}`);
+        }
+        if (!variation.diff?.trim()) {
+          throw new Conflict(
+            variation.status === "succeeded"
+              ? `Variation ${index} proposed no change`
+              : `Variation ${index} is ${variation.status}${variation.reason ? ` (${variation.reason})` : ""} and has no patch`,
+            "no-patch",
+          );
+        }
+        // git apply needs the last line's newline; a diff stored without it would be "corrupt patch".
+        const patch = variation.diff.endsWith("\n") ? variation.diff : `${variation.diff}\n`;
+        return reply
+          .type("text/x-diff; charset=utf-8")
+          .header("content-disposition", `attachment; filename="run-${id}-variation-${index}.patch"`)
+          .send(patch);
+      },
+    );
+
     await app.register(
       eventStreamRoute(deps, {
         path: "/runs/:id/events",
@@ -209,24 +254,37 @@ export const runRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       "/runs/:id/winner",
       {
         schema: {
-          summary: "Mark the chosen variation",
+          summary: "Mark the chosen variation; with `push`, also commit its patch on a new branch and push it",
+          description: [
+            "Without `push`: 200 with the run, `winner` set.",
+            "With `push: {branch}` (SHIP_ENABLED): the agent-launcher clones the repository, commits the patch on the new branch and pushes it",
+            "with the launcher's push credential (never stored). 200: pushed, the run's `branch` and `ship` say where.",
+            "202: still pushing after SHIP_WAIT_SECONDS; follow `ship` on GET /v1/runs/{id}.",
+            "409 `branch-exists`: the branch exists on the remote and is never overwritten (the `errors` name `push.branch`);",
+            "409 also when pushing is not enabled, the variation has no change, or another push of the run is in progress.",
+            "422 `push-failed`: the push failed for another reason (credential, remote), in words.",
+          ].join(" "),
           tags: ["runs"],
           headers: IdempotencyHeaders,
           params: IdParams,
           querystring: NoQuery,
           body: SelectWinner,
-          response: { 200: Run, ...problems(...COMMON_PROBLEMS, 404, 409, 422) },
+          response: { 200: Run, 202: Run, ...problems(...COMMON_PROBLEMS, 404, 409, 422) },
         },
       },
       async (request, reply) => {
         const { id } = request.params;
-        const run = await idempotently(
+        const outcome = await idempotently(
           { request, reply, idempotency },
           { scope: "runs.winner", entityId: id, sameEntity: true, body: request.body },
-          () => selectWinner(core, id, request.body.variation),
-          loadRun,
+          () => selectWinner(core, id, request.body),
+          async (runId) => {
+            const run = await loadRun(runId);
+            const pushing = run.ships?.[0] && !["pushed", "failed"].includes(run.ships[0].status);
+            return { run, state: pushing ? ("pushing" as const) : ("recorded" as const) };
+          },
         );
-        return toRun(run);
+        return reply.code(outcome.state === "pushing" ? 202 : 200).send(toRun(outcome.run));
       },
     );
   };

@@ -1,5 +1,5 @@
 import { listen, readSse, waitFor } from "@threads-agent/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTask, type Orchestrator, startOrchestrator } from "../test-fixture.ts";
 
 let o: Orchestrator;
@@ -92,6 +92,11 @@ describe("GET /v1/tasks/:id/events", () => {
     const task = await createTask(o);
     await runToSuccess(task.id);
     const before = (await readSse(`${url}/v1/tasks/${task.id}/events`)).messages.filter((m) => !String(m.json.type).startsWith("step."));
+    // Stream ids are recorded with the rows' mark-sent, batched every 50 ms: a loss after that keeps them.
+    await vi.waitFor(async () => expect(await o.db.outboxEvent.count({ where: { entity_id: task.id, sent_at: null } })).toBe(0), {
+      timeout: 20_000,
+      interval: 20,
+    });
     await o.redis.del(o.taskEvents.key("task", task.id), o.taskEvents.highWaterKey("task", task.id));
     const after = (await readSse(`${url}/v1/tasks/${task.id}/events`)).messages;
     expect(after.map((m) => [m.id, m.json.type])).toEqual(before.map((m) => [m.id, m.json.type]));
@@ -117,6 +122,47 @@ describe("GET /v1/tasks/:id/events", () => {
       snapshot: true,
       error: { code: "timeout", message: "model timed out" },
     });
+  });
+
+  it("reads nothing from the database to connect to a published stream, only when Redis has none", async () => {
+    const task = await createTask(o);
+    await runToSuccess(task.id);
+    const findUnique = vi.spyOn(o.db.task, "findUnique");
+    try {
+      const { messages } = await readSse(`${url}/v1/tasks/${task.id}/events`);
+      expect(messages.at(-1)?.json.type).toBe("task.succeeded");
+      expect(findUnique).not.toHaveBeenCalled();
+      // Lost by Redis: the task is looked up (a wrong id must stay a 404) and its stream rebuilt.
+      await o.redis.del(o.taskEvents.key("task", task.id), o.taskEvents.highWaterKey("task", task.id));
+      const rebuilt = await readSse(`${url}/v1/tasks/${task.id}/events`);
+      expect(rebuilt.messages.at(-1)?.json.type).toBe("task.succeeded");
+      expect(findUnique).toHaveBeenCalledTimes(1);
+    } finally {
+      findUnique.mockRestore();
+    }
+  });
+
+  it("follows any number of viewers over the one shared reader connection", async () => {
+    const task = await createTask(o);
+    const viewers = Array.from({ length: 25 }, () =>
+      readSse(`${url}/v1/tasks/${task.id}/events`, { until: (m) => m.json.type === "task.succeeded" }),
+    );
+    await vi.waitFor(
+      async () => {
+        expect(await o.metrics.registry.getSingleMetricAsString("sse_connections")).toMatch(/sse_connections\{service="orchestrator"\} 25/);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    expect(o.streamHub.connections).toBe(1);
+    await runToSuccess(task.id);
+    for (const { messages } of await Promise.all(viewers)) {
+      expect(messages.map((m) => m.json.type)).toEqual([
+        "task.queued",
+        "task.started",
+        ...["ingest", "hook", "body", "guardrail", "format"].flatMap(() => ["step.started", "step.completed"]),
+        "task.succeeded",
+      ]);
+    }
   });
 
   it("rejects a malformed Last-Event-ID naming it, and unknown tasks with 404", async () => {

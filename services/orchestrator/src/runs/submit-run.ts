@@ -40,6 +40,7 @@ export async function submitRun(deps: OrchestratorDeps, submission: RunSubmissio
           id,
           repo_url: submission.repo_url,
           prompt: submission.prompt,
+          check_command: submission.check_command ?? null,
           trace,
           variations: variations.map((v) => ({ id: newId(), index: v.index, model: v.model, temperature: v.temperature })),
         });

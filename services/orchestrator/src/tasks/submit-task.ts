@@ -47,7 +47,10 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
           throw err;
         });
         deps.logger.info({ task_id: id, persona_id: submission.persona_id, task_type: submission.task_type }, "task accepted");
-        await deps.relay.announce([created.announcement]);
+        // The publish and the job go out together in one round trip: both are commands on the one
+        // shared connection, which Redis runs in the order sent, so the task.queued event is in the
+        // stream before any worker can take the job (and stream its progress after it).
+        const announced = deps.relay.announce([created.announcement]);
         latency.observe({ phase: "accept" }, (performance.now() - accepting) / 1000);
         const enqueueing = performance.now();
         try {
@@ -56,6 +59,7 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
         } catch (err) {
           deps.logger.warn({ err, task_id: id }, "task committed but not enqueued; the reconciler will enqueue it");
         }
+        await announced;
         return created.row;
       }),
   );

@@ -244,6 +244,72 @@ describe("buildAgentJob", () => {
     }
   });
 
+  describe("a ship Job (pushing the run's winner)", () => {
+    const SHIP = "01a1f000-0000-7000-8000-0000000051a9";
+    const shipSettings: Partial<JobSettings> = {
+      ship: { secret: "threads-agent-push", username: "x-access-token", authorName: "Bot", authorEmail: "bot@example.com" },
+      verification: { enabled: true, checkTimeoutSeconds: 120 },
+    };
+    const ship = build({ ship: { id: SHIP, branch: "agent/fix-$(HOME)", patch: "--- a/x\n+++ b/x\n" } }, shipSettings);
+
+    it.each<[string, (job: V1Job) => unknown, unknown]>([
+      ["its own name per push", (j) => j.metadata?.name, `ship-${SHIP}`],
+      [
+        "the agent labels (same NetworkPolicy) plus the ship id",
+        (j) => j.metadata?.labels,
+        { ...build().metadata?.labels, "threads-agent.dev/ship-id": SHIP },
+      ],
+      [
+        "the same restricted pod",
+        (j) => [pod(j)?.securityContext, container(j)?.securityContext],
+        [pod(build())?.securityContext, container(build())?.securityContext],
+      ],
+      [
+        "ship mode with branch and patch as escaped env values",
+        (j) => [envOf(j).AGENT_MODE, envOf(j).SHIP_BRANCH, envOf(j).SHIP_PATCH, envOf(j).SHIP_AUTHOR_NAME],
+        ["ship", "agent/fix-$$(HOME)", "--- a/x\n+++ b/x\n", "Bot"],
+      ],
+      [
+        "the push credential only by Secret reference, and no model keys",
+        (j) =>
+          (container(j)?.env ?? [])
+            .filter((e) => e.valueFrom)
+            .map((e) => [e.name, e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.optional]),
+        [
+          ["SHIP_TOKEN", "threads-agent-push", true],
+          ["SHIP_SSH_KEY", "threads-agent-push", true],
+        ],
+      ],
+    ])("%s", (_name, pick, expected) => {
+      expect(pick(ship)).toEqual(expected);
+    });
+
+    it("a variation never gets the push credential, and gets the verification settings", () => {
+      const variation = build({}, shipSettings);
+      expect(Object.keys(envOf(variation)).filter((k) => k.startsWith("SHIP_") || k === "AGENT_MODE")).toEqual([]);
+      expect([envOf(variation).AGENT_VERIFY, envOf(variation).AGENT_CHECK_TIMEOUT_SECONDS]).toEqual(["true", "120"]);
+    });
+
+    it("the run's check command, escaped, before the deployment's; a ship Job gets neither", () => {
+      const withSetting = { verification: { enabled: true, checkTimeoutSeconds: 120, checkCommand: "make ci" } };
+      expect(envOf(build({ checkCommand: "npm test -- $(OPENAI_API_KEY)" }, withSetting)).AGENT_CHECK_COMMAND).toBe(
+        "npm test -- $$(OPENAI_API_KEY)",
+      );
+      expect(envOf(build({}, withSetting)).AGENT_CHECK_COMMAND).toBe("make ci");
+      expect(envOf(build({ checkCommand: "pytest -q" })).AGENT_CHECK_COMMAND).toBe("pytest -q");
+      expect(envOf(build()).AGENT_CHECK_COMMAND).toBeUndefined();
+      expect(
+        envOf(build({ checkCommand: "x", ship: { id: SHIP, branch: "b", patch: "p" } }, withSetting)).AGENT_CHECK_COMMAND,
+      ).toBeUndefined();
+    });
+
+    it("a ship name is a DNS-1123 label within 63 characters", () => {
+      expect(jobName(RUN, 0, SHIP)).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(jobName(RUN, 0, SHIP).length).toBeLessThanOrEqual(63);
+      expect(() => jobName(RUN, 0, "not-a-uuid")).toThrow();
+    });
+  });
+
   it("jobName is a DNS-1123 label within 63 characters", () => {
     const name = jobName(RUN, 49);
     expect(name.length).toBeLessThanOrEqual(63);

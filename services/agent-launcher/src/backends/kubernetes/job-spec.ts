@@ -24,6 +24,12 @@ export type JobSettings = {
   clone: { timeoutSeconds: number; maxMb: number };
   /** OTLP/HTTP endpoint the agents export their spans to (the launcher's own); null or unset: agents do not trace. */
   otlpEndpoint?: string | null;
+  /** Size limits of the /workspace and /tmp emptyDirs (the checkout and what checks write); unset: 2Gi and 256Mi. */
+  scratch?: { workspace: string; tmp: string };
+  /** Verification settings handed to every agent (unset: the agent's defaults). */
+  verification?: { enabled: boolean; checkTimeoutSeconds: number; checkCommand?: string | null };
+  /** Ship Jobs: the Secret with SHIP_TOKEN / SHIP_SSH_KEY (null: pushes carry no credential) and the commit author. */
+  ship?: { secret: string | null; username: string; authorName: string; authorEmail: string };
 };
 
 export const LABELS = {
@@ -34,6 +40,8 @@ export const LABELS = {
   instance: "app.kubernetes.io/instance",
   runId: "threads-agent.dev/run-id",
   variation: "threads-agent.dev/variation",
+  /** On ship Jobs only: the ship's id (a variation's pod never has it). */
+  ship: "threads-agent.dev/ship-id",
 } as const;
 
 /**
@@ -59,9 +67,13 @@ export const CONTAINER = "agent";
 /** The agent image's non-root user (the `node` user of node images). */
 const AGENT_UID = 1000;
 
-/** `agent-<run uuid>-<index>`: 45 characters at most, a valid DNS-1123 label, and derivable on resume. */
-export function jobName(runId: string, index: number): string {
-  return `agent-${Uuid.parse(runId)}-${index}`;
+/**
+ * `agent-<run uuid>-<index>`: 45 characters at most, a valid DNS-1123 label, and derivable on
+ * resume; a ship Job is `ship-<ship uuid>` (one per push, so a retry under another branch never
+ * meets the Job of an earlier push).
+ */
+export function jobName(runId: string, index: number, ship?: string): string {
+  return ship ? `ship-${Uuid.parse(ship)}` : `agent-${Uuid.parse(runId)}-${index}`;
 }
 
 /**
@@ -82,8 +94,15 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
   if (spec.temperature !== null && !(Number.isFinite(spec.temperature) && spec.temperature >= 0 && spec.temperature <= 2)) {
     throw new Error(`invalid temperature ${spec.temperature}`);
   }
-  const name = jobName(spec.runId, spec.index);
-  const labels = { ...agentLabels(settings.instance), [LABELS.runId]: spec.runId, [LABELS.variation]: String(spec.index) };
+  const name = jobName(spec.runId, spec.index, spec.ship?.id);
+  const labels = {
+    ...agentLabels(settings.instance),
+    [LABELS.runId]: spec.runId,
+    [LABELS.variation]: String(spec.index),
+    ...(spec.ship ? { [LABELS.ship]: spec.ship.id } : {}),
+  };
+  const ship = spec.ship;
+  const checkCommand = ship ? null : (spec.checkCommand ?? settings.verification?.checkCommand ?? null);
 
   // User input only ever lands in env values (escaped). Keys come last, by reference only.
   const env: V1EnvVar[] = [
@@ -94,6 +113,14 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
     ...(spec.model ? [{ name: "AGENT_MODEL", value: literalEnv(spec.model) }] : []),
     ...(spec.temperature !== null ? [{ name: "AGENT_TEMPERATURE", value: String(spec.temperature) }] : []),
     { name: "AGENT_WORKDIR", value: "/workspace" },
+    ...(settings.verification
+      ? [
+          { name: "AGENT_VERIFY", value: String(settings.verification.enabled) },
+          { name: "AGENT_CHECK_TIMEOUT_SECONDS", value: String(settings.verification.checkTimeoutSeconds) },
+        ]
+      : []),
+    // The run's own check command, else the deployment's; unset: detected from the repository.
+    ...(checkCommand ? [{ name: "AGENT_CHECK_COMMAND", value: literalEnv(checkCommand) }] : []),
     { name: "REPO_HOST_ALLOWLIST", value: literalEnv(settings.repoHostAllowlist.join(",")) },
     { name: "ALLOW_FILE_REPOS", value: "false" },
     { name: "AGENT_CLONE_TIMEOUT_SECONDS", value: String(settings.clone.timeoutSeconds) },
@@ -105,9 +132,22 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
     ...Object.entries(traceEnv(spec.trace)).map(([name, value]) => ({ name, value: literalEnv(value) })),
     // git and node write caches under HOME; the root filesystem is read-only.
     { name: "HOME", value: "/tmp" },
-    ...(settings.apiKeySecret
-      ? [secretEnv(settings.apiKeySecret, "OPENAI_API_KEY"), secretEnv(settings.apiKeySecret, "ANTHROPIC_API_KEY")]
-      : []),
+    // A ship Job pushes and needs no model; a variation never gets the push credential.
+    ...(ship
+      ? [
+          { name: "AGENT_MODE", value: "ship" },
+          { name: "SHIP_BRANCH", value: literalEnv(ship.branch) },
+          { name: "SHIP_PATCH", value: literalEnv(ship.patch) },
+          { name: "SHIP_USERNAME", value: literalEnv(settings.ship?.username ?? "x-access-token") },
+          { name: "SHIP_AUTHOR_NAME", value: literalEnv(settings.ship?.authorName ?? "threads-agent") },
+          { name: "SHIP_AUTHOR_EMAIL", value: literalEnv(settings.ship?.authorEmail ?? "agent@threads-agent.invalid") },
+          ...(settings.ship?.secret
+            ? [secretEnv(settings.ship.secret, "SHIP_TOKEN"), secretEnv(settings.ship.secret, "SHIP_SSH_KEY")]
+            : []),
+        ]
+      : settings.apiKeySecret
+        ? [secretEnv(settings.apiKeySecret, "OPENAI_API_KEY"), secretEnv(settings.apiKeySecret, "ANTHROPIC_API_KEY")]
+        : []),
   ];
 
   return {
@@ -161,8 +201,8 @@ export function buildAgentJob(spec: VariationSpec, settings: JobSettings): V1Job
           ],
           volumes: [
             // Bounded scratch space: the clone is capped by the agent, this caps everything else.
-            { name: "workspace", emptyDir: { sizeLimit: "2Gi" } },
-            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "workspace", emptyDir: { sizeLimit: settings.scratch?.workspace ?? "2Gi" } },
+            { name: "tmp", emptyDir: { sizeLimit: settings.scratch?.tmp ?? "256Mi" } },
           ],
         },
       },

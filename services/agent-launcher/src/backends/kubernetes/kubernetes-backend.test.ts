@@ -2,8 +2,9 @@
 // real @kubernetes/client-node: Jobs, watches (dropped and expired), pod logs (cut mid-line and
 // resumed), failure reasons, cancel, and a launcher restart mid-run.
 import type { V1Job } from "@kubernetes/client-node";
-import type { AgentEvent } from "@threads-agent/contracts";
+import { type AgentEvent, agentShipJobOptions, newId, QUEUES } from "@threads-agent/contracts";
 import { followSse, readSse, type SseMessage, waitFor } from "@threads-agent/testing";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../testing/harness.ts";
 import { type KubeApiStandIn, type PodScript, startKubeApiStandIn } from "../../testing/kube-api-stand-in.ts";
@@ -41,6 +42,7 @@ const env = (job: V1Job, name: string) => job.spec?.template.spec?.containers[0]
 /** Scripts by prompt, so each test picks its scenario. */
 function script(job: V1Job): PodScript {
   const variation = Number(env(job, "VARIATION"));
+  if (env(job, "AGENT_MODE") === "ship") return shipScript(job, variation);
   const prompt = env(job, "AGENT_PROMPT");
   if (prompt === "drop") return { lines: agentOutput(variation, 60), lineDelayMs: 3, sameTimestampAs: [20, 21, 22], startDelayMs: 150 };
   if (prompt === "slow") return { lines: agentOutput(variation, 150), lineDelayMs: 8 };
@@ -63,6 +65,28 @@ function script(job: V1Job): PodScript {
     }
   }
   return { lines: agentOutput(variation, 20) };
+}
+
+/** The agent's ship mode as it prints: a log line, then `shipped`, or `branch_exists` for the branch "taken". */
+function shipScript(job: V1Job, variation: number): PodScript {
+  const ts = new Date().toISOString();
+  const branch = env(job, "SHIP_BRANCH");
+  const log: AgentEvent = { type: "log", variation, seq: 0, ts, line: `pushing ${branch}` };
+  if (branch === "taken") {
+    const error: AgentEvent = { type: "error", variation, seq: 1, ts, code: "branch_exists", message: `branch ${branch} already exists` };
+    return { lines: [JSON.stringify(log), JSON.stringify(error)], exitCode: 2 };
+  }
+  const shipped: AgentEvent = {
+    type: "shipped",
+    variation,
+    seq: 1,
+    ts,
+    branch,
+    commit: "c0ffee".padEnd(40, "0"),
+    repo_url: REPO,
+    base: "main",
+  };
+  return { lines: [JSON.stringify(log), JSON.stringify(shipped)] };
 }
 
 let kube: KubeApiStandIn;
@@ -234,5 +258,46 @@ describe("agent runs on the kubernetes backend (API stand-in, real client)", () 
     const after = kube.requests.filter((r) => r.path.endsWith("/log")).slice(logRequestsBefore);
     expect(after[0]?.query.sinceTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(messages.filter((m) => m.json.type === "variation.scheduled")).toHaveLength(1);
+  });
+
+  it("pushes a winner through a ship Job of its own (the variation's pod is left alone), and reports a refused branch", async () => {
+    const run = await harness.createRun({ repoUrl: REPO, variations: 1 });
+    await readSse(harness.sseUrl(run.id), { timeoutMs: 30_000 });
+    const variation = (await harness.loadRun(run.id)).variations[0];
+    await harness.db.variation.update({ where: { id: variation?.id }, data: { diff: "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n" } });
+    const ships = new Queue(QUEUES.agentShips, { connection: harness.redis, prefix: harness.prefix });
+    try {
+      const ship = async (branch: string) => {
+        const id = newId();
+        await harness.db.runShip.create({ data: { id, run_id: run.id, variation: 0, branch } });
+        await ships.add("ship", { ship_id: id }, agentShipJobOptions(id));
+        await waitFor(
+          `ship ${branch} ended`,
+          async () => {
+            const row = await harness.db.runShip.findUniqueOrThrow({ where: { id } });
+            return row.status === "pushed" || row.status === "failed";
+          },
+          30_000,
+        );
+        return harness.db.runShip.findUniqueOrThrow({ where: { id } });
+      };
+      const pushed = await ship("agent/fix");
+      expect(pushed).toMatchObject({ status: "pushed", commit: "c0ffee".padEnd(40, "0"), base: "main", job: `ship-${pushed.id}` });
+      const job = kube.jobs().find((j) => j.metadata?.name === `ship-${pushed.id}`);
+      expect(job?.metadata?.labels).toMatchObject({ "threads-agent.dev/run-id": run.id, "threads-agent.dev/ship-id": pushed.id });
+      expect([env(job as V1Job, "AGENT_MODE"), env(job as V1Job, "SHIP_BRANCH"), env(job as V1Job, "SHIP_PATCH")]).toEqual([
+        "ship",
+        "agent/fix",
+        "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n",
+      ]);
+      // The ship's log was read from its own pod, not the variation's (which the stand-in still has).
+      expect(kube.podLog(jobName(run.id, 0)).length).toBeGreaterThan(0);
+      expect(kube.requests.some((r) => r.path.endsWith("/log") && r.path.includes(`ship-${pushed.id}`))).toBe(true);
+
+      const refused = await ship("taken");
+      expect(refused).toMatchObject({ status: "failed", code: "branch_exists", reason: "branch taken already exists" });
+    } finally {
+      await ships.close();
+    }
   });
 });

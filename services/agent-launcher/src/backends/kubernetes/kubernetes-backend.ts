@@ -98,9 +98,13 @@ export class KubernetesBackend implements AgentBackend {
   }
 
   private podOf(ref: VariationRef): V1Pod | undefined {
-    const mine = this.pods
-      .values()
-      .filter((p) => p.metadata?.labels?.[LABELS.runId] === ref.runId && p.metadata?.labels?.[LABELS.variation] === String(ref.index));
+    const mine = this.pods.values().filter(
+      (p) =>
+        p.metadata?.labels?.[LABELS.runId] === ref.runId &&
+        p.metadata?.labels?.[LABELS.variation] === String(ref.index) &&
+        // A ship's pod is its own; a variation's pod has no ship label.
+        p.metadata?.labels?.[LABELS.ship] === ref.ship,
+    );
     return mine.sort((a, b) => String(b.metadata?.creationTimestamp ?? "").localeCompare(String(a.metadata?.creationTimestamp ?? "")))[0];
   }
 
@@ -116,7 +120,7 @@ export class KubernetesBackend implements AgentBackend {
 
   async follow(ref: VariationRef, options: FollowOptions): Promise<VariationOutcome> {
     await this.watching();
-    const name = jobName(ref.runId, ref.index);
+    const name = jobName(ref.runId, ref.index, ref.ship);
     const { settings } = this.options;
     const stateSettings = { activeDeadlineSeconds: settings.activeDeadlineSeconds, memoryLimit: settings.resources.memoryLimit };
     const verdictGraceMs = this.options.verdictGraceMs ?? 10_000;

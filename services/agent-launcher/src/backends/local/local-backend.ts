@@ -18,6 +18,8 @@ export type LocalBackendOptions = {
   command: (spec: VariationSpec) => string[];
   /** Environment every agent gets besides its variation's settings (repo policy, keys, PATH). */
   env: Record<string, string>;
+  /** Only ship workloads get these (the push credential, the commit author); variations never do. */
+  shipEnv?: Record<string, string>;
   /** Scratch directories go under here, one per variation, removed afterwards. */
   workRoot: string;
   activeDeadlineSeconds: number;
@@ -38,7 +40,7 @@ type LocalProcess = {
   output: OutputBuffer;
 };
 
-const key = (runId: string, index: number) => `${runId}/${index}`;
+const key = (runId: string, index: number, ship?: string) => (ship ? `ship/${ship}` : `${runId}/${index}`);
 
 /**
  * The agent program as a child process, for development and the embedded stack. Each agent is
@@ -56,9 +58,9 @@ export class LocalBackend implements AgentBackend {
   }
 
   async launch(spec: VariationSpec): Promise<{ job: string }> {
-    const existing = this.processes.get(key(spec.runId, spec.index));
+    const existing = this.processes.get(key(spec.runId, spec.index, spec.ship?.id));
     if (existing) return { job: existing.job };
-    const workdir = path.join(this.options.workRoot, spec.runId, String(spec.index));
+    const workdir = path.join(this.options.workRoot, spec.runId, spec.ship ? `ship-${spec.ship.id}` : String(spec.index));
     await mkdir(workdir, { recursive: true });
     const [command, ...args] = this.options.command(spec);
     if (!command) throw new LaunchRefused("no agent command configured");
@@ -71,8 +73,12 @@ export class LocalBackend implements AgentBackend {
       AGENT_WORKDIR: workdir,
       ...(spec.model ? { AGENT_MODEL: spec.model } : {}),
       ...(spec.temperature !== null ? { AGENT_TEMPERATURE: String(spec.temperature) } : {}),
+      ...(spec.checkCommand ? { AGENT_CHECK_COMMAND: spec.checkCommand } : {}),
       ...traceEnv(spec.trace),
+      ...(spec.ship ? { ...this.options.shipEnv, AGENT_MODE: "ship", SHIP_BRANCH: spec.ship.branch, SHIP_PATCH: spec.ship.patch } : {}),
     };
+    // A push needs no model, as a ship Job gets no model keys.
+    if (spec.ship) for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]) delete env[name];
     const child = spawn(command, args, { env, cwd: workdir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.on("close", (code, signal) => resolve({ code, signal }));
@@ -93,7 +99,7 @@ export class LocalBackend implements AgentBackend {
       deadline: setTimeout(() => this.stop(entry, "deadline"), this.options.activeDeadlineSeconds * 1000),
     };
     entry.deadline.unref();
-    this.processes.set(key(spec.runId, spec.index), entry);
+    this.processes.set(key(spec.runId, spec.index, spec.ship?.id), entry);
     return { job: entry.job };
   }
 
@@ -119,7 +125,7 @@ export class LocalBackend implements AgentBackend {
   }
 
   async follow(ref: VariationRef, options: FollowOptions): Promise<VariationOutcome> {
-    const entry = this.processes.get(key(ref.runId, ref.index));
+    const entry = this.processes.get(key(ref.runId, ref.index, ref.ship));
     if (!entry) {
       return {
         status: "failed",
@@ -146,7 +152,7 @@ export class LocalBackend implements AgentBackend {
     } finally {
       options.signal.removeEventListener("abort", onShutdown);
       clearTimeout(entry.deadline);
-      this.processes.delete(key(ref.runId, ref.index));
+      this.processes.delete(key(ref.runId, ref.index, ref.ship));
       await rm(entry.workdir, { recursive: true, force: true }).catch(() => {});
     }
   }
