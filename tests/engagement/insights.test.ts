@@ -90,8 +90,9 @@ describe("insights at second-scale offsets", () => {
   const posts: Post[] = [];
 
   it("collects a follower count before any post (the scheduler, every second here)", async () => {
-    await waitFor("a follower count", async () => ((await stats()).followers !== null ? true : null), 20_000, 200);
-    expect((await stats()).followers).toBe(400);
+    // Counts taken before the link were the default account's; the linked account's 400 follows.
+    await waitFor("the linked account's follower count", async () => ((await stats()).followers === 400 ? true : null), 20_000, 200);
+    expect((await stats()).followers_gained).toBe(0);
   });
 
   it("reads each post's insights at every offset into a time series, and the post carries the latest", async () => {

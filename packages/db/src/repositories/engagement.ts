@@ -164,14 +164,16 @@ export async function personaStats(db: Tx, personaId: string, windowMs: number, 
     where: { persona_id: personaId, collected_at: { lte: now } },
     orderBy: [{ collected_at: "desc" }, { id: "desc" }],
   });
-  // The count the window started from: the last one before it, else its first.
+  // The count the window started from, of the same account (a persona linked to another account
+  // starts over): the last one before the window, else the window's first.
+  const sameAccount = latest ? { persona_id: personaId, user_id: latest.user_id } : { persona_id: personaId };
   const baseline =
     (await db.followerCount.findFirst({
-      where: { persona_id: personaId, collected_at: { lte: from } },
+      where: { ...sameAccount, collected_at: { lte: from } },
       orderBy: [{ collected_at: "desc" }, { id: "desc" }],
     })) ??
     (await db.followerCount.findFirst({
-      where: { persona_id: personaId, collected_at: { gt: from, lte: now } },
+      where: { ...sameAccount, collected_at: { gt: from, lte: now } },
       orderBy: [{ collected_at: "asc" }, { id: "asc" }],
     }));
   const views = posts?.views ?? 0;
