@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { HOOK_STYLES, SEEDED_HOOK_STYLE_IDS } from "@threads-agent/contracts";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -144,6 +145,7 @@ describe("migrations", () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM posts`)).rows[0]).toEqual({ n: 1 });
     const styles = await db.query(`SELECT key, instruction FROM hook_styles WHERE persona_id IS NULL ORDER BY id`);
     expect(styles.rows.map((r) => r.key)).toEqual(["question", "bold_number", "contrarian", "short_story", "how_to"]);
-    expect(styles.rows[0].instruction).toContain("answered; it must end");
+    // The seeded rows say what the contracts' HOOK_STYLES say (the semicolon escaped in the SQL included).
+    expect(styles.rows.map((r) => r.instruction)).toEqual(SEEDED_HOOK_STYLE_IDS.map((id) => HOOK_STYLES[id].instruction));
   });
 });
