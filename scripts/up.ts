@@ -71,6 +71,8 @@ const env = {
   // The demo agent run clones a repository from this machine: file:// repositories under the
   // checkout and the system temp dir (where the demo makes its repository), not every path.
   ALLOW_FILE_REPOS: process.env.ALLOW_FILE_REPOS ?? [ROOT, tmpdir()].join(","),
+  // Trend feeds served from this machine (a local RSS file server) are fine on a laptop; the chart keeps this off.
+  ALLOW_PRIVATE_FEEDS: process.env.ALLOW_PRIVATE_FEEDS ?? "true",
   // Stream the offline model's words with a small delay so the dashboard shows the post being written.
   OFFLINE_STREAM_DELAY_MS: process.env.OFFLINE_STREAM_DELAY_MS ?? "15",
   // Likewise, pace the offline agent's output lines so they visibly stream.

@@ -23,11 +23,18 @@ export const TaskEventFields = {
    * open: the task waits in `deferred`, no attempt spent, and runs again at `retry_at` (ISO time).
    */
   "task.waiting": z.object({ dependency: z.string(), reason: z.string(), retry_at: z.string() }),
+  /** Waits for its publish time `publish_at` (ISO); then `task.started` (or, approved, the publish). */
+  "task.scheduled": z.object({ publish_at: z.string() }),
+  /** The draft is written and waits for a person: POST /v1/tasks/:id/approve or /reject. */
+  "task.awaiting_review": z.object({ post: Post }),
+  /** A person approved the draft (`edited`: with their own text); `task.queued` or `task.scheduled` follows. */
+  "task.approved": z.object({ edited: z.boolean(), text: z.string() }),
   "task.succeeded": z.object({ post: Post }),
   "task.failed": z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   /** `code`: `guardrail_blocked` (the guardrail or a model's refusal) or `duplicate` (too close to a recent post twice). */
   "task.blocked": z.object({ reason: z.string(), code: z.string().optional() }),
   "task.cancelled": z.object({}),
+  "task.rejected": z.object({ reason: z.string() }),
 } as const;
 
 export type TaskEventType = keyof typeof TaskEventFields;
@@ -36,7 +43,13 @@ export type TaskEvent = {
   [T in TaskEventType]: { type: T } & TaskEventPayload<T>;
 }[TaskEventType];
 
-export const TERMINAL_TASK_EVENTS: ReadonlySet<string> = new Set(["task.succeeded", "task.failed", "task.blocked", "task.cancelled"]);
+export const TERMINAL_TASK_EVENTS: ReadonlySet<string> = new Set([
+  "task.succeeded",
+  "task.failed",
+  "task.blocked",
+  "task.cancelled",
+  "task.rejected",
+]);
 
 /** The flat JSON object each SSE `data:` line carries. */
 export type EventEnvelope = { type: string; at: string } & Record<string, unknown>;

@@ -21,3 +21,4 @@ export * from "./tasks.ts";
 export * from "./text.ts";
 export * from "./threads-graph.ts";
 export * from "./threads-text.ts";
+export * from "./trends.ts";

@@ -4,7 +4,7 @@ import { HookStyleId } from "./hook-styles.ts";
 import { Uuid } from "./ids.ts";
 import { PersonaSpec } from "./personas.ts";
 import { TaskType } from "./tasks.ts";
-import { storableText } from "./text.ts";
+import { storableText, text } from "./text.ts";
 
 /** A hook style as the hook step sees it: its instruction and the persona's posterior of its engagement. */
 export const HookArm = z.object({
@@ -99,3 +99,11 @@ export const GenerateFrame = z.discriminatedUnion("type", [
   }),
 ]);
 export type GenerateFrame = z.infer<typeof GenerateFrame>;
+
+/** persona-runtime's POST /v1/guardrail: the pipeline's guardrail on one text (a reviewer's edit). */
+export const GuardrailCheck = z.strictObject({ text: text({ max: 10_000 }) }).meta({ id: "GuardrailCheck" });
+export type GuardrailCheck = z.infer<typeof GuardrailCheck>;
+
+/** `blocked` names why, in the pipeline's own words ("blocked: body matches \"kill\""). */
+export const GuardrailVerdict = z.object({ allowed: z.boolean(), reason: z.string().nullable() }).meta({ id: "GuardrailVerdict" });
+export type GuardrailVerdict = z.infer<typeof GuardrailVerdict>;

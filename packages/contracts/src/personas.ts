@@ -16,6 +16,22 @@ export const ThreadsAccountView = z
   .meta({ id: "ThreadsAccount" });
 export type ThreadsAccountView = z.infer<typeof ThreadsAccountView>;
 
+/**
+ * When the persona posts on its own: at each slot of `cron` (5 fields, or 6 with seconds first) in
+ * `timezone` (IANA), a task is created from its freshest unused trend; `review: true` stops each
+ * at awaiting_review. The orchestrator checks the pattern and zone with the cron parser.
+ */
+export const PersonaSchedule = z
+  .strictObject({
+    cron: textField({ max: 200, typeMessage: 'expected a cron pattern like "0 9 * * 1-5"' }).meta({
+      description: "Cron pattern: minute hour day month weekday, optionally a seconds field first",
+    }),
+    timezone: textField({ max: 64, typeMessage: "expected an IANA time zone like Europe/Paris" }).default("UTC"),
+    review: z.boolean({ message: "expected true or false" }).default(false),
+  })
+  .meta({ id: "PersonaSchedule" });
+export type PersonaSchedule = z.infer<typeof PersonaSchedule>;
+
 export const PERSONA_TOPICS_MAX = 50;
 export const PERSONA_TOPIC_MAX_CHARS = 300;
 
@@ -34,6 +50,8 @@ export const Persona = z
     topics: z.array(z.string()),
     /** The persona's own Threads account; null: it publishes as the default account (THREADS_ACCESS_TOKEN). */
     threads_account: ThreadsAccountView.nullable(),
+    /** Its posting schedule; null: tasks only when someone creates them. */
+    schedule: PersonaSchedule.nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -94,6 +112,8 @@ const personaFields = {
   topics: z
     .array(text(PERSONA_TOPIC_MAX_CHARS), { message: "expected a list of topics" })
     .max(PERSONA_TOPICS_MAX, `at most ${PERSONA_TOPICS_MAX} topics`),
+  /** null removes the schedule. */
+  schedule: PersonaSchedule.nullable(),
 };
 
 /** POST /v1/personas: a new persona, usable by tasks at once (no deploy). */
@@ -105,6 +125,7 @@ export const CreatePersona = z
     hook_model: modelOverride.default(null),
     body_model: modelOverride.default(null),
     topics: personaFields.topics.default([]),
+    schedule: personaFields.schedule.default(null),
   })
   .meta({ id: "CreatePersona" });
 export type CreatePersona = z.infer<typeof CreatePersona>;

@@ -10,6 +10,10 @@ export const QUEUES = {
   threadsAccounts: "threads-accounts",
   /** Reading engagement back: a delayed job per post and INSIGHTS_SCHEDULE offset, and the daily follower counts. */
   insights: "insights",
+  /** The orchestrator's trend-feed polls (one job per TREND_POLL_SECONDS across replicas). */
+  trends: "trends",
+  /** One job scheduler per persona with a schedule: each slot's job creates that slot's task. */
+  personaSchedules: "persona-schedules",
 } as const;
 
 /** One reading of a published post's insights (job `post-insights`), `offset_s` after the worker saw it published. */

@@ -213,3 +213,12 @@ export function checkRepoUrl(raw: string, policy: RepoUrlPolicy): RepoUrlCheck {
       return fail(`unsupported scheme ${url.protocol.replace(/:$/, "")}; use https:// or ssh://`);
   }
 }
+
+/**
+ * The same host rules for any URL a user gives that a service will fetch (trend feeds): no
+ * loopback, private, link-local or reserved address literals, no internal or single-label names,
+ * no numeric disguises. A name's addresses must still be checked when it is resolved.
+ */
+export function publicHostProblem(host: string): string | null {
+  return checkHost(host, { allowedHosts: ["*"], fileRoots: [] });
+}

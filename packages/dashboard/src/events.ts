@@ -1,7 +1,7 @@
 // The events the panels understand, typed from @threads-agent/contracts, plus the ones the target
 // architecture (ARCHITECTURE.md) announces that the contracts do not define yet. Anything else
 // still arrives (servers deploy before dashboards refresh): it gets a generic log line.
-import type { Post, RunEvent, TaskEvent } from "@threads-agent/contracts";
+import type { RunEvent, TaskEvent } from "@threads-agent/contracts";
 
 /** One SSE `data:` object: the event type, the entity id, when it happened, and its own fields. */
 export type IncomingEvent = { type: string; at?: string; snapshot?: boolean; [field: string]: unknown };
@@ -19,12 +19,7 @@ export type Engagement = {
 };
 
 /** Announced task events not (yet) in the contracts; when they land there, the types merge. */
-export type UpcomingTaskEvent =
-  | { type: "task.scheduled"; publish_at: string }
-  | { type: "task.awaiting_review"; post: Post }
-  | { type: "task.deferred"; until: string; reason: string }
-  | { type: "task.rejected"; reason: string }
-  | ({ type: "post.engagement" } & Engagement);
+export type UpcomingTaskEvent = { type: "post.engagement" } & Engagement;
 export type UpcomingRunEvent = { type: "run.started" };
 
 type Envelope = { at: string; snapshot?: boolean };
@@ -36,6 +31,7 @@ const TASK_EVENT_TYPES: Record<KnownTaskEvent["type"], true> = {
   "task.queued": true,
   "task.scheduled": true,
   "task.awaiting_review": true,
+  "task.approved": true,
   "task.deferred": true,
   "task.waiting": true,
   "task.started": true,
@@ -67,7 +63,7 @@ const RUN_EVENT_TYPES: Record<KnownRunEvent["type"], true> = {
   "run.ship_failed": true,
 };
 
-/** After these the server ends the stream (TERMINAL_TASK_EVENTS, plus the announced `task.rejected`). */
+/** After these the server ends the stream (the contracts' TERMINAL_TASK_EVENTS). */
 export const TERMINAL_TASK_EVENTS: ReadonlySet<string> = new Set<KnownTaskEvent["type"]>([
   "task.succeeded",
   "task.failed",

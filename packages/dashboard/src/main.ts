@@ -5,15 +5,18 @@ import "./styles/base.css";
 import "./styles/panels.css";
 import "./styles/runs.css";
 import "./styles/queues.css";
+import "./styles/review.css";
 import { createApi } from "./api.ts";
 import { createQueuePanel } from "./queues/queue-panel.ts";
 import { createRunPanel } from "./runs/run-panel.ts";
 import { checkHealth, createKeyDialog } from "./shell.ts";
+import { createReviewPanel } from "./tasks/review-panel.ts";
 import { createTaskPanel } from "./tasks/task-panel.ts";
 
 const keyDialog = createKeyDialog(() => void start());
 const api = createApi((problem) => keyDialog.ask(problem.detail));
 const tasks = createTaskPanel(api);
+const review = createReviewPanel(api, tasks.personaLabel, (task) => tasks.changed(task));
 const runs = createRunPanel(api);
 const queues = createQueuePanel(api, () => void tasks.refresh());
 
@@ -29,7 +32,8 @@ let timers: number[] = [];
 async function start() {
   for (const t of timers) window.clearInterval(t);
   void checkHealth();
-  await Promise.all([tasks.start(), runs.start(), queues.start()]);
+  await tasks.start();
+  await Promise.all([review.start(), runs.start(), queues.start()]);
   followHash();
   const whenVisible = (work: () => Promise<void>) => () => {
     if (!document.hidden) void work();
@@ -37,6 +41,7 @@ async function start() {
   timers = [
     window.setInterval(() => void checkHealth(), 15_000),
     window.setInterval(whenVisible(tasks.refresh), 5_000),
+    window.setInterval(whenVisible(review.refresh), 5_000),
     window.setInterval(whenVisible(runs.refresh), 5_000),
     window.setInterval(whenVisible(queues.refresh), 5_000),
   ];

@@ -27,4 +27,5 @@ export * from "./repositories/engagement.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/tasks.ts";
 export * from "./repositories/threads-accounts.ts";
+export * from "./repositories/trends.ts";
 export * from "./run-mappers.ts";

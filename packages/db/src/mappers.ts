@@ -24,6 +24,9 @@ export function toPersona(row: PersonaWithAccount): Persona {
     hook_model: row.hook_model,
     body_model: row.body_model,
     topics: row.topics ?? [],
+    schedule: row.schedule_cron
+      ? { cron: row.schedule_cron, timezone: row.schedule_timezone ?? "UTC", review: row.schedule_review ?? false }
+      : null,
     threads_account: account
       ? {
           username: account.username,
@@ -67,6 +70,11 @@ export function toTask(row: TaskWithPost, engagement: Engagement | null = null):
     updated_at: iso(row.updated_at),
     finished_at: row.finished_at ? iso(row.finished_at) : null,
     deferred_until: row.status === "deferred" && row.deferred_until ? iso(row.deferred_until) : null,
+    publish_at: row.publish_at ? iso(row.publish_at) : null,
+    review: row.review ?? false,
+    approved_at: row.approved_at ? iso(row.approved_at) : null,
+    trend_id: row.trend_id ?? null,
+    slot_at: row.slot_at ? iso(row.slot_at) : null,
     post: row.post ? toPost(row.post, engagement) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     usage: { tokens_in: row.tokens_in, tokens_out: row.tokens_out, cost_usd: Number(row.cost_usd) },

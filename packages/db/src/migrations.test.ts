@@ -99,10 +99,10 @@ describe("migrations", () => {
   it("keeps every row of a database in use when the Threads publishing migration runs", async () => {
     const db = await freshDatabase("mig_data");
     clients.push(db);
-    const at = folders.findIndex((f) => f.endsWith("_threads_publishing"));
-    expect(at).toBeGreaterThan(0);
-    const latest = folders[at] as string;
-    for (const folder of folders.slice(0, at)) await db.query(sqlOf(folder));
+    const index = folders.findIndex((f) => /_threads_publishing$/.test(f));
+    expect(index).toBeGreaterThan(0);
+    const latest = folders[index] as string;
+    for (const folder of folders.slice(0, index)) await db.query(sqlOf(folder));
     await db.query(`INSERT INTO personas (id, name, emoji, temperament, description, hook_prompt, body_prompt, updated_at)
                     VALUES ('ai-old', 'Old', '🙂', 'kind', 'd', 'h {input}', 'b {hook}', now())`);
     await db.query(`INSERT INTO tasks (id, persona_id, input, status, attempts) VALUES
@@ -141,7 +141,7 @@ describe("migrations", () => {
     ).rejects.toThrow(/threads_accounts_owner_check/);
 
     // The migrations after it keep the rows too; the engagement one seeds the five hook styles.
-    for (const folder of folders.slice(at + 1)) await db.query(sqlOf(folder));
+    for (const folder of folders.slice(index + 1)) await db.query(sqlOf(folder));
     expect((await db.query(`SELECT count(*)::int AS n FROM posts`)).rows[0]).toEqual({ n: 1 });
     const styles = await db.query(`SELECT key, instruction FROM hook_styles WHERE persona_id IS NULL ORDER BY id`);
     expect(styles.rows.map((r) => r.key)).toEqual(["question", "bold_number", "contrarian", "short_story", "how_to"]);

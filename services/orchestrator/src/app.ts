@@ -24,6 +24,7 @@ import type { RouteDeps } from "./routes/route-deps.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { threadsAccountRoutes } from "./routes/threads-account.ts";
+import { trendRoutes } from "./routes/trends.ts";
 import { SseConnections } from "./sse-connections.ts";
 
 export type AppOptions = {
@@ -140,6 +141,7 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
       await v1.register(postRoutes(routeDeps));
       await v1.register(queueRoutes(routeDeps));
       await v1.register(runRoutes(routeDeps));
+      await v1.register(trendRoutes(routeDeps));
       // Unknown /v1 paths get the scope's hooks too (auth first: no route list for anonymous callers).
       v1.setNotFoundHandler((request, reply) => notFound(request, reply));
     },

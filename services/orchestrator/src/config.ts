@@ -71,6 +71,21 @@ export const configSchema = z.object({
   SHIP_ENABLED: env.flag(false),
   /** How long a push request waits for the push to end before answering 202 (the run then shows it pushing); 0 answers 202 at once. */
   SHIP_WAIT_SECONDS: env.nonNegativeInt(60),
+  /** How often every trend source (RSS/Atom feed) is polled; new items become trends tasks can take. */
+  TREND_POLL_SECONDS: env.positiveInt(900),
+  /**
+   * Accept trend feeds on loopback, private and link-local addresses (tests and local development
+   * only: a feed URL is user input, and the orchestrator could otherwise be made to fetch internal services).
+   */
+  ALLOW_PRIVATE_FEEDS: env.flag(false),
+  /** Deadline of one feed fetch (connect, headers and body, redirects included). */
+  FEED_TIMEOUT_MS: env.positiveInt(10_000),
+  /** Largest feed read; a bigger one fails its poll. */
+  FEED_MAX_BYTES: env.positiveInt(2_000_000),
+  /** persona-runtime, whose guardrail checks a reviewer's edited text before it is approved. */
+  PERSONA_RUNTIME_URL: env.url("http://127.0.0.1:8081"),
+  /** Deadline of one guardrail check there. */
+  PERSONA_RUNTIME_TIMEOUT_MS: env.positiveInt(15_000),
   /** Requests one client may make to the API per window (per API key with auth on, else per client address); 0 turns the limit off. Streams, health and metrics are not counted. */
   RATE_LIMIT_MAX: env.nonNegativeInt(300),
   /** The rate limit's window. */

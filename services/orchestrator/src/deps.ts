@@ -7,7 +7,10 @@ import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
 import { createRunQueue, createShipQueue, type RunQueue, type ShipQueue } from "./runs/run-queue.ts";
+import { createGuardrailClient, type GuardrailClient } from "./schedules/guardrail-client.ts";
+import { createPersonaSchedules, type PersonaSchedules } from "./schedules/persona-schedules.ts";
 import { type ContentJobPolicy, type ContentQueue, createContentQueue } from "./tasks/task-queue.ts";
+import { createTrendPoller, type TrendPoller } from "./trends/trend-poller.ts";
 
 /** Everything the orchestrator is built from; one place builds it for main.ts, the tests and bench/. */
 export type OrchestratorDeps = {
@@ -34,6 +37,12 @@ export type OrchestratorDeps = {
   threadsWithToken(token: string): ThreadsClient;
   /** Encrypts linked accounts' tokens; null when TOKEN_ENCRYPTION_KEY is not set (linking is refused). */
   tokenCipher: TokenCipher | null;
+  /** Trend feeds: polls (one source now, or all on the schedule; main.ts starts the schedule). */
+  trends: TrendPoller;
+  /** Persona posting schedules (a BullMQ job scheduler each; main.ts starts the worker). */
+  schedules: PersonaSchedules;
+  /** persona-runtime's guardrail, for a reviewer's edited text. */
+  guardrail: GuardrailClient;
   close(): Promise<void>;
 };
 
@@ -112,7 +121,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       }, 30_000).unref();
     },
   });
-  return {
+  const base = {
     config,
     logger,
     metrics,
@@ -127,9 +136,11 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     relay,
     lifecycle: new Lifecycle(db, relay),
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
-    threadsWithToken: (token) => threads.withToken(token),
+    threadsWithToken: (token: string) => threads.withToken(token),
     tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
+    guardrail: createGuardrailClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
     async close() {
+      await Promise.allSettled([trends.stop(), schedules.stop()]);
       await relay.stop();
       await streamHub.close();
       await threads.close();
@@ -138,6 +149,18 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
       await db.$disconnect();
     },
   };
+  const trends = createTrendPoller(base, {
+    policy: {
+      allowPrivate: config.ALLOW_PRIVATE_FEEDS,
+      maxBytes: config.FEED_MAX_BYTES,
+      timeoutMs: config.FEED_TIMEOUT_MS,
+      maxRedirects: 5,
+    },
+    everySeconds: config.TREND_POLL_SECONDS,
+  });
+  const schedules = createPersonaSchedules(base);
+  const deps: OrchestratorDeps = Object.assign(base, { trends, schedules });
+  return deps;
 }
 
 /** Test-only: dies by SIGKILL right after its first commit of an event, before the relay publishes it. */

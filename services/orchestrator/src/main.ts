@@ -42,6 +42,10 @@ try {
 }
 deps.relay.start();
 reconciler.start();
+// Trend feeds every TREND_POLL_SECONDS and each persona's schedule: BullMQ job schedulers, one job per slot across replicas.
+await Promise.all([deps.trends.start(), deps.schedules.start()]).catch((err: unknown) => {
+  logger.error({ err: { message: (err as Error).message } }, "could not start the trend poller or the persona schedules");
+});
 const shown = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
 const base = `http://${shown}:${config.PORT}`;
 logger.info(

@@ -90,7 +90,7 @@ export function createOrchestratorMetrics(
       for (const id of fresh) known.add(id);
       if (!fresh.length) return;
       startAtZero(tasksCreated, { persona_id: fresh });
-      startAtZero(postsGenerated, { persona_id: fresh, status: ["succeeded", "failed", "cancelled"] });
+      startAtZero(postsGenerated, { persona_id: fresh, status: ["succeeded", "failed", "cancelled", "rejected"] });
     },
     sseConnections: metrics.gauge("sse_connections", "Open Server-Sent Events streams"),
     queueJobs: metrics.gauge("queue_jobs", "BullMQ jobs per queue and state, read on each scrape", ["queue", "state"], async function () {

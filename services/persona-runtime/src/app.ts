@@ -9,6 +9,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Config } from "./config.ts";
 import { errorFrame, generateFrames } from "./generate.ts";
+import { registerGuardrailRoute } from "./guardrail-route.ts";
 import { createModelChoice, type ModelChoice } from "./model-choice.ts";
 import { buildPersonaGraph, normalizeInput } from "./persona-graph.ts";
 
@@ -157,6 +158,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return reply.send(Readable.from(ndjson(frames), { objectMode: false }) as never);
     },
   );
+
+  registerGuardrailRoute(app as unknown as FastifyInstance, {
+    blocklist: deps.config.GUARDRAIL_BLOCKLIST,
+    moderator: deps.moderator ?? null,
+    timeoutMs: deps.config.LLM_TIMEOUT_MS,
+  });
 
   return app as unknown as FastifyInstance;
 }

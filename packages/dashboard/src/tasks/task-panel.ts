@@ -5,7 +5,7 @@ import { type Api, type Page, problemText, showFieldErrors } from "../api.ts";
 import { add, appendEventLine, byId, clear, h } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
 import { TERMINAL_TASK_EVENTS } from "../events.ts";
-import { ago, newKey, THREADS_MAX_CHARS, threadsCount } from "../format.ts";
+import { ago, newKey, THREADS_MAX_CHARS, threadsCount, when } from "../format.ts";
 import { badge, setBadge } from "../status.ts";
 import {
   type Applied,
@@ -45,13 +45,23 @@ type Detail = {
   };
 };
 
-export type TaskPanel = { start(): Promise<void>; refresh(): Promise<void>; select(id: string): void };
+export type TaskPanel = {
+  start(): Promise<void>;
+  refresh(): Promise<void>;
+  select(id: string): void;
+  /** "🙏 AI Jesus" for a persona id (the review panel's labels). */
+  personaLabel(id: string): string;
+  /** Another panel changed a task (approved, rejected): the list and an open detail take the new state. */
+  changed(task: DashboardTask): void;
+};
 
 export function createTaskPanel(api: Api): TaskPanel {
   const form = byId<HTMLFormElement>("compose");
   const personaSelect = byId<HTMLSelectElement>("persona");
   const input = byId<HTMLTextAreaElement>("input");
   const submit = byId<HTMLButtonElement>("submit");
+  const reviewFirst = byId<HTMLInputElement>("review-first");
+  const publishAt = byId<HTMLInputElement>("publish-at");
   const list = byId("task-list");
   const detailEl = byId("detail");
 
@@ -129,6 +139,7 @@ export function createTaskPanel(api: Api): TaskPanel {
     describePersona();
     submissionKey = null;
   });
+  for (const el of [reviewFirst, publishAt]) el.addEventListener("change", () => (submissionKey = null));
   input.addEventListener("input", () => {
     byId("input-count").textContent = `${input.value.length} / ${MAX_INPUT}`;
     submissionKey = null; // a changed request is a new request
@@ -139,11 +150,17 @@ export function createTaskPanel(api: Api): TaskPanel {
     const alertBox = byId("form-error");
     alertBox.hidden = true;
     const taskType = form.querySelector<HTMLInputElement>('input[name="task_type"]:checked')?.value ?? "trend";
-    const body = { persona_id: personaSelect.value, input: input.value, task_type: taskType };
-    if (!body.input.trim()) {
-      showFieldErrors(form, "field", [{ field: "input", message: "Write something for the persona to work with" }]);
-      return;
-    }
+    // datetime-local is the browser's local time without an offset; the API takes an ISO time with one.
+    const publishTime = publishAt.value ? new Date(publishAt.value) : null;
+    // No text: the API takes the persona's freshest unused trend (and says so under the field when it has none).
+    const text = input.value.trim();
+    const body = {
+      persona_id: personaSelect.value,
+      ...(text ? { input: input.value } : {}),
+      task_type: taskType,
+      ...(reviewFirst.checked ? { review: true } : {}),
+      ...(publishTime && !Number.isNaN(publishTime.getTime()) ? { publish_at: publishTime.toISOString() } : {}),
+    };
     submissionKey ??= newKey();
     submit.disabled = true;
     submit.textContent = "Submitting…";
@@ -154,6 +171,7 @@ export function createTaskPanel(api: Api): TaskPanel {
       submissionKey = null;
       showFieldErrors(form, "field", []);
       input.value = "";
+      publishAt.value = "";
       byId("input-count").textContent = `0 / ${MAX_INPUT}`;
       upsert(res.data);
       select(res.data.id);
@@ -206,7 +224,10 @@ export function createTaskPanel(api: Api): TaskPanel {
             h("span", { class: "emoji", "aria-hidden": "true", text: p.emoji }),
             h("span", { class: "title", text: t.input }),
             badge(t.status),
-            h("span", { class: "sub", text: `${p.name} · ${t.task_type} · ${ago(t.created_at)}` }),
+            h("span", {
+              class: "sub",
+              text: `${p.name} · ${t.task_type} · ${ago(t.created_at)}${t.status === "scheduled" && t.publish_at ? ` · publishes ${when(t.publish_at)}` : ""}`,
+            }),
           ),
         ),
       );
@@ -334,15 +355,14 @@ export function createTaskPanel(api: Api): TaskPanel {
 
     clear(els.result);
     if (t.post) els.result.appendChild(renderPost(t.post, t.status, view));
-    else if ((t.status === "failed" || t.status === "rejected") && t.error) {
+    if (t.status === "rejected" && t.error) {
       els.result.appendChild(
-        h(
-          "div",
-          { class: "outcome failed" },
-          h("strong", { text: `${t.status === "rejected" ? "Rejected" : "Failed"}: ${t.error.code}` }),
-          t.error.message,
-        ),
+        h("div", { class: "outcome failed" }, h("strong", { text: "Rejected in review, nothing published" }), t.error.message),
       );
+    } else if (t.post) {
+      // The post says the rest.
+    } else if (t.status === "failed" && t.error) {
+      els.result.appendChild(h("div", { class: "outcome failed" }, h("strong", { text: `Failed: ${t.error.code}` }), t.error.message));
     } else if (t.status === "blocked") {
       els.result.appendChild(
         h("div", { class: "outcome blocked" }, h("strong", { text: "Blocked by the guardrail" }), t.error?.message ?? ""),
@@ -370,10 +390,14 @@ export function createTaskPanel(api: Api): TaskPanel {
         ? h("a", { href: post.permalink, target: "_blank", rel: "noopener noreferrer", text: "Published · view on Threads" })
         : `Published · ${post.published_id}`
       : status === "awaiting_review"
-        ? "Draft · awaiting review"
-        : status === "deferred"
-          ? "Waiting for the Threads publishing quota"
-          : "Not published yet";
+        ? h("a", { href: "#review", text: "Draft · awaiting review" })
+        : status === "rejected"
+          ? "Draft · rejected"
+          : status === "scheduled" && view.task.publish_at
+            ? `Scheduled · publishes ${when(view.task.publish_at)}`
+            : status === "deferred"
+              ? "Waiting for the Threads publishing quota"
+              : "Not published yet";
     const styleNote = post.hook_style ? h("span", { class: "hook-style", text: `hook: ${post.hook_style.replace(/_/g, " ")}` }) : null;
     const engagement = view.engagement
       ? h(
@@ -490,5 +514,13 @@ export function createTaskPanel(api: Api): TaskPanel {
       await Promise.all([loadTasks(), loadStats()]);
     },
     select: (id) => void select(id),
+    personaLabel: (id) => {
+      const p = personaOf(id);
+      return `${p.emoji} ${p.name}`;
+    },
+    changed(task) {
+      upsert(task);
+      if (current?.view.task.id === task.id) void refreshTask(current);
+    },
   };
 }

@@ -14,6 +14,11 @@ const task = (): Task => ({
   updated_at: "2026-12-01T10:00:00.000Z",
   finished_at: null,
   deferred_until: null,
+  publish_at: null,
+  review: false,
+  approved_at: null,
+  trend_id: null,
+  slot_at: null,
   post: null,
   error: null,
   usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
@@ -75,6 +80,16 @@ describe("applyTaskEvent", () => {
     expect(view.notice).toMatch(/^Scheduled to publish at /);
     applyTaskEvent(view, { type: "task.started", at, attempt: 2 });
     expect(view.notice).toBeNull();
+  });
+
+  it("an approval with an edit shows the edited text before it is published", () => {
+    const view = newTaskView(task());
+    applyTaskEvent(view, { type: "task.awaiting_review", at, post });
+    applyTaskEvent(view, { type: "task.approved", at, edited: true, text: "Edited words" });
+    expect(view.task).toMatchObject({ status: "awaiting_review", approved_at: at, post: { text: "Edited words" } });
+    applyTaskEvent(view, { type: "task.scheduled", at, publish_at: "2026-12-02T09:00:00.000Z" });
+    expect(view.task).toMatchObject({ status: "scheduled", publish_at: "2026-12-02T09:00:00.000Z" });
+    expect(canCancel("scheduled") && canCancel("awaiting_review")).toBe(true);
   });
 
   it("ends blocked, failed, rejected or cancelled with the reason", () => {

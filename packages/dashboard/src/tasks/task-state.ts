@@ -146,6 +146,7 @@ export function applyTaskEvent(view: TaskView, incoming: IncomingEvent): Applied
     case "task.scheduled":
       keepNotice = true;
       t.status = "scheduled";
+      t.publish_at = text(event.publish_at) || t.publish_at;
       view.live = null;
       view.notice = `Scheduled to publish at ${when(text(event.publish_at))}.`;
       break;
@@ -155,6 +156,11 @@ export function applyTaskEvent(view: TaskView, incoming: IncomingEvent): Applied
       view.live = null;
       if (event.post && typeof event.post === "object") t.post = event.post;
       view.notice = "The draft below waits for a review: it is published once approved.";
+      break;
+    case "task.approved":
+      listChanged = false;
+      t.approved_at = text(incoming.at) || t.approved_at;
+      if (event.edited && t.post) t.post = { ...t.post, text: text(event.text, t.post.text) };
       break;
     case "task.succeeded":
       t.status = "succeeded";
@@ -198,5 +204,5 @@ export function applyTaskEvent(view: TaskView, incoming: IncomingEvent): Applied
 }
 
 /** Whether the task can be cancelled or retried from the dashboard (the API's own rules). */
-export const canCancel = (status: string) => ["queued", "running", "waiting", "deferred", "scheduled"].includes(status);
+export const canCancel = (status: string) => ["queued", "running", "waiting", "deferred", "scheduled", "awaiting_review"].includes(status);
 export const canRetry = (status: string) => status === "failed" || status === "cancelled";

@@ -9,10 +9,11 @@ const BATCH = 100;
 
 type Unfinished = {
   id: string;
-  status: "queued" | "running" | "deferred";
+  status: "queued" | "running" | "deferred" | "scheduled";
   trace: unknown;
   revivals: number;
   deferred_until: Date | null;
+  publish_at: Date | null;
   post: PostRow | null;
 };
 
@@ -36,10 +37,15 @@ export async function reconcileTasks(
   let checked = 0;
   while (checked < options.maxPerPass) {
     const batch = (await deps.db.task.findMany({
-      where: { status: { in: ["queued", "running", "deferred"] }, updated_at: { lt: cutoff }, ...(after ? { id: { gt: after } } : {}) },
+      // awaiting_review has no job to lose: a person owns it.
+      where: {
+        status: { in: ["queued", "running", "deferred", "scheduled"] },
+        updated_at: { lt: cutoff },
+        ...(after ? { id: { gt: after } } : {}),
+      },
       orderBy: { id: "asc" },
       take: BATCH,
-      select: { id: true, status: true, trace: true, revivals: true, deferred_until: true, post: true },
+      select: { id: true, status: true, trace: true, revivals: true, deferred_until: true, publish_at: true, post: true },
     })) as Unfinished[];
     if (batch.length === 0) return;
     checked += batch.length;
@@ -59,8 +65,8 @@ async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, 
   const log = deps.logger.child({ task_id: task.id, status: task.status });
   try {
     const post = task.post;
-    // (A deferred task has not published: it waits to.)
-    if (post?.published_id && task.status !== "deferred") {
+    // (A deferred or scheduled task has not published: it waits to.)
+    if (post?.published_id && task.status !== "deferred" && task.status !== "scheduled") {
       await inTaskTrace(task, "reconciler.finish", () =>
         deps.lifecycle.task({
           id: task.id,
@@ -109,7 +115,7 @@ async function reconcileTask(deps: OrchestratorDeps, options: ReconcileOptions, 
     await requeue(
       deps,
       task,
-      task.status === "deferred"
+      task.status === "deferred" || task.status === "scheduled"
         ? "its delayed job was lost (Redis restarted or was flushed); delayed again to its time"
         : "its job was lost (Redis restarted or was flushed); queued again",
       false,
@@ -164,7 +170,8 @@ async function requeueNow(deps: OrchestratorDeps, task: Unfinished, reason: stri
   }
   // A finished job would swallow the add: 0 when a worker holds a fresh one, which is then the owner.
   await deps.taskQueue.remove(task.id);
-  // A deferred task's new job waits for the task's time, as the lost one did.
-  const delayMs = task.status === "deferred" && task.deferred_until ? Math.max(0, task.deferred_until.getTime() - Date.now()) : 0;
+  // A deferred or scheduled task's new job waits for the task's time, as the lost one did.
+  const due = task.status === "deferred" ? task.deferred_until : task.status === "scheduled" ? task.publish_at : null;
+  const delayMs = due ? Math.max(0, due.getTime() - Date.now()) : 0;
   await addJob(deps.taskQueue, task, deps.jobs, delayMs);
 }

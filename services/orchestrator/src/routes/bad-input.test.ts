@@ -36,7 +36,6 @@ const valid = { persona_id: "ai-jesus", input: "Loneliness in remote work" };
 describe("POST /v1/tasks body", () => {
   it.each([
     ["missing persona_id", { input: "x" }, "persona_id", /is required/],
-    ["missing input", { persona_id: "ai-jesus" }, "input", /is required/],
     ["persona_id of the wrong type", { ...valid, persona_id: 42 }, "persona_id", /string/],
     ["input of the wrong type", { ...valid, input: { text: "x" } }, "input", /expected a string/],
     ["blank input", { ...valid, input: "   " }, "input", /must not be empty/],
@@ -47,6 +46,17 @@ describe("POST /v1/tasks body", () => {
   ])("%s → 400 naming the field", async (_label, payload, field, message) => {
     const problem = expectProblem(await postJson("/v1/tasks", payload), 400, field);
     expect(problem.errors.find((e: { field: string }) => e.field === field).message).toMatch(message);
+  });
+
+  it("no input and no unused trend → 422 naming input", async () => {
+    const problem = expectProblem(await postJson("/v1/tasks", { persona_id: "ai-jesus" }), 422, "input");
+    expect(problem.detail).toMatch(/no unused trend/);
+    expect(problem.detail).toMatch(/POST \/v1\/trend-sources/);
+  });
+
+  it("publish_at that is not an ISO time, and review that is not a boolean → 400 naming each", async () => {
+    const problem = expectProblem(await postJson("/v1/tasks", { ...valid, publish_at: "tomorrow", review: "yes" }), 400);
+    expect([...new Set(problem.errors.map((e: { field: string }) => e.field))].sort()).toEqual(["publish_at", "review"]);
   });
 
   it("unknown persona → 422 naming persona_id", async () => {

@@ -4,7 +4,6 @@ import { z } from "zod";
 import { committed } from "../idempotency.ts";
 import { fromLegacy } from "../tasks/legacy-task.ts";
 import { submitTask } from "../tasks/submit-task.ts";
-import { chooseTopic } from "../tasks/topic-choice.ts";
 import { idempotently, type RouteDeps, traceHeadersOf } from "./route-deps.ts";
 import { COMMON_PROBLEMS, IdempotencyHeaders, problems } from "./schemas.ts";
 
@@ -12,7 +11,8 @@ const LegacyQueued = z.object({ status: z.literal("queued"), task_id: z.string()
 
 /**
  * `POST /task` of the original threads-agent, so its clients keep working: same body, same answer.
- * `{persona_id, task_type}` alone is enough: the persona then writes on a topic of its own.
+ * `{persona_id, task_type}` alone is enough: the persona then writes on its freshest unused trend,
+ * or, with none, on a topic of its own.
  */
 export const legacyTaskRoute = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async function originalTaskRoute(app) {
@@ -34,9 +34,8 @@ export const legacyTaskRoute = (deps: RouteDeps): FastifyPluginAsyncZod =>
           { request, reply, idempotency: deps.idempotency },
           { scope: "task.legacy", entityId: id, sameEntity: false, body },
           async () => {
-            // No topic: an unknown persona has none either, and the insert below names it (422).
-            const input = body.input ?? (await chooseTopic(deps.deps, body.persona_id))?.input ?? "(no topic)";
-            const row = await submitTask(deps.deps, { ...body, input, id, traceHeaders: traceHeadersOf(request.headers) });
+            // No input: the persona's freshest unused trend, else one of its own topics (the original's behaviour).
+            const row = await submitTask(deps.deps, { ...body, id, topicFallback: true, traceHeaders: traceHeadersOf(request.headers) });
             deps.metrics.tasksCreated.inc({ persona_id: row.persona_id });
             return row.id;
           },

@@ -1,9 +1,10 @@
-import { CreatePersona, type FieldError, Persona, UpdatePersona } from "@threads-agent/contracts";
+import { CreatePersona, type FieldError, Persona, type PersonaSchedule, UpdatePersona } from "@threads-agent/contracts";
 import { isUniqueViolation, PERSONA_WITH_ACCOUNT, Prisma, toPersona } from "@threads-agent/db";
 import { Conflict, NotFound, ValidationFailed } from "@threads-agent/http";
 import { modelIdProblem, parseModelId } from "@threads-agent/llm/model-id";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { committed } from "../idempotency.ts";
+import { scheduleProblems } from "../schedules/persona-schedules.ts";
 import { idempotently, type RouteDeps } from "./route-deps.ts";
 import { COMMON_PROBLEMS, IdempotencyHeaders, NoQuery, PersonaListParams, PersonaParams, pageOf, pageSchema, problems } from "./schemas.ts";
 
@@ -28,10 +29,28 @@ function canonicalModels<T extends ModelFields>(body: T): T {
   return out;
 }
 
+type ScheduleField = { schedule?: PersonaSchedule | null | undefined };
+type ScheduleColumns = { schedule_cron?: string | null; schedule_timezone?: string | null; schedule_review?: boolean };
+
+/** The schedule checked with the cron parser (400 naming schedule.cron / schedule.timezone) and as its columns. */
+function scheduleColumns<T extends ScheduleField>(body: T): Omit<T, "schedule"> & ScheduleColumns {
+  const { schedule, ...rest } = body;
+  if (schedule === undefined) return rest;
+  if (schedule === null) return { ...rest, schedule_cron: null, schedule_timezone: null, schedule_review: false };
+  const problems = scheduleProblems(schedule);
+  if (problems.length) throw new ValidationFailed(problems);
+  return { ...rest, schedule_cron: schedule.cron, schedule_timezone: schedule.timezone, schedule_review: schedule.review };
+}
+
 /** Personas: list, read, create, change. Mounted under /v1. */
 export const personaRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async function personaRoutes(app) {
     const { db } = deps.deps;
+    // The job scheduler follows the row; if Redis is down now, the minute's resync catches up.
+    const syncSchedule = (persona: { id: string; schedule_cron: string | null; schedule_timezone: string | null }) =>
+      deps.deps.schedules.sync(persona).catch((err: unknown) => {
+        deps.deps.logger.warn({ err: { message: (err as Error).message }, persona_id: persona.id }, "persona schedule not synced yet");
+      });
 
     app.get(
       "/personas",
@@ -88,13 +107,15 @@ export const personaRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
         },
       },
       async (request, reply) => {
-        const body = canonicalModels(request.body);
+        const body = scheduleColumns(canonicalModels(request.body));
         const persona = await idempotently(
           { request, reply, idempotency: deps.idempotency },
           { scope: "personas.create", entityId: body.id, sameEntity: false, body },
           async () => {
             try {
-              return await db.persona.create({ data: body });
+              const created = await db.persona.create({ data: body });
+              await syncSchedule(created);
+              return created;
             } catch (err) {
               if (isUniqueViolation(err)) {
                 throw new Conflict(
@@ -115,7 +136,8 @@ export const personaRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       "/personas/:id",
       {
         schema: {
-          summary: "Change a persona's name, voice, prompts or models (null returns a model to the service's default)",
+          summary:
+            "Change a persona's name, voice, prompts, models or schedule (null returns a model to the service's default, and removes the schedule)",
           tags: ["personas"],
           headers: IdempotencyHeaders,
           params: PersonaParams,
@@ -134,13 +156,15 @@ export const personaRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       },
       async (request, reply) => {
         const { id } = request.params;
-        const changes = canonicalModels(request.body);
+        const changes = scheduleColumns(canonicalModels(request.body));
         const persona = await idempotently(
           { request, reply, idempotency: deps.idempotency },
           { scope: "personas.update", entityId: id, sameEntity: true, body: changes },
           async () => {
             try {
-              return await db.persona.update({ where: { id }, data: changes, include: PERSONA_WITH_ACCOUNT });
+              const updated = await db.persona.update({ where: { id }, data: changes, include: PERSONA_WITH_ACCOUNT });
+              if ("schedule_cron" in changes) await syncSchedule(updated);
+              return updated;
             } catch (err) {
               // P2025: no row to update.
               if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025") throw new NotFound("Persona", id);

@@ -1,10 +1,11 @@
-import { CreateTask, newId, Task } from "@threads-agent/contracts";
+import { ApproveTask, CreateTask, newId, RejectTask, Task } from "@threads-agent/contracts";
 import { findTask, latestEngagement, listTasks, toTask } from "@threads-agent/db";
 import { NotFound } from "@threads-agent/http";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { committed } from "../idempotency.ts";
 import { cancelTask } from "../tasks/cancel-task.ts";
 import { retryTask } from "../tasks/retry-task.ts";
+import { approveTask, rejectTask } from "../tasks/review-task.ts";
 import { submitTask } from "../tasks/submit-task.ts";
 import { snapshotEvent } from "../tasks/task-snapshot.ts";
 import { eventStreamRoute } from "./event-stream.ts";
@@ -28,6 +29,8 @@ export const taskRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       {
         schema: {
           summary: "Create a content task",
+          description:
+            "Without `input` the persona's freshest unused trend is taken (422 naming input when it has none). `publish_at`: the task waits in `scheduled` until then. `review: true`: it stops at `awaiting_review` with its draft until approved or rejected.",
           tags: ["tasks"],
           headers: IdempotencyHeaders,
           querystring: NoQuery,
@@ -153,6 +156,58 @@ export const taskRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           },
         );
         return reply.code(value.outcome === "cancelled" ? 200 : 202).send(toTask(value.task));
+      },
+    );
+
+    app.post(
+      "/tasks/:id/approve",
+      {
+        schema: {
+          summary: "Approve a draft awaiting review (optionally with an edited text): it is published now, or at publish_at",
+          description:
+            "An edited `text` must fit Threads' 500-character rule and pass the guardrail (422 naming text). 409 unless the task is awaiting_review.",
+          tags: ["tasks"],
+          headers: IdempotencyHeaders,
+          params: IdParams,
+          querystring: NoQuery,
+          body: ApproveTask,
+          response: { 202: Task, ...problems(...COMMON_PROBLEMS, 404, 409, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const task = await idempotently(
+          { request, reply, idempotency },
+          { scope: "tasks.approve", entityId: id, sameEntity: true, body: request.body ?? {} },
+          () => approveTask(core, id, request.body ?? {}),
+          loadTask,
+        );
+        return reply.code(202).send(toTask(task));
+      },
+    );
+
+    app.post(
+      "/tasks/:id/reject",
+      {
+        schema: {
+          summary: "Reject a draft awaiting review: the task ends rejected, nothing is published",
+          tags: ["tasks"],
+          headers: IdempotencyHeaders,
+          params: IdParams,
+          querystring: NoQuery,
+          body: RejectTask,
+          response: { 200: Task, ...problems(...COMMON_PROBLEMS, 404, 409, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const task = await idempotently(
+          { request, reply, idempotency },
+          { scope: "tasks.reject", entityId: id, sameEntity: true, body: request.body },
+          () => rejectTask(core, id, request.body.reason),
+          loadTask,
+        );
+        return reply.code(200).send(toTask(task));
       },
     );
   };

@@ -13,7 +13,7 @@ const CANCEL_REQUEST_SECONDS = 24 * 3600;
 export type Cancellation = { task: TaskWithPost; outcome: "cancelled" | "cancelling" };
 
 /**
- * Cancels a queued, running or deferred task. A job no worker holds is removed and the task cancelled here;
+ * Cancels a queued, running, deferred, scheduled or awaiting_review task. A job no worker holds is removed and the task cancelled here;
  * a job a worker holds cannot be removed, so the request is left in Redis for that worker (the
  * one writer of a running task's end).
  */
@@ -62,7 +62,7 @@ async function cancelNow(
     await deps.lifecycle.task({
       id,
       to: "cancelled",
-      from: ["queued", "running", "deferred"],
+      from: ["queued", "running", "deferred", "scheduled", "awaiting_review"],
       set: { finished_at: new Date() },
       event: { type: "task.cancelled" },
     });
@@ -80,5 +80,8 @@ async function cancelNow(
 }
 
 function notCancellable(status: string): Conflict {
-  return new Conflict(`Task already ${status}; only queued, running or deferred tasks can be cancelled`, "task-not-cancellable");
+  return new Conflict(
+    `Task already ${status}; only queued, running, deferred, scheduled or awaiting_review tasks can be cancelled`,
+    "task-not-cancellable",
+  );
 }

@@ -24,13 +24,19 @@ export async function retryTask(deps: OrchestratorDeps, id: string): Promise<Tas
 }
 
 async function retryNow(deps: OrchestratorDeps, id: string): Promise<TaskWithPost> {
+  const current = await deps.db.task.findUnique({ where: { id }, select: { publish_at: true, review: true, approved_at: true } });
+  // A task whose publish time is still ahead waits for it again (unless a draft must be reviewed first).
+  const waitsFor =
+    current?.publish_at && current.publish_at.getTime() > Date.now() && (!current.review || current.approved_at)
+      ? current.publish_at
+      : null;
   try {
     await deps.lifecycle.task({
       id,
-      to: "queued",
+      to: waitsFor ? "scheduled" : "queued",
       from: RETRYABLE_STATUSES,
       set: { error_code: null, error_message: null, started_at: null, finished_at: null, revivals: 0 },
-      event: { type: "task.queued", reason: "retried" },
+      event: waitsFor ? { type: "task.scheduled", publish_at: waitsFor.toISOString() } : { type: "task.queued", reason: "retried" },
     });
   } catch (err) {
     if (err instanceof EntityNotFound) throw new NotFound("Task", id);
@@ -44,7 +50,7 @@ async function retryNow(deps: OrchestratorDeps, id: string): Promise<TaskWithPos
   await deps.redis.del(redisKeys(deps.config.REDIS_PREFIX).cancelTask(id));
   const row = (await findTask(deps.db, id)) as TaskWithPost;
   try {
-    await enqueueTask(deps.taskQueue, row, deps.jobs);
+    await enqueueTask(deps.taskQueue, row, deps.jobs, waitsFor ? waitsFor.getTime() - Date.now() : 0);
   } catch (err) {
     deps.logger.warn({ err, task_id: id }, "retried task not enqueued; the reconciler will enqueue it");
   }

@@ -1,13 +1,22 @@
-import { type CreateTask, newId } from "@threads-agent/contracts";
-import { insertTask, isForeignKeyViolation, type TaskWithPost } from "@threads-agent/db";
+import { type CreateTask, newId, TASK_INPUT_MAX_CHARS } from "@threads-agent/contracts";
+import { claimFreshestTrend, insertTask, isForeignKeyViolation, type TaskWithPost, trendInput } from "@threads-agent/db";
 import { Unprocessable } from "@threads-agent/http";
 import { injectTraceContext, inSpan, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
 import { requestLatency } from "../metrics.ts";
 import { assertRedisReady } from "../redis.ts";
 import { addJob } from "./task-queue.ts";
+import { chooseTopic } from "./topic-choice.ts";
 
-export type Submission = CreateTask & {
+export type Submission = Omit<CreateTask, "review"> & {
+  review?: boolean;
+  /** The persona schedule's slot creating it: a second task for the same slot is refused by the unique index. */
+  slotAt?: Date;
+  /**
+   * With no input and no unused trend: the persona's own topics (the original POST /task's
+   * behaviour) instead of a 422.
+   */
+  topicFallback?: boolean;
   /** Chosen by the caller so an Idempotency-Key can be claimed for it before the row exists. */
   id?: string;
   /** The client's W3C trace headers, so the task's trace continues the caller's. */
@@ -15,9 +24,12 @@ export type Submission = CreateTask & {
 };
 
 /**
- * Accepts a task: the row and its `task.queued` event commit in one statement, the relay publishes
- * the event, then the job is enqueued. If the enqueue fails the task is still accepted: the
- * reconciler enqueues queued rows that have no job, so nothing accepted is lost.
+ * Accepts a task: the row and its `task.queued` (or `task.scheduled`) event commit in one
+ * statement, the relay publishes the event, then the job is enqueued (delayed to `publish_at` for
+ * a scheduled one). If the enqueue fails the task is still accepted: the reconciler enqueues
+ * queued and scheduled rows that have no job, so nothing accepted is lost. A task without input
+ * takes the persona's freshest unused trend in the same transaction (marked used only if the task
+ * commits); none is a 422 naming `input`, unless `topicFallback` lets the persona's topics answer.
  */
 export async function submitTask(deps: OrchestratorDeps, submission: Submission): Promise<TaskWithPost> {
   const id = submission.id ?? newId();
@@ -35,17 +47,43 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
         const accepting = performance.now();
         // The worker and persona-runtime continue this trace (the request's) from here.
         const trace = injectTraceContext();
-        const created = await insertTask(deps.db, {
-          id,
-          persona_id: submission.persona_id,
-          task_type: submission.task_type,
-          input: submission.input,
-          trace,
-        }).catch((err: unknown) => {
-          // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
-          if (isForeignKeyViolation(err)) throw unknownPersona(submission.persona_id);
-          throw err;
-        });
+        const publishAt = submission.publish_at ? new Date(submission.publish_at) : null;
+        const created = await deps.db
+          .$transaction(async (tx) => {
+            let input = submission.input;
+            let trendId: string | null = null;
+            let taskType = submission.task_type;
+            if (input === undefined) {
+              const trend = await claimFreshestTrend(tx, submission.persona_id);
+              if (trend) {
+                input = trendInput(trend, TASK_INPUT_MAX_CHARS);
+                trendId = trend.id;
+                taskType = "trend";
+              } else {
+                const persona = await tx.persona.findUnique({ where: { id: submission.persona_id }, select: { id: true } });
+                if (!persona) throw unknownPersona(submission.persona_id);
+                const topic = submission.topicFallback ? await chooseTopic(deps, submission.persona_id) : null;
+                if (!topic) throw noTrend(submission.persona_id);
+                input = topic.input;
+              }
+            }
+            return insertTask(tx, {
+              id,
+              persona_id: submission.persona_id,
+              task_type: taskType,
+              input,
+              trace,
+              publish_at: publishAt,
+              review: submission.review ?? false,
+              trend_id: trendId,
+              slot_at: submission.slotAt ?? null,
+            });
+          })
+          .catch((err: unknown) => {
+            // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
+            if (isForeignKeyViolation(err)) throw unknownPersona(submission.persona_id);
+            throw err;
+          });
         deps.logger.info({ task_id: id, persona_id: submission.persona_id, task_type: submission.task_type }, "task accepted");
         // The publish and the job go out together in one round trip: both are commands on the one
         // shared connection, which Redis runs in the order sent, so the task.queued event is in the
@@ -54,7 +92,8 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
         latency.observe({ phase: "accept" }, (performance.now() - accepting) / 1000);
         const enqueueing = performance.now();
         try {
-          await addJob(deps.taskQueue, created.row, deps.jobs);
+          const delayMs = created.row.status === "scheduled" && publishAt ? publishAt.getTime() - Date.now() : 0;
+          await addJob(deps.taskQueue, created.row, deps.jobs, delayMs);
           latency.observe({ phase: "enqueue" }, (performance.now() - enqueueing) / 1000);
         } catch (err) {
           deps.logger.warn({ err, task_id: id }, "task committed but not enqueued; the reconciler will enqueue it");
@@ -62,6 +101,14 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
         await announced;
         return created.row;
       }),
+  );
+}
+
+function noTrend(personaId: string): Unprocessable {
+  return new Unprocessable(
+    `Persona ${JSON.stringify(personaId)} has no unused trend to write about: give an input, or add a feed with POST /v1/trend-sources (GET /v1/trends?persona_id=${personaId}&unused=true lists what is left)`,
+    "no-unused-trend",
+    [{ field: "input", message: "required: the persona has no unused trend" }],
   );
 }
 

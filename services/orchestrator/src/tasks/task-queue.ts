@@ -29,6 +29,7 @@ export async function enqueueTask(
   queue: ContentQueue,
   task: { id: string; trace?: unknown },
   settings: ContentJobPolicy,
+  delayMs = 0,
 ): Promise<EnqueueOutcome> {
   assertRedisReady(connectionOf(queue));
   let outcome: EnqueueOutcome = "added";
@@ -40,7 +41,7 @@ export async function enqueueTask(
     await queue.remove(task.id);
     outcome = "replaced";
   }
-  await addJob(queue, task, settings);
+  await addJob(queue, task, settings, delayMs);
   return outcome;
 }
 

@@ -50,8 +50,8 @@ export const personaTopics: TopicSource = {
 };
 
 /**
- * The sources, in order. Extension point: "the freshest unused trend" (a trend feed, a separate
- * issue) goes before personaTopics here, returning null when it has nothing fresh for the persona.
+ * The sources, in order. The freshest unused trend comes before these, in submitTask: it is
+ * claimed in the transaction that inserts the task, so it is marked used only if the task commits.
  */
 export const TOPIC_SOURCES: readonly TopicSource[] = [personaTopics];
 

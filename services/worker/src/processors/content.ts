@@ -56,13 +56,13 @@ export type ContentDeps = {
   crash?: (point: CrashPoint) => void;
 };
 
-export type Outcome = "succeeded" | "blocked" | "cancelled" | "skipped";
+export type Outcome = "succeeded" | "blocked" | "cancelled" | "skipped" | "awaiting_review";
 
 /**
  * A worker may end a task it holds from any active state: the reconciler may have queued it again
  * meanwhile, and a deferred task's job runs it again.
  */
-const ACTIVE: readonly TaskStatusValue[] = ["queued", "running", "deferred"];
+const ACTIVE: readonly TaskStatusValue[] = ["queued", "running", "deferred", "scheduled"];
 const PROGRESS = new Set(["step.started", "step.completed", "step.delta"]);
 const CANCEL_CHECK_MS = 250;
 
@@ -93,6 +93,10 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     return "skipped";
   }
   if (await cancelRequested(deps, taskId)) return finishCancelled(deps, taskId, task.persona_id);
+  // A scheduled task's job ran before its time (it was added again without its delay): wait for it, no attempt spent.
+  if (task.status === "scheduled" && task.publish_at && task.publish_at.getTime() > Date.now()) {
+    throw new RescheduleJob(task.publish_at, "waiting for its publish_at");
+  }
 
   try {
     await deps.lifecycle.task({
@@ -172,6 +176,9 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     }
   }
   if (!post) throw new Error("unreachable: no post after drafting");
+
+  // A draft for review stops here (its job completes); approving it queues the task again to publish this post.
+  if (task.review && !task.approved_at) return awaitReview(deps, taskId, post);
 
   if (await cancelRequested(deps, taskId)) {
     // Once a publish was claimed it may have happened: the task must find out, not stop half-way.
@@ -300,6 +307,22 @@ async function defer(deps: ContentDeps, taskId: string, deferral: DeferTask): Pr
   }
   deps.logger.info({ task_id: taskId, until, reason: deferral.reason }, "task deferred");
   throw new RescheduleJob(deferral.until, deferral.reason);
+}
+
+async function awaitReview(deps: ContentDeps, taskId: string, post: PostRow): Promise<Outcome> {
+  try {
+    await deps.lifecycle.task({
+      id: taskId,
+      to: "awaiting_review",
+      from: ["running"],
+      event: { type: "task.awaiting_review", post: toPost(post) },
+    });
+  } catch (err) {
+    if (err instanceof IllegalTransition) return "skipped";
+    throw err;
+  }
+  deps.logger.info({ task_id: taskId, post_id: post.id }, "draft awaits review");
+  return "awaiting_review";
 }
 
 /** Consecutive deltas of one step become one event: same text, one stream entry instead of dozens. */
