@@ -461,7 +461,8 @@ function expectations(): Record<string, Expectation> {
     },
     "business.json/Tasks finished by status/A": {
       by: ["status"],
-      series: Object.fromEntries(["succeeded", "failed", "blocked", "cancelled"].map((s) => [s, perMinute5m(st[s] ?? 0)])),
+      // rejected: drafts a reviewer rejected (the orchestrator's series, from zero; none in this traffic).
+      series: Object.fromEntries(["succeeded", "failed", "blocked", "cancelled", "rejected"].map((s) => [s, perMinute5m(st[s] ?? 0)])),
     },
     "business.json/Cost per post p50 / p95 by persona/A": {
       by: ["persona_id"],

@@ -5,6 +5,7 @@
 // sizes are in data-path.test.ts), and prints the table. Every scenario reports accepted,
 // succeeded, failed with reason, stuck, duplicate posts and duplicate publishes.
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { createDb, type Db } from "@threads-agent/db";
@@ -164,17 +165,18 @@ describe("chaos", () => {
     const workerEnv = {
       ...MANY_SIMILAR_POSTS,
       WORKER_CONCURRENCY: String(SIZE.inFlight),
-      WORKER_LOCK_MS: "60000",
-      WORKER_STALLED_INTERVAL_MS: "30000",
-      // Hand back 5 s after SIGTERM, 5 s before the grace ends (room for a loaded machine), all far below the lock.
-      SHUTDOWN_GRACE_MS: "10000",
-      SHUTDOWN_HANDBACK_MS: "5000",
+      WORKER_LOCK_MS: "120000",
+      WORKER_STALLED_INTERVAL_MS: "60000",
+      // Hand back 10 s after SIGTERM, 10 s before the grace ends (room for a loaded machine), all far below the lock.
+      SHUTDOWN_GRACE_MS: "20000",
+      SHUTDOWN_HANDBACK_MS: "10000",
       // A generation here takes longer than the fixture's 10 s deadline.
-      PERSONA_RUNTIME_TIMEOUT_MS: "120000",
+      PERSONA_RUNTIME_TIMEOUT_MS: "180000",
     };
     f = await startPipeline(workerEnv, undefined, {
-      // Slow generation (about 15 s per task), so every job is still mid-flight when it is handed back.
-      "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "300" },
+      // Slow generation (about 25 s per task), so every job is still mid-flight when it is handed back.
+      // (its model-call deadline raised to match: a slow step must not count as a model-provider outage).
+      "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "500", LLM_TIMEOUT_MS: "180000" },
       "fake-threads": THREADS,
     });
     db = createDb(f.env.databaseUrl, { poolSize: 4 });
@@ -192,7 +194,9 @@ describe("chaos", () => {
     const second = await startWorker(fixture, workerEnv);
     cleanups.push(second.stop);
     await fixture.stack.kill("worker", "SIGTERM");
-    await allEnded(client, ids);
+    await allEnded(client, ids).finally(() => {
+      if (process.env.CHAOS_DEBUG) writeFileSync(process.env.CHAOS_DEBUG, [...fixture.logs, ...second.lines].join("\n"));
+    });
 
     const result = await figures(fixture, client, `SIGTERM with ${SIZE.inFlight} in flight`, ids, started);
     const first = logLines(fixture, "worker", [
@@ -323,6 +327,7 @@ async function startWorker(fixture: Fixture, extraEnv: Record<string, string>) {
     100,
   );
   return {
+    lines,
     stalled: () => lines.filter((l) => l.includes("job stalled")),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

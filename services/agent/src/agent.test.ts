@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -323,12 +323,31 @@ describe("the agent with a model: a tool loop", () => {
 describe("the agent's failures", () => {
   it.each([
     [{ REPO_URL: "https://example.org/acme/widgets" }, "repo_refused", 2, /not on the allowlist/],
-    [{ REPO_URL: "file:///nonexistent/repo" }, "clone_failed", 1, /git clone failed: .*(is the URL right|does not appear)/],
+    [
+      { REPO_URL: `file://${path.join(tmpdir(), "ta-agent-nonexistent-repo")}` },
+      "clone_failed",
+      1,
+      /git clone failed: .*(is the URL right|does not appear)/,
+    ],
+    // ALLOW_FILE_REPOS=true allows the checkout and the temp dir, not every path on the machine.
+    [{ REPO_URL: "file:///etc" }, "repo_refused", 2, /must be under/],
     [{ AGENT_MODEL: "mystery-model" }, "bad_model", 2, /does not say its provider/],
   ] as const)("reports %o as %s", async (overrides, code, exit, message) => {
     const { exitCode, events } = await run(overrides);
     expect(exitCode).toBe(exit);
     expect(events.at(-1)).toMatchObject({ type: "error", code, message: expect.stringMatching(message) });
+  });
+
+  it("refuses a file:// path under an allowed directory that is a symbolic link out of it", async () => {
+    const link = path.join(workdir, `escape-${randomBytes(3).toString("hex")}`);
+    symlinkSync("/etc", link);
+    const { exitCode, events } = await run({ REPO_URL: `file://${link}` });
+    expect(exitCode).toBe(2);
+    expect(events.at(-1)).toMatchObject({
+      type: "error",
+      code: "repo_refused",
+      message: expect.stringMatching(/resolves to \/etc, outside/),
+    });
   });
 
   it("stops a clone that grows beyond AGENT_CLONE_MAX_MB", async () => {

@@ -1,6 +1,6 @@
 import { QUEUES, type TrendPoll } from "@threads-agent/contracts";
 import { insertTrends, type TrendSourceRow, toTrendSource } from "@threads-agent/db";
-import { startAtZero } from "@threads-agent/observability";
+import { logErrors, startAtZero } from "@threads-agent/observability";
 import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { OrchestratorDeps } from "../deps.ts";
@@ -73,7 +73,7 @@ export function createTrendPoller(
   const fetcher = createFeedFetcher(options.policy);
   trendMetrics(deps);
   const queue = new Queue(QUEUES.trends, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
-  queue.on("error", (err) => deps.logger.warn({ err: { message: err.message }, queue: QUEUES.trends }, "queue error"));
+  logErrors(deps.logger, "trends queue", [queue]);
   let worker: Worker | null = null;
   let blocking: Redis | null = null;
 
@@ -97,13 +97,14 @@ export function createTrendPoller(
       );
       // BullMQ's blocking commands need a connection of their own that retries forever.
       blocking = new Redis(deps.config.REDIS_URL, { maxRetriesPerRequest: null });
+      // Its errors are the worker's (BullMQ re-emits them there): logged once below.
       blocking.on("error", () => {});
       worker = new Worker(QUEUES.trends, async (_job: Job) => poller.pollAll(), {
         connection: blocking,
         prefix: deps.config.REDIS_PREFIX,
         concurrency: 1,
       });
-      worker.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "trend poller error"));
+      logErrors(deps.logger, "trend poller", [worker]);
     },
     async stop() {
       await worker?.close();
