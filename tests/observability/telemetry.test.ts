@@ -484,6 +484,15 @@ function expectations(): Record<string, Expectation> {
     },
     "business.json/Hourly spend on OpenAI and Anthropic, by model/A": { by: ["model"], series: spend("openai") },
     "business.json/Hourly spend on OpenAI and Anthropic, by model/B": none("no Anthropic traffic in the mix"),
+    // No insights reading is due within the mix (INSIGHTS_SCHEDULE starts at 1h), no follower gained: every persona at 0.
+    "business.json/Engagement rate by persona (target 6%)/A": {
+      by: ["persona_id"],
+      series: Object.fromEntries(personas.map((p) => [p, 0])),
+    },
+    "business.json/Cost per follower by persona (target $0.01)/A": {
+      by: ["persona_id"],
+      series: Object.fromEntries(personas.map((p) => [p, 0])),
+    },
     // agent runs
     "agent-runs.json/Runs finished (24h)/A": { by: [], series: { "": Object.keys(runs).length }, count: true },
     "agent-runs.json/Variation success rate (24h)/A": {
