@@ -1,7 +1,7 @@
 import { QUEUES } from "@threads-agent/contracts";
 import { isUniqueViolation } from "@threads-agent/db";
 import { AppError } from "@threads-agent/http";
-import { startAtZero } from "@threads-agent/observability";
+import { logErrors, startAtZero } from "@threads-agent/observability";
 import { type Job, Queue, Worker } from "bullmq";
 import { CronExpressionParser } from "cron-parser";
 import { Redis } from "ioredis";
@@ -63,7 +63,7 @@ const RESYNC_MS = 60_000;
  */
 export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "schedules">): PersonaSchedules {
   const queue = new Queue<SlotJob>(QUEUES.personaSchedules, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
-  queue.on("error", (err) => deps.logger.warn({ err: { message: err.message }, queue: QUEUES.personaSchedules }, "queue error"));
+  logErrors(deps.logger, `${QUEUES.personaSchedules} queue`, [queue]);
   let worker: Worker<SlotJob> | null = null;
   let blocking: Redis | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -142,7 +142,7 @@ export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "
         },
         { connection: blocking, prefix: deps.config.REDIS_PREFIX, concurrency: 4 },
       );
-      worker.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "persona schedule worker error"));
+      logErrors(deps.logger, "persona schedule worker", [worker]);
       timer = setInterval(() => {
         schedules
           .syncAll()

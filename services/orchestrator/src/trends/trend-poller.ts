@@ -1,6 +1,6 @@
 import { QUEUES, type TrendPoll } from "@threads-agent/contracts";
 import { insertTrends, type TrendSourceRow, toTrendSource } from "@threads-agent/db";
-import { startAtZero } from "@threads-agent/observability";
+import { logErrors, startAtZero } from "@threads-agent/observability";
 import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { OrchestratorDeps } from "../deps.ts";
@@ -73,7 +73,7 @@ export function createTrendPoller(
   const fetcher = createFeedFetcher(options.policy);
   trendMetrics(deps);
   const queue = new Queue(QUEUES.trends, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
-  queue.on("error", (err) => deps.logger.warn({ err: { message: err.message }, queue: QUEUES.trends }, "queue error"));
+  logErrors(deps.logger, `${QUEUES.trends} queue`, [queue]);
   let worker: Worker | null = null;
   let blocking: Redis | null = null;
 
@@ -103,7 +103,7 @@ export function createTrendPoller(
         prefix: deps.config.REDIS_PREFIX,
         concurrency: 1,
       });
-      worker.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "trend poller error"));
+      logErrors(deps.logger, "trend poller", [worker]);
     },
     async stop() {
       await worker?.close();
