@@ -66,6 +66,8 @@ try {
   const db = createDb(databaseUrl);
   await seedPersonas(db);
   const stack = await startStack({
+    // A shared, loaded machine can take a while to start a service.
+    healthTimeoutMs: 180_000,
     env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: "warn", RATE_LIMIT_MAX: "0" },
     services: ["orchestrator"],
     onLine: (service, text) => {

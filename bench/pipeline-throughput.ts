@@ -68,6 +68,8 @@ async function pipeline(redis: { url: string; pid: number }) {
   await seedPersonas(db);
 
   const stack = await startStack({
+    // A shared, loaded machine can take a while to start a service.
+    healthTimeoutMs: 180_000,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -77,6 +79,8 @@ async function pipeline(redis: { url: string; pid: number }) {
       RATE_LIMIT_MAX: "0",
       WORKER_CONCURRENCY: String(CONCURRENCY),
       OFFLINE_STREAM_DELAY_MS: "0",
+      // fake-threads' per-account daily quota (250) would defer most tasks of a long run.
+      PUBLISH_QUOTA: "1000000",
     },
     services: SERVICES,
     onLine: (service, line) => {

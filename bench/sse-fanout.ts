@@ -174,6 +174,8 @@ try {
   const db = createDb(databaseUrl);
   await seedPersonas(db);
   const stack = await startStack({
+    // A shared, loaded machine can take a while to start a service.
+    healthTimeoutMs: 180_000,
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

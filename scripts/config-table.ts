@@ -53,7 +53,9 @@ export async function configTable(): Promise<string> {
     const docs = docComments(file);
     for (const [name, field] of Object.entries(configSchema.shape)) {
       const parsed = (field as z.ZodType).safeParse(undefined);
-      const value = parsed.success ? shown(parsed.data) : "**required**";
+      // A prefault (a duration like "7d") is shown as written, not as the milliseconds it parses to.
+      const def = (field as { _zod?: { def?: { type?: string; defaultValue?: unknown } } })._zod?.def;
+      const value = def?.type === "prefault" ? shown(def.defaultValue) : parsed.success ? shown(parsed.data) : "**required**";
       const row = rows.get(name) ?? { services: [], defaults: new Set<string>(), doc: "" };
       row.services.push(service);
       row.defaults.add(value);

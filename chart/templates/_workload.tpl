@@ -170,3 +170,86 @@ spec:
       stabilizationWindowSeconds: 300
 {{- end }}
 {{- end -}}
+
+{{/*
+Scaling on queue depth (values: queueScaling, off by default): the number of waiting jobs of the
+component's queue, as the orchestrator exports it (queue_jobs{state="waiting"}), divided by
+waitingJobsPerReplica. KEDA ScaledObject with a Prometheus trigger, or, without KEDA, an HPA on an
+external metric served by an external-metrics adapter (e.g. prometheus-adapter).
+*/}}
+{{- define "threads-agent.queueScaling" -}}
+{{- $q := .ctx.Values.queueScaling -}}
+{{- $c := index $q .key -}}
+{{- if and $q.enabled $c.enabled }}
+{{- $name := include "threads-agent.componentName" (dict "ctx" .ctx "component" .component) }}
+{{- $query := printf "max(queue_jobs{namespace=%q,queue=%q,state=\"waiting\"}) or vector(0)" .ctx.Release.Namespace .queue }}
+{{- if eq $q.provider "keda" }}
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: {{ $name }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $name }}
+  minReplicaCount: {{ $c.minReplicas }}
+  maxReplicaCount: {{ $c.maxReplicas }}
+  pollingInterval: {{ $q.pollingIntervalSeconds }}
+  cooldownPeriod: {{ $q.cooldownSeconds }}
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior:
+        scaleDown:
+          # Workers hand back in-flight jobs on SIGTERM; scale down gently.
+          stabilizationWindowSeconds: {{ $q.scaleDownStabilizationSeconds }}
+  triggers:
+    - type: prometheus
+      metadata:
+        serverAddress: {{ include "threads-agent.queueScalingPrometheus" .ctx | quote }}
+        query: {{ $query | quote }}
+        threshold: {{ $c.waitingJobsPerReplica | quote }}
+{{- else }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ $name }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "threads-agent.labels" (dict "ctx" .ctx "component" .component) | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $name }}
+  minReplicas: {{ $c.minReplicas }}
+  maxReplicas: {{ $c.maxReplicas }}
+  metrics:
+    - type: External
+      external:
+        metric:
+          name: {{ $q.externalMetric.name }}
+          selector:
+            matchLabels:
+              queue: {{ .queue | quote }}
+              state: waiting
+        target:
+          type: AverageValue
+          averageValue: {{ $c.waitingJobsPerReplica | quote }}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: {{ $q.scaleDownStabilizationSeconds }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "threads-agent.queueScalingPrometheus" -}}
+{{- if .Values.queueScaling.prometheusUrl -}}
+{{- .Values.queueScaling.prometheusUrl -}}
+{{- else -}}
+{{- printf "http://%s.%s.svc:9090" (include "threads-agent.componentName" (dict "ctx" . "component" "prometheus")) .Release.Namespace -}}
+{{- end -}}
+{{- end -}}

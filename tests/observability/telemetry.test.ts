@@ -461,7 +461,8 @@ function expectations(): Record<string, Expectation> {
     },
     "business.json/Tasks finished by status/A": {
       by: ["status"],
-      series: Object.fromEntries(["succeeded", "failed", "blocked", "cancelled"].map((s) => [s, perMinute5m(st[s] ?? 0)])),
+      // rejected: drafts a reviewer rejected (the orchestrator's series, from zero; none in this traffic).
+      series: Object.fromEntries(["succeeded", "failed", "blocked", "cancelled", "rejected"].map((s) => [s, perMinute5m(st[s] ?? 0)])),
     },
     "business.json/Cost per post p50 / p95 by persona/A": {
       by: ["persona_id"],
@@ -483,6 +484,15 @@ function expectations(): Record<string, Expectation> {
     },
     "business.json/Hourly spend on OpenAI and Anthropic, by model/A": { by: ["model"], series: spend("openai") },
     "business.json/Hourly spend on OpenAI and Anthropic, by model/B": none("no Anthropic traffic in the mix"),
+    // No insights reading is due within the mix (INSIGHTS_SCHEDULE starts at 1h), no follower gained: every persona at 0.
+    "business.json/Engagement rate by persona (target 6%)/A": {
+      by: ["persona_id"],
+      series: Object.fromEntries(personas.map((p) => [p, 0])),
+    },
+    "business.json/Cost per follower by persona (target $0.01)/A": {
+      by: ["persona_id"],
+      series: Object.fromEntries(personas.map((p) => [p, 0])),
+    },
     // agent runs
     "agent-runs.json/Runs finished (24h)/A": { by: [], series: { "": Object.keys(runs).length }, count: true },
     "agent-runs.json/Variation success rate (24h)/A": {

@@ -5,6 +5,7 @@
 // sizes are in data-path.test.ts), and prints the table. Every scenario reports accepted,
 // succeeded, failed with reason, stuck, duplicate posts and duplicate publishes.
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { createDb, type Db } from "@threads-agent/db";
@@ -13,7 +14,7 @@ import { testEnv, waitFor } from "@threads-agent/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { countIn, type Figures, figures, histories, logLines, report, submit, TERMINAL } from "./chaos-figures.ts";
 import { type OwnRedis, startOwnRedis } from "./own-redis.ts";
-import { type Fixture, startPipeline } from "./stack-fixture.ts";
+import { type Fixture, MANY_SIMILAR_POSTS, startPipeline } from "./stack-fixture.ts";
 import { startTcpProxy } from "./tcp-proxy.ts";
 
 const FULL = process.env.CHAOS_SIZE === "full";
@@ -56,7 +57,7 @@ async function allEnded(client: Db, ids: string[], timeoutMs = WAIT_ALL_MS): Pro
 
 describe("chaos", () => {
   it(`loses and duplicates nothing when the worker is SIGKILLed 3 times during ${SIZE.sigkill} tasks`, async () => {
-    f = await startPipeline({ WORKER_CONCURRENCY: "8" }, undefined, {
+    f = await startPipeline({ ...MANY_SIMILAR_POSTS, WORKER_CONCURRENCY: "8" }, undefined, {
       "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
       "fake-threads": THREADS,
     });
@@ -92,7 +93,7 @@ describe("chaos", () => {
   it(`holds ${SIZE.outageTasks} tasks behind the breaker while persona-runtime is down longer than the retry budget: none fails`, async () => {
     // Retry budget: 3 attempts, 200 + 400 ms of backoff (the fixture); the outage lasts far longer.
     f = await startPipeline(
-      { WORKER_CONCURRENCY: "8", ...(FULL ? {} : { BREAKER_OPEN_MS: "500", BREAKER_MAX_OPEN_MS: "2000" }) },
+      { ...MANY_SIMILAR_POSTS, WORKER_CONCURRENCY: "8", ...(FULL ? {} : { BREAKER_OPEN_MS: "500", BREAKER_MAX_OPEN_MS: "2000" }) },
       undefined,
       { "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "5" }, "fake-threads": THREADS },
     );
@@ -162,18 +163,20 @@ describe("chaos", () => {
   it(`hands ${SIZE.inFlight} in-flight jobs back at SIGTERM with a grace far below the lock: another worker takes them without waiting for their locks`, async () => {
     // Locks and stalled checks far longer than the grace: a takeover through lock expiry would show as a stalled job.
     const workerEnv = {
+      ...MANY_SIMILAR_POSTS,
       WORKER_CONCURRENCY: String(SIZE.inFlight),
-      WORKER_LOCK_MS: "60000",
-      WORKER_STALLED_INTERVAL_MS: "30000",
-      // Hand back 5 s after SIGTERM, 5 s before the grace ends (room for a loaded machine), all far below the lock.
-      SHUTDOWN_GRACE_MS: "10000",
-      SHUTDOWN_HANDBACK_MS: "5000",
+      WORKER_LOCK_MS: "120000",
+      WORKER_STALLED_INTERVAL_MS: "60000",
+      // Hand back 10 s after SIGTERM, 10 s before the grace ends (room for a loaded machine), all far below the lock.
+      SHUTDOWN_GRACE_MS: "20000",
+      SHUTDOWN_HANDBACK_MS: "10000",
       // A generation here takes longer than the fixture's 10 s deadline.
-      PERSONA_RUNTIME_TIMEOUT_MS: "120000",
+      PERSONA_RUNTIME_TIMEOUT_MS: "180000",
     };
     f = await startPipeline(workerEnv, undefined, {
-      // Slow generation (about 15 s per task), so every job is still mid-flight when it is handed back.
-      "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "300" },
+      // Slow generation (about 25 s per task), so every job is still mid-flight when it is handed back.
+      // (its model-call deadline raised to match: a slow step must not count as a model-provider outage).
+      "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "500", LLM_TIMEOUT_MS: "180000" },
       "fake-threads": THREADS,
     });
     db = createDb(f.env.databaseUrl, { poolSize: 4 });
@@ -191,7 +194,9 @@ describe("chaos", () => {
     const second = await startWorker(fixture, workerEnv);
     cleanups.push(second.stop);
     await fixture.stack.kill("worker", "SIGTERM");
-    await allEnded(client, ids);
+    await allEnded(client, ids).finally(() => {
+      if (process.env.CHAOS_DEBUG) writeFileSync(process.env.CHAOS_DEBUG, [...fixture.logs, ...second.lines].join("\n"));
+    });
 
     const result = await figures(fixture, client, `SIGTERM with ${SIZE.inFlight} in flight`, ids, started);
     const first = logLines(fixture, "worker", [
@@ -250,10 +255,14 @@ if (FULL) {
 
     it(`ends every one of ${SIZE.redisRestart} tasks when Redis restarts empty`, async () => {
       redis = await startOwnRedis();
-      f = await startPipeline({ REDIS_URL: redis.url, WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "3000" }, undefined, {
-        "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
-        "fake-threads": THREADS,
-      });
+      f = await startPipeline(
+        { ...MANY_SIMILAR_POSTS, REDIS_URL: redis.url, WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "3000" },
+        undefined,
+        {
+          "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
+          "fake-threads": THREADS,
+        },
+      );
       db = createDb(f.env.databaseUrl, { poolSize: 4 });
       const [fixture, client, own] = [f, db, redis];
       const started = Date.now();
@@ -276,10 +285,14 @@ if (FULL) {
       db = createDb(databaseUrl, { poolSize: 4 });
       const viaProxy = new URL(databaseUrl);
       viaProxy.host = `127.0.0.1:${proxy.port}`;
-      f = await startPipeline({ DATABASE_URL: viaProxy.toString(), WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "2000" }, undefined, {
-        "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
-        "fake-threads": THREADS,
-      });
+      f = await startPipeline(
+        { ...MANY_SIMILAR_POSTS, DATABASE_URL: viaProxy.toString(), WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "2000" },
+        undefined,
+        {
+          "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
+          "fake-threads": THREADS,
+        },
+      );
       const [fixture, client] = [f, db];
       const started = Date.now();
       const ids = await submit(fixture, SIZE.pgTasks, "pg");
@@ -314,6 +327,7 @@ async function startWorker(fixture: Fixture, extraEnv: Record<string, string>) {
     100,
   );
   return {
+    lines,
     stalled: () => lines.filter((l) => l.includes("job stalled")),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

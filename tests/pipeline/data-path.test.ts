@@ -6,7 +6,7 @@ import { createDb, type Db } from "@threads-agent/db";
 import { duplicatePublishes, readSse, testEnv, waitFor } from "@threads-agent/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type OwnRedis, startOwnRedis } from "./own-redis.ts";
-import { type Fixture, startPipeline } from "./stack-fixture.ts";
+import { type Fixture, MANY_SIMILAR_POSTS, startPipeline } from "./stack-fixture.ts";
 import { startTcpProxy } from "./tcp-proxy.ts";
 
 const TERMINAL = new Set(["succeeded", "failed", "blocked", "cancelled"]);
@@ -107,9 +107,13 @@ describe("a Redis restart that loses everything", () => {
 
   it("ends every one of 200 in-flight tasks terminal, with one post, one publish and its whole history", async () => {
     redis = await startOwnRedis();
-    f = await startPipeline({ REDIS_URL: redis.url, WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "3000" }, undefined, {
-      "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
-    });
+    f = await startPipeline(
+      { ...MANY_SIMILAR_POSTS, REDIS_URL: redis.url, WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "3000" },
+      undefined,
+      {
+        "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
+      },
+    );
     db = createDb(f.env.databaseUrl, { poolSize: 4 });
     const client = db;
     const ids = await submit(f, 200, "redis");
@@ -147,9 +151,13 @@ describe("PostgreSQL unreachable for longer than the retry budget", () => {
       db = direct;
       const viaProxy = new URL(databaseUrl);
       viaProxy.host = `127.0.0.1:${proxy.port}`;
-      f = await startPipeline({ DATABASE_URL: viaProxy.toString(), WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "2000" }, undefined, {
-        "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
-      });
+      f = await startPipeline(
+        { ...MANY_SIMILAR_POSTS, DATABASE_URL: viaProxy.toString(), WORKER_CONCURRENCY: "8", RECONCILE_AFTER_MS: "2000" },
+        undefined,
+        {
+          "persona-runtime": { OFFLINE_STREAM_DELAY_MS: "2" },
+        },
+      );
       const fixture = f;
       const ids = await submit(fixture, 100, "pg");
       await waitFor(

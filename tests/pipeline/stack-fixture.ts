@@ -21,6 +21,13 @@ export type Fixture = {
   db: Db;
 };
 
+/**
+ * For load and fault tests that publish hundreds of posts per persona from a handful of inputs:
+ * the offline writer then writes near-identical posts, which the near-duplicate check would block
+ * (it has its own tests: services/worker near-duplicate.test.ts); these tests are about the data path.
+ */
+export const MANY_SIMILAR_POSTS = { NEAR_DUPLICATE_THRESHOLD: "2" } as const;
+
 /** Starts the content pipeline's services as processes against this run's database and a fresh Redis prefix. */
 export async function startPipeline(
   extraEnv: Record<string, string> = {},

@@ -31,7 +31,8 @@ export const TaskEventFields = {
   "task.approved": z.object({ edited: z.boolean(), text: z.string() }),
   "task.succeeded": z.object({ post: Post }),
   "task.failed": z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
-  "task.blocked": z.object({ reason: z.string() }),
+  /** `code`: `guardrail_blocked` (the guardrail or a model's refusal) or `duplicate` (too close to a recent post twice). */
+  "task.blocked": z.object({ reason: z.string(), code: z.string().optional() }),
   "task.cancelled": z.object({}),
   "task.rejected": z.object({ reason: z.string() }),
 } as const;

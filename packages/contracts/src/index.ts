@@ -2,6 +2,7 @@ import "./messages.ts";
 
 export * from "./agent-protocol.ts";
 export * from "./agent-verification.ts";
+export * from "./engagement.ts";
 export * from "./events.ts";
 export * from "./hook-styles.ts";
 export * from "./ids.ts";

@@ -6,6 +6,16 @@ import { PersonaSpec } from "./personas.ts";
 import { TaskType } from "./tasks.ts";
 import { storableText, text } from "./text.ts";
 
+/** A hook style as the hook step sees it: its instruction and the persona's posterior of its engagement. */
+export const HookArm = z.object({
+  id: HookStyleId,
+  /** For a persona's own style (seeded ones have theirs in HOOK_STYLES). */
+  instruction: z.string().max(500).optional(),
+  alpha: z.number().positive(),
+  beta: z.number().positive(),
+});
+export type HookArm = z.infer<typeof HookArm>;
+
 /** POST /v1/generate on persona-runtime; the response is NDJSON, one GenerateFrame per line. */
 // The persona as the worker sends it: its free text refused when it has NUL or lone surrogates, like every request's text.
 const RequestText = () => storableText(z.string());
@@ -29,6 +39,19 @@ export const GenerateRequest = z.object({
    * no particular style. The hook prompt gets a `Style:` line for it (see packages/llm README).
    */
   hook_style: HookStyleId.optional(),
+  /**
+   * The persona's hook styles with their Beta posteriors: without `hook_style`, the hook step picks
+   * one by Thompson sampling (a draw from each posterior, the highest wins; the generator is seeded
+   * by the task id and `angle`, so a retry picks the same).
+   */
+  hook_styles: z.array(HookArm).max(50).optional(),
+  /**
+   * 0 for the first draft; 1 when the last one was a near-duplicate of a recent post: write from
+   * a different angle (the offline writer picks other templates, models are told to).
+   */
+  angle: z.number().int().min(0).max(5).optional(),
+  /** With `angle`: the recent post the draft was too close to, so a model can steer away from it. */
+  avoid: z.string().max(2_000).optional(),
 });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
@@ -58,6 +81,8 @@ export const GenerateFrame = z.discriminatedUnion("type", [
     hook: z.string(),
     body: z.string(),
     text: z.string(),
+    /** The hook style written (asked for, or drawn from `hook_styles`); null: none. */
+    hook_style: HookStyleId.nullable().optional(),
     calls: z.array(LlmCallRecord),
   }),
   z.object({ type: z.literal("blocked"), reason: z.string(), calls: z.array(LlmCallRecord) }),

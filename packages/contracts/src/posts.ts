@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Engagement } from "./engagement.ts";
 import { PersonaId, Timestamp, Uuid } from "./ids.ts";
 import { fitsThreads, THREADS_MAX_CHARS, threadsLength } from "./threads-text.ts";
 
@@ -23,6 +24,10 @@ export const Post = z
     permalink: z.string().nullable(),
     /** When Threads published it (its own timestamp). */
     published_at: Timestamp.nullable(),
+    /** The hook style the hook step chose (Thompson sampling over the persona's styles); null for older posts. */
+    hook_style: z.string().nullable(),
+    /** The latest insights read back from Threads (INSIGHTS_SCHEDULE); null until the first reading. */
+    engagement: Engagement.nullable(),
     created_at: Timestamp,
   })
   .meta({ id: "Post" });

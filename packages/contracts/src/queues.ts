@@ -8,11 +8,17 @@ export const QUEUES = {
   agentShips: "agent-ships",
   /** The worker's scheduled upkeep of Threads accounts (token refresh), one job per interval across replicas. */
   threadsAccounts: "threads-accounts",
+  /** Reading engagement back: a delayed job per post and INSIGHTS_SCHEDULE offset, and the daily follower counts. */
+  insights: "insights",
   /** The orchestrator's trend-feed polls (one job per TREND_POLL_SECONDS across replicas). */
   trends: "trends",
   /** One job scheduler per persona with a schedule: each slot's job creates that slot's task. */
   personaSchedules: "persona-schedules",
 } as const;
+
+/** One reading of a published post's insights (job `post-insights`), `offset_s` after the worker saw it published. */
+export const InsightsJob = z.object({ post_id: Uuid, offset_s: z.number().int().min(0) });
+export type InsightsJob = z.infer<typeof InsightsJob>;
 
 /** The content job carries only the id: the database row is the source of truth. */
 export const ContentJob = z.object({

@@ -23,6 +23,7 @@ export {
 } from "./mappers.ts";
 export { ensureDatabase, migrateDatabase } from "./migrate.ts";
 export { DEFAULT_PERSONAS, seedPersonas } from "./personas-seed.ts";
+export * from "./repositories/engagement.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/tasks.ts";
 export * from "./repositories/threads-accounts.ts";

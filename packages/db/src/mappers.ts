@@ -1,5 +1,5 @@
 import type { Persona as PersonaRow, Post as PostRow, Prisma, Task as TaskRow, ThreadsAccount as ThreadsAccountRow } from "@prisma/client";
-import { type LlmCallRecord, newId, type Persona, type Post, type Task } from "@threads-agent/contracts";
+import { type Engagement, type LlmCallRecord, newId, type Persona, type Post, type Task } from "@threads-agent/contracts";
 
 export type TaskWithPost = TaskRow & { post: PostRow | null };
 
@@ -39,7 +39,8 @@ export function toPersona(row: PersonaWithAccount): Persona {
   };
 }
 
-export function toPost(row: PostRow): Post {
+/** A post for the API; `engagement` is its latest insights reading (latestEngagement), when the caller loaded it. */
+export function toPost(row: PostRow, engagement: Engagement | null = null): Post {
   return {
     id: row.id,
     task_id: row.task_id,
@@ -50,11 +51,14 @@ export function toPost(row: PostRow): Post {
     published_id: row.published_id,
     permalink: row.permalink,
     published_at: row.published_at ? iso(row.published_at) : null,
+    hook_style: row.hook_style ?? null,
+    engagement,
     created_at: iso(row.created_at),
   };
 }
 
-export function toTask(row: TaskWithPost): Task {
+/** A task for the API; `engagement` is its post's latest insights reading, when the caller loaded it. */
+export function toTask(row: TaskWithPost, engagement: Engagement | null = null): Task {
   return {
     id: row.id,
     persona_id: row.persona_id,
@@ -71,7 +75,7 @@ export function toTask(row: TaskWithPost): Task {
     approved_at: row.approved_at ? iso(row.approved_at) : null,
     trend_id: row.trend_id ?? null,
     slot_at: row.slot_at ? iso(row.slot_at) : null,
-    post: row.post ? toPost(row.post) : null,
+    post: row.post ? toPost(row.post, engagement) : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     usage: { tokens_in: row.tokens_in, tokens_out: row.tokens_out, cost_usd: Number(row.cost_usd) },
   };

@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { HOOK_STYLES, SEEDED_HOOK_STYLE_IDS } from "@threads-agent/contracts";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -138,5 +139,13 @@ describe("migrations", () => {
     await expect(
       db.query(`INSERT INTO threads_accounts (id, user_id, token_ciphertext) VALUES ('01900000-0000-7000-8000-0000000000b1', '1', 'x')`),
     ).rejects.toThrow(/threads_accounts_owner_check/);
+
+    // The migrations after it keep the rows too; the engagement one seeds the five hook styles.
+    for (const folder of folders.slice(index + 1)) await db.query(sqlOf(folder));
+    expect((await db.query(`SELECT count(*)::int AS n FROM posts`)).rows[0]).toEqual({ n: 1 });
+    const styles = await db.query(`SELECT key, instruction FROM hook_styles WHERE persona_id IS NULL ORDER BY id`);
+    expect(styles.rows.map((r) => r.key)).toEqual(["question", "bold_number", "contrarian", "short_story", "how_to"]);
+    // The seeded rows say what the contracts' HOOK_STYLES say (the semicolon escaped in the SQL included).
+    expect(styles.rows.map((r) => r.instruction)).toEqual(SEEDED_HOOK_STYLE_IDS.map((id) => HOOK_STYLES[id].instruction));
   });
 });

@@ -28,6 +28,11 @@ export type CallPurpose = {
    * (or from that line when no purpose says it).
    */
   hookStyle?: string;
+  /**
+   * 0 or absent: the first draft. n > 0: the n-th redraft from a different angle (the last draft was
+   * a near-duplicate of a recent post); the offline provider picks other templates for it.
+   */
+  angle?: number;
 };
 
 /**

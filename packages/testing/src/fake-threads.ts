@@ -47,6 +47,16 @@ export const fakeThreads = (base: string) => ({
   expire: (accessToken: string) => call<null>(base, "/_tokens/expire", { access_token: accessToken }),
   revoke: (accessToken: string) => call<null>(base, "/_tokens/revoke", { access_token: accessToken }),
   advanceClock: (ms: number) => call<{ now: string }>(base, "/_clock", { advance_ms: ms }),
+  /** Runs fake-threads' clock `speed` times as fast as real time (an accelerated clock for posts' ages). */
+  clockSpeed: (speed: number) => call<{ now: string; speed: number }>(base, "/_clock", { speed }),
+  /** fake-threads' accounts with their audience's preferred style and current followers. */
+  accounts: async () =>
+    (
+      await call<{ items: { id: string; username: string; best_style: string; base_followers: number; followers: number }[] }>(
+        base,
+        "/_accounts",
+      )
+    ).items,
 });
 export type FakeThreads = ReturnType<typeof fakeThreads>;
 

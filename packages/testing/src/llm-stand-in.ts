@@ -141,7 +141,9 @@ export function standInUsage(system: string, prompt: string, text: string): { in
 }
 
 function defaultReply(call: StandInCall): string {
-  const words = call.prompt
+  // The prompt's first paragraph: the persona's own prompt with the input (a hook prompt's
+  // `Style:` and `Angle:` lines come after a blank line).
+  const words = (call.prompt.split(/\n\s*\n/)[0] ?? call.prompt)
     .replace(/[^\p{L}\p{N}\s'-]/gu, " ")
     .split(/\s+/)
     .filter((w) => w.length > 3)

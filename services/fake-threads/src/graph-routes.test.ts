@@ -556,7 +556,29 @@ describe("fault injection", () => {
         body: JSON.stringify({ advance_ms: 25 * HOUR }),
       }),
     );
-    expect(moved.body).toEqual({ now: "2026-11-22T11:00:00.000Z", offset_ms: 25 * HOUR });
+    expect(moved.body).toEqual({ now: "2026-11-22T11:00:00.000Z", offset_ms: 25 * HOUR, speed: 1 });
     expect((await get(ctx.url, `/v1.0/${id}?fields=status`)).body.status).toBe("EXPIRED");
+  });
+
+  it("runs the clock faster for tests that age posts in seconds", async () => {
+    const ctx = await start();
+    const setSpeed = (body: unknown) =>
+      fetch(`${ctx.url}/_clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(
+        json,
+      );
+    expect((await setSpeed({ speed: 3600 })).body).toMatchObject({ now: "2026-11-21T10:00:00.000Z", speed: 3600 });
+    // Two real seconds later an accelerated clock shows two hours more.
+    ctx.clock.now += 2000;
+    expect((await get(ctx.url, "/_clock", null)).body).toEqual({
+      now: "2026-11-21T12:00:00.000Z",
+      offset_ms: 2 * HOUR - 2000,
+      speed: 3600,
+    });
+    // Back to real time keeps the time gained; speeds below 1 and empty moves are refused.
+    await setSpeed({ speed: 1 });
+    ctx.clock.now += 1000;
+    expect((await get(ctx.url, "/_clock", null)).body.now).toBe("2026-11-21T12:00:01.000Z");
+    expect((await setSpeed({ speed: 0.5 })).status).toBe(400);
+    expect((await setSpeed({})).status).toBe(400);
   });
 });

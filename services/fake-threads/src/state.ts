@@ -29,9 +29,15 @@ export type ThreadsState = ReturnType<typeof createState>;
 export function createState(deps: { config: StateConfig; logger: Logger; metrics: Metrics; now?: () => number }) {
   const { config } = deps;
   const base = deps.now ?? Date.now;
-  // Test-only clock offset (POST /_clock), on top of the injected clock.
+  // Test-only clock (POST /_clock): an offset on top of the injected clock, and a speed (an
+  // accelerated clock: at 3600, an hour of posts' lives passes every real second).
   let offsetMs = 0;
-  const now = () => base() + offsetMs;
+  let speed = 1;
+  let speedSince = base();
+  const now = () => {
+    const real = base();
+    return real + offsetMs + (speed - 1) * (real - speedSince);
+  };
 
   const ids = new IdSequence(now);
   const accounts = new AccountRegistry({ now, tokenLifetimeSeconds: config.TOKEN_LIFETIME_S });
@@ -76,8 +82,18 @@ export function createState(deps: { config: StateConfig; logger: Logger; metrics
     advanceClock(ms: number) {
       offsetMs += ms;
     },
+    /** From now on the clock runs `factor` times as fast as the real one (1: normal). */
+    setClockSpeed(factor: number) {
+      const real = base();
+      offsetMs += (speed - 1) * (real - speedSince);
+      speedSince = real;
+      speed = factor;
+    },
+    get clockSpeed() {
+      return speed;
+    },
     get clockOffsetMs() {
-      return offsetMs;
+      return now() - base();
     },
     accounts,
     posts,

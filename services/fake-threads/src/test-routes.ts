@@ -40,13 +40,18 @@ const NewToken = z.strictObject({
     .default(0),
 });
 const TokenRef = z.strictObject({ access_token: storableText(z.string()).min(1).max(4096) });
-const ClockMove = z.strictObject({
-  advance_ms: z
-    .number()
-    .int()
-    .min(0, "the clock only moves forward")
-    .max(10 * 365 * 86_400_000),
-});
+const ClockMove = z
+  .strictObject({
+    advance_ms: z
+      .number()
+      .int()
+      .min(0, "the clock only moves forward")
+      .max(10 * 365 * 86_400_000)
+      .optional(),
+    /** How many times as fast as real time the clock runs from now on (1: normal; 3600: an hour a second). */
+    speed: z.number().min(1, "the clock never slows below real time").max(1_000_000).optional(),
+  })
+  .refine((v) => v.advance_ms !== undefined || v.speed !== undefined, { message: "give advance_ms, speed or both" });
 
 export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): void {
   const { accounts, faults, logger } = state;
@@ -131,10 +136,11 @@ export function registerTestRoutes(app: FastifyInstance, state: ThreadsState): v
     })),
   }));
 
-  app.get("/_clock", async () => ({ now: iso(state.now()), offset_ms: state.clockOffsetMs }));
+  app.get("/_clock", async () => ({ now: iso(state.now()), offset_ms: state.clockOffsetMs, speed: state.clockSpeed }));
   app.post("/_clock", async (request) => {
-    const { advance_ms } = validate(ClockMove, request.body, "body");
-    state.advanceClock(advance_ms);
-    return { now: iso(state.now()), offset_ms: state.clockOffsetMs };
+    const { advance_ms, speed } = validate(ClockMove, request.body, "body");
+    if (advance_ms) state.advanceClock(advance_ms);
+    if (speed !== undefined) state.setClockSpeed(speed);
+    return { now: iso(state.now()), offset_ms: state.clockOffsetMs, speed: state.clockSpeed };
   });
 }

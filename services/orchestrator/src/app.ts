@@ -15,6 +15,7 @@ import { createOrchestratorMetrics } from "./metrics.ts";
 import { pingRedis } from "./redis.ts";
 import { DASHBOARD_CSP_DIRECTIVES, registerDashboard } from "./routes/dashboard.ts";
 import { registerDocs } from "./routes/docs.ts";
+import { engagementRoutes } from "./routes/engagement.ts";
 import { legacyTaskRoute } from "./routes/legacy-task.ts";
 import { personaRoutes } from "./routes/personas.ts";
 import { postRoutes } from "./routes/posts.ts";
@@ -134,6 +135,7 @@ export async function buildApp(deps: OrchestratorDeps, options: AppOptions = {})
     async function publicApi(v1) {
       await guarded(v1);
       await v1.register(personaRoutes(routeDeps));
+      await v1.register(engagementRoutes(routeDeps));
       await v1.register(threadsAccountRoutes(routeDeps));
       await v1.register(taskRoutes(routeDeps));
       await v1.register(postRoutes(routeDeps));

@@ -1,5 +1,5 @@
 import { env, loadConfig } from "@threads-agent/config";
-import { DEFAULT_REPO_HOSTS, RunMaxVariationsSetting } from "@threads-agent/contracts";
+import { DEFAULT_REPO_HOSTS, Duration, RunMaxVariationsSetting } from "@threads-agent/contracts";
 import { z } from "zod";
 
 // Every key is an environment variable; the Helm chart sets them and its tests read this schema.
@@ -18,6 +18,8 @@ export const configSchema = z.object({
   LOG_LEVEL: env.common.LOG_LEVEL,
   /** Comma-separated API keys accepted as `Authorization: Bearer <key>`; empty turns auth off (the local default). */
   API_KEYS: env.list([]),
+  /** The window `posts_engagement_rate` and `cost_per_follow_dollars` cover on /metrics (a duration: 24h, 7d, 30d). */
+  ENGAGEMENT_METRICS_WINDOW: Duration.prefault("7d"),
   /** Interval of SSE heartbeat comments, which keep proxies from closing idle streams. */
   SSE_HEARTBEAT_MS: env.positiveInt(15_000),
   /** How long a finished task's event stream stays readable; afterwards SSE answers with a snapshot from the database. */

@@ -1,4 +1,5 @@
 import { QUEUES } from "@threads-agent/contracts";
+import { personaStats } from "@threads-agent/db";
 import { type Metrics, startAtZero } from "@threads-agent/observability";
 import type { JobType, Queue } from "bullmq";
 import type { OrchestratorDeps } from "./deps.ts";
@@ -22,7 +23,11 @@ export function requestLatency(metrics: Metrics) {
 }
 
 /** The orchestrator's own metrics, on the service registry next to registerCommon's RED metrics. */
-export function createOrchestratorMetrics(deps: Pick<OrchestratorDeps, "metrics" | "redis" | "taskQueue" | "runQueue" | "logger">) {
+export function createOrchestratorMetrics(
+  deps: Pick<OrchestratorDeps, "metrics" | "redis" | "taskQueue" | "runQueue" | "logger" | "db"> & {
+    config: Pick<OrchestratorDeps["config"], "ENGAGEMENT_METRICS_WINDOW">;
+  },
+) {
   const { metrics } = deps;
   const tasksCreated = metrics.counter("tasks_created_total", "Tasks accepted through the API, by persona", ["persona_id"]);
   // Final statuses the orchestrator sets itself (a cancel before any worker took the task, the
@@ -32,6 +37,50 @@ export function createOrchestratorMetrics(deps: Pick<OrchestratorDeps, "metrics"
   const latency = requestLatency(metrics);
   startAtZero(latency, { phase: [...REQUEST_PHASES] });
   const known = new Set<string>();
+  // The seed's business KPIs, per persona over ENGAGEMENT_METRICS_WINDOW, read from the database on each scrape.
+  const windowMs = deps.config.ENGAGEMENT_METRICS_WINDOW;
+  type Kpi = { rate: number; costPerFollow: number };
+  let kpis: Promise<Map<string, Kpi>> | null = null;
+  const readKpis = () => {
+    // One read serves both gauges of a scrape.
+    kpis ??= (async () => {
+      const out = new Map<string, Kpi>();
+      // Every persona in the database (one added through the API included) has both series, 0 until it has numbers.
+      const personas = await deps.db.persona.findMany({ select: { id: true } });
+      for (const { id } of personas) {
+        const stats = await personaStats(deps.db, id, windowMs);
+        out.set(id, { rate: stats.engagement_rate ?? 0, costPerFollow: stats.cost_per_follower_usd ?? 0 });
+      }
+      return out;
+    })().finally(() => setTimeout(() => (kpis = null), 1000).unref());
+    return kpis;
+  };
+  const setKpi = async (gauge: { reset(): void; set(labels: { persona_id: string }, value: number): void }, pick: (k: Kpi) => number) => {
+    try {
+      const values = await readKpis();
+      gauge.reset();
+      for (const [id, kpi] of values) gauge.set({ persona_id: id }, pick(kpi));
+    } catch (err) {
+      // A scrape must not fail because the database is down; /ready reports that.
+      deps.logger.warn({ err: { message: (err as Error).message } }, "could not read engagement figures for metrics");
+    }
+  };
+  metrics.gauge(
+    "posts_engagement_rate",
+    "Engagement rate of the persona's posts over ENGAGEMENT_METRICS_WINDOW: (likes + replies + reposts + quotes) / views (target 0.06)",
+    ["persona_id"],
+    async function () {
+      await setKpi(this, (k) => k.rate);
+    },
+  );
+  metrics.gauge(
+    "cost_per_follow_dollars",
+    "LLM spend over followers gained in ENGAGEMENT_METRICS_WINDOW, USD (target 0.01; 0 until a follower is gained)",
+    ["persona_id"],
+    async function () {
+      await setKpi(this, (k) => k.costPerFollow);
+    },
+  );
   return {
     latency,
     tasksCreated,

@@ -54,6 +54,9 @@ export async function* generateFrames(
         taskType: request.task_type,
         input: request.input,
         hookStyle: request.hook_style ?? null,
+        hookArms: request.hook_styles ?? [],
+        angle: request.angle ?? 0,
+        avoid: request.avoid ?? null,
       },
       { streamMode: ["custom", "values"], signal: options.signal, configurable: run },
     );
@@ -78,6 +81,6 @@ export async function* generateFrames(
     yield { type: "blocked", reason: final.blocked, calls: final.calls };
   } else {
     options.onDone?.({ outcome: "result" });
-    yield { type: "result", hook: final.hookText, body: final.bodyText, text: final.text, calls: final.calls };
+    yield { type: "result", hook: final.hookText, body: final.bodyText, text: final.text, hook_style: final.hookStyle, calls: final.calls };
   }
 }

@@ -24,7 +24,7 @@ import { generateFrames } from "./generate.ts";
 import { createModelChoice } from "./model-choice.ts";
 import { BODY_MAX_TOKENS, buildPersonaGraph, HOOK_MAX_TOKENS, normalizeInput } from "./persona-graph.ts";
 import { cleanBody, cleanHook, formatPost, HOOK_MAX_CHARS } from "./post-format.ts";
-import { fillTemplate, hookPromptFor } from "./prompts.ts";
+import { angleLine, fillTemplate, hookPromptFor } from "./prompts.ts";
 
 const TRENDS = [
   "OpenAI releases GPT-5 with native agents",
@@ -167,9 +167,16 @@ const graph = buildPersonaGraph({
 });
 
 /** A post through the persona graph, as persona-runtime's /v1/generate writes it. */
-async function post(c: Case, who: PersonaSpec, style: string | undefined) {
+async function post(c: Case, who: PersonaSpec, style: string | undefined, angle = 0) {
   const frames: GenerateFrame[] = [];
-  const request = { task_id: newId(), persona: who, input: c.input, task_type: c.taskType, ...(style ? { hook_style: style } : {}) };
+  const request = {
+    task_id: newId(),
+    persona: who,
+    input: c.input,
+    task_type: c.taskType,
+    ...(style ? { hook_style: style } : {}),
+    ...(angle ? { angle } : {}),
+  };
   for await (const frame of generateFrames(graph, request, { signal: new AbortController().signal, traceContext: context.active() })) {
     frames.push(frame);
   }
@@ -185,24 +192,25 @@ const llm = createLlmRouter();
  * and clean-up), without LangGraph's ~4 ms per run: the corpus runs thousands of posts, and the
  * test checks that this equals the graph's post for a share of every persona and style.
  */
-async function composedPost(c: Case, who: PersonaSpec, style: string | undefined) {
+async function composedPost(c: Case, who: PersonaSpec, style: string | undefined, angle = 0) {
   const input = normalizeInput(c.input);
   const persona = { id: who.id, name: who.name, temperament: who.temperament };
   const signal = new AbortController().signal;
+  const redraft = angle ? { angle } : {};
   const hookCompletion = await llm.complete({
     model: "offline/hook",
-    prompt: hookPromptFor(who, input, style ?? null),
+    prompt: hookPromptFor(who, input, style ?? null, { angle }),
     maxTokens: HOOK_MAX_TOKENS,
     signal,
-    purpose: { step: "hook", persona, input, taskType: c.taskType, ...(style ? { hookStyle: style } : {}) },
+    purpose: { step: "hook", persona, input, taskType: c.taskType, ...(style ? { hookStyle: style } : {}), ...redraft },
   });
   const hook = cleanHook(hookCompletion.text, who.emoji);
   const bodyCompletion = await llm.complete({
     model: "offline/body",
-    prompt: fillTemplate(who.body_prompt, { input, hook }),
+    prompt: [fillTemplate(who.body_prompt, { input, hook }), ...(angle ? [angleLine(undefined)] : [])].join("\n\n"),
     maxTokens: BODY_MAX_TOKENS,
     signal,
-    purpose: { step: "body", persona, input, taskType: c.taskType, hook },
+    purpose: { step: "body", persona, input, taskType: c.taskType, hook, ...redraft },
   });
   const formatted = formatPost({ emoji: who.emoji, hook, body: cleanBody(bodyCompletion.text, hook) });
   return { hook, body: formatted.body, text: formatted.text };
@@ -302,7 +310,8 @@ const danglingEnd = memo((sentence) => {
   return last.has("#Preposition") || last.has("(a|an|the|my|your|our|their|and|or|but|because)");
 });
 
-type Written = { input: string; persona: string; style: string; hook: string; body: string; text: string };
+/** `angle` 1: the redraft of a near-duplicate, written from another angle (the same rules hold). */
+type Written = { input: string; persona: string; style: string; angle: number; hook: string; body: string; text: string };
 
 describe("offline posts across varied inputs", () => {
   const cases = corpus();
@@ -329,14 +338,18 @@ describe("offline posts across varied inputs", () => {
   });
 
   it("writes every post as the pipeline does, deterministically", { timeout: 600_000 }, async () => {
+    let turn = 0;
     for (const c of cases) {
       for (const who of PERSONAS) {
-        for (const style of STYLES) {
-          const result = await composedPost(c, who, style);
+        // Every style, and a redraft from another angle in one style in turn.
+        const redraftStyle = STYLES[turn++ % STYLES.length];
+        for (const [style, angle] of [...STYLES.map((s) => [s, 0] as const), [redraftStyle, 1] as const]) {
+          const result = await composedPost(c, who, style, angle);
           written.push({
             input: c.input,
             persona: who.id,
             style: style ?? "none",
+            angle,
             hook: result.hook,
             body: result.body,
             text: result.text,
@@ -351,12 +364,17 @@ describe("offline posts across varied inputs", () => {
       for (const who of PERSONAS) {
         for (const style of [undefined, SEEDED_HOOK_STYLE_IDS[index++ % SEEDED_HOOK_STYLE_IDS.length]]) {
           const fromGraph = await post(c, who, style);
-          const first = written.find((w) => w.input === c.input && w.persona === who.id && w.style === (style ?? "none"));
+          const first = written.find((w) => w.input === c.input && w.persona === who.id && w.style === (style ?? "none") && !w.angle);
           expect(fromGraph.text, `${c.input} ${who.id} ${style}`).toBe(first?.text);
+        }
+        const redraft = written.find((w) => w.input === c.input && w.persona === who.id && w.angle === 1) as Written;
+        if (index % 7 === 0) {
+          const fromGraph = await post(c, who, redraft.style === "none" ? undefined : redraft.style, 1);
+          expect(fromGraph.text, `redraft of ${c.input} ${who.id} ${redraft.style}`).toBe(redraft.text);
         }
       }
     }
-    expect(written).toHaveLength(cases.length * PERSONAS.length * STYLES.length);
+    expect(written).toHaveLength(cases.length * PERSONAS.length * (STYLES.length + 1));
   });
 
   it("reads like a person wrote it", () => {
@@ -386,11 +404,12 @@ describe("offline posts across varied inputs", () => {
       const input = normalizeInput(c.input);
       const style = w.style === "none" ? null : w.style;
       // The same call the graph made, asked for what went into it.
+      const redraft = w.angle ? { angle: w.angle } : {};
       const hook = draftOffline(
-        { step: "hook", persona: voice, input, taskType: c.taskType, ...(style ? { hookStyle: style } : {}) },
-        hookPromptFor(who, input, style),
+        { step: "hook", persona: voice, input, taskType: c.taskType, ...(style ? { hookStyle: style } : {}), ...redraft },
+        hookPromptFor(who, input, style, { angle: w.angle }),
       );
-      const body = draftOffline({ step: "body", persona: voice, input, taskType: c.taskType, hook: w.hook }, "");
+      const body = draftOffline({ step: "body", persona: voice, input, taskType: c.taskType, hook: w.hook, ...redraft }, "");
       if (hook.text !== w.hook || body.text !== w.body) problem(w, "the draft differs from the published post");
       for (const [text, phrases] of [
         [w.hook, hook.phrases],
@@ -439,6 +458,43 @@ describe("offline posts across varied inputs", () => {
     expect(
       jesus.filter((w) => /\b(?:kind|kindness|grace|loved|peace|patience|gentle|mercies|compassion)\b/i.test(w.text)).length,
     ).toBeGreaterThan(jesus.length / 2);
+  });
+
+  it("writes a redraft from another angle that differs from the first draft", () => {
+    const redrafts = written.filter((w) => w.angle === 1);
+    expect(redrafts.length).toBe(cases.length * PERSONAS.length);
+    const same = redrafts.filter((r) =>
+      written.some((w) => !w.angle && w.input === r.input && w.persona === r.persona && w.style === r.style && w.text === r.text),
+    );
+    // Another seed picks other templates: nearly every redraft reads differently.
+    expect(same.length).toBeLessThan(redrafts.length * 0.1);
+  });
+
+  it("prints ten posts for ten varied inputs (quoted in the engagement issue's closing note)", async () => {
+    const samples: [string, TaskType, PersonaSpec, string | undefined][] = [
+      ["OpenAI releases GPT-5 with native agents", "trend", persona("ai-elon"), "bold_number"],
+      ["I can't sleep before big exams", "pain", persona("ai-jesus"), "question"],
+      ["Nvidia stock jumps 9% after record earnings", "trend", persona("ai-elon"), "contrarian"],
+      ["my cofounder quit and I don't know how to tell the team", "pain", persona("ai-jesus"), "short_story"],
+      ["NASA and ESA plan a joint Mars sample return by 2031", "trend", persona("ai-elon"), "how_to"],
+      ["Feeling burned out after a big launch", "pain", persona("ai-jesus"), undefined],
+      ["LLMs", "trend", persona("ai-elon"), "question"],
+      [
+        "Elon Musk says Tesla will ship 1 million robotaxis next year, while regulators in California and Texas disagree on the rules",
+        "trend",
+        persona("ai-elon"),
+        "contrarian",
+      ],
+      ["I feel stuck in a job that pays well but drains me every single day", "pain", persona("ai-jesus"), "how_to"],
+      ["The EU passes a new AI law", "trend", persona("ai-jesus"), "bold_number"],
+    ];
+    const lines: string[] = [];
+    for (const [input, taskType, who, style] of samples) {
+      const result = await post({ input, taskType }, who, style);
+      expect(result.text.length).toBeGreaterThan(0);
+      lines.push(`--- ${who.id} · ${taskType} · ${style ?? "no style"} · input: ${JSON.stringify(input)}\n${result.text}`);
+    }
+    console.log(`[offline posts]\n${lines.join("\n")}`);
   });
 
   it("answers an unknown (persona-defined) style with a neutral hook", async () => {

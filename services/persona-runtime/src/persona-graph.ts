@@ -1,13 +1,14 @@
 import { Annotation, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
 import { type Context, context as otelContext, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { GenerateFrame, LlmCallRecord, PersonaSpec, Step, TaskType } from "@threads-agent/contracts";
+import type { GenerateFrame, HookArm, LlmCallRecord, PersonaSpec, Step, TaskType } from "@threads-agent/contracts";
 import { type AttemptReport, type Completion, LlmError, type LlmRouter, type Moderator, toCallRecord } from "@threads-agent/llm";
 import type { Logger, Metrics } from "@threads-agent/observability";
 import { createGuardrail, moderationVerdict } from "./guardrail.ts";
+import { choiceSeed, chooseHookStyle } from "./hook-choice.ts";
 import { useLeanRunnableContext } from "./langchain-context.ts";
 import type { ModelChoice, WritingStep } from "./model-choice.ts";
 import { cleanBody, cleanHook, formatPost } from "./post-format.ts";
-import { fillTemplate, hookPromptFor, systemPromptFor } from "./prompts.ts";
+import { angleLine, fillTemplate, hookPromptFor, systemPromptFor } from "./prompts.ts";
 
 /** The graph's state: what the request brought, and what each step adds. */
 export const PersonaState = Annotation.Root({
@@ -17,6 +18,13 @@ export const PersonaState = Annotation.Root({
   input: Annotation<string>(),
   /** The hook style asked for (GenerateRequest.hook_style); null: no particular style. */
   hookStyle: Annotation<string | null>({ reducer: (_old, next) => next, default: () => null }),
+  /** The persona's styles with their posteriors (GenerateRequest.hook_styles): the hook step draws one when none is asked for. */
+  hookArms: Annotation<HookArm[]>({ reducer: (_old, next) => next, default: () => [] }),
+  /** A persona style's instruction, for the style line. */
+  hookInstruction: Annotation<string | null>({ reducer: (_old, next) => next, default: () => null }),
+  /** Redraft number (GenerateRequest.angle) and the post it must differ from. */
+  angle: Annotation<number>({ reducer: (_old, next) => next, default: () => 0 }),
+  avoid: Annotation<string | null>({ reducer: (_old, next) => next, default: () => null }),
   // Not "hook"/"body": LangGraph channel names must differ from node names.
   hookText: Annotation<string>(),
   bodyText: Annotation<string>(),
@@ -163,6 +171,7 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
         taskType: state.taskType,
         ...(stepName === "body" ? { hook: state.hookText } : {}),
         ...(stepName === "hook" && state.hookStyle ? { hookStyle: state.hookStyle } : {}),
+        ...(state.angle ? { angle: state.angle } : {}),
       },
     });
     // The call itself is a gen_ai span of its own (packages/llm); the step says which model wrote it.
@@ -218,24 +227,38 @@ export function buildPersonaGraph(options: PersonaGraphOptions) {
     .addNode(
       "hook",
       step("hook", async (state, emit, run) => {
+        // No style asked for: Thompson sampling over the persona's styles picks one (seeded by the task).
+        const choice = state.hookStyle ? null : chooseHookStyle(state.hookArms, choiceSeed(state.taskId, state.angle));
+        if (choice) {
+          state = { ...state, hookStyle: choice.id, hookInstruction: choice.instruction ?? null };
+          trace.getActiveSpan()?.setAttribute("persona.hook_style", choice.id);
+        }
+        const chosen = choice ? { hookStyle: choice.id, hookInstruction: choice.instruction ?? null } : {};
         const completion = await write("hook", state, emit, run, {
-          prompt: hookPromptFor(state.persona, state.input, state.hookStyle),
+          prompt: hookPromptFor(state.persona, state.input, state.hookStyle, {
+            ...(state.hookInstruction ? { instruction: state.hookInstruction } : {}),
+            angle: state.angle,
+            ...(state.avoid ? { avoid: state.avoid } : {}),
+          }),
           maxTokens: HOOK_MAX_TOKENS,
           temperature: 0.9,
         });
         const call = record(run, toCallRecord("hook", completion));
         const blocked = refused(completion, "hook");
-        if (blocked) return { update: { blocked, calls: [call] }, tokens: tokensOf(completion) };
+        if (blocked) return { update: { blocked, calls: [call], ...chosen }, tokens: tokensOf(completion) };
         const hook = cleanHook(completion.text, state.persona.emoji);
         if (!hook) throw new EmptyOutput("hook", completion.model);
-        return { update: { hookText: hook, calls: [call] }, tokens: tokensOf(completion) };
+        return { update: { hookText: hook, calls: [call], ...chosen }, tokens: tokensOf(completion) };
       }),
     )
     .addNode(
       "body",
       step("body", async (state, emit, run) => {
         const completion = await write("body", state, emit, run, {
-          prompt: fillTemplate(state.persona.body_prompt, { input: state.input, hook: state.hookText }),
+          prompt: [
+            fillTemplate(state.persona.body_prompt, { input: state.input, hook: state.hookText }),
+            ...(state.angle ? [angleLine(state.avoid ?? undefined)] : []),
+          ].join("\n\n"),
           maxTokens: BODY_MAX_TOKENS,
           temperature: 0.7,
         });

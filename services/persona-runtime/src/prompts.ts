@@ -35,13 +35,30 @@ export function systemPromptFor(persona: PersonaSpec): string {
  * its instruction. Real models follow the instruction; the offline provider reads the id (see
  * packages/llm README, "Hook styles").
  */
-export function styleLine(hookStyle: string): string {
+export function styleLine(hookStyle: string, instruction?: string): string {
   const seeded = seededHookStyle(hookStyle);
-  return seeded ? `Style: ${seeded.id}. ${seeded.instruction}` : `Style: ${hookStyle}.`;
+  if (seeded) return `Style: ${seeded.id}. ${seeded.instruction}`;
+  return instruction ? `Style: ${hookStyle}. ${instruction}` : `Style: ${hookStyle}.`;
 }
 
-/** The persona's hook prompt for an input, with the style line when a style is asked for. */
-export function hookPromptFor(persona: PersonaSpec, input: string, hookStyle: string | null): string {
-  const prompt = fillTemplate(persona.hook_prompt, { input });
-  return hookStyle ? `${prompt}\n\n${styleLine(hookStyle)}` : prompt;
+/**
+ * The line a redraft gets (angle > 0): the last draft was too close to a recent post of the
+ * persona, so this one must take another angle. Real models read it; the offline writer reseeds.
+ */
+export function angleLine(avoid: string | undefined): string {
+  const recent = avoid ? ` This one was too close to your recent post: "${avoid.replace(/\s+/g, " ").slice(0, 280)}"` : "";
+  return `Angle: write it from a different angle than before, with other words and another example.${recent}`;
+}
+
+/** The persona's hook prompt for an input, with the style line when a style is asked for (and the angle line for a redraft). */
+export function hookPromptFor(
+  persona: PersonaSpec,
+  input: string,
+  hookStyle: string | null,
+  options: { instruction?: string; angle?: number; avoid?: string } = {},
+): string {
+  const lines = [fillTemplate(persona.hook_prompt, { input })];
+  if (options.angle) lines.push(angleLine(options.avoid));
+  if (hookStyle) lines.push(styleLine(hookStyle, options.instruction));
+  return lines.join("\n\n");
 }

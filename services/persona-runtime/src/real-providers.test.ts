@@ -89,6 +89,9 @@ beforeAll(async () => {
       LLM_RETRY_BASE_DELAY_MS: "20",
       LLM_TIMEOUT_MS: "5000",
       PERSONA_RUNTIME_TIMEOUT_MS: "20000",
+      // The stand-in answers every prompt from one template, so a persona's posts here are
+      // near-duplicates by construction; the check has its own test (worker near-duplicate.test.ts).
+      NEAR_DUPLICATE_THRESHOLD: "2",
     },
     services: ["fake-threads", "persona-runtime", "worker"],
     onLine: (service, line) => logs.push(`[${service}] ${line}`),

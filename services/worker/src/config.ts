@@ -1,4 +1,5 @@
 import { env, loadConfig } from "@threads-agent/config";
+import { DurationList } from "@threads-agent/contracts";
 import { z } from "zod";
 
 export const configSchema = z.object({
@@ -54,6 +55,26 @@ export const configSchema = z.object({
   TOKEN_ENCRYPTION_KEY: env.tokenEncryptionKey,
   /** Test only: the worker kills itself (SIGKILL) at this point of its next publish (the exactly-once crash-window tests). */
   FAULT_CRASH_AT: z.enum(["none", "container_created", "container_committed", "publish_answered"]).default("none"),
+  /**
+   * When a published post's insights (views, likes, replies, reposts, quotes, shares) are read
+   * back: offsets after the worker saw the publish, comma-separated durations (`90s`, `6h`, `3d`).
+   * Each reading also collects the account's follower count.
+   */
+  INSIGHTS_SCHEDULE: DurationList.prefault("1h,6h,24h,72h"),
+  /** How often every account's follower count is collected (a BullMQ job scheduler: one run per interval across replicas). */
+  FOLLOWERS_INTERVAL_MS: env.positiveInt(86_400_000),
+  /** The longest wait between two tries of an insights reading Threads did not answer (outage, rate limit). */
+  INSIGHTS_RETRY_MAX_MS: env.positiveInt(3_600_000),
+  /** An insights reading Threads has not answered for this long is given up. */
+  INSIGHTS_GIVE_UP_MS: env.positiveInt(3 * 86_400_000),
+  /**
+   * A draft whose pg_trgm similarity to one of the persona's recent posts reaches this (0-1) is a
+   * near-duplicate: it is redrafted once from another angle, then the task ends `blocked`
+   * (`duplicate`). Above 1 turns the check off.
+   */
+  NEAR_DUPLICATE_THRESHOLD: z.coerce.number({ message: "expected a number between 0 and 1 (above 1: off)" }).min(0).default(0.65),
+  /** How many of the persona's newest posts a draft is compared with. */
+  NEAR_DUPLICATE_RECENT: env.positiveInt(50),
   /** Content jobs processed at once by this process (each mostly waits on the network). */
   WORKER_CONCURRENCY: env.positiveInt(8),
   /** How long a job stays locked without renewal; a killed worker's job is taken over after about this long. */

@@ -5,6 +5,7 @@ import { createLogger, createMetrics, type Logger, logConnectionHealth, type Met
 import { createThreadsClient, TokenCipher } from "@threads-agent/threads";
 import { Redis } from "ioredis";
 import type { WorkerConfig } from "./config.ts";
+import type { InsightsSettings } from "./insights/collect.ts";
 import { createWorkerMetrics } from "./metrics.ts";
 import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
 import type { ContentDeps } from "./processors/content.ts";
@@ -18,6 +19,7 @@ export type WorkerDeps = ContentDeps & {
   /** BullMQ's blocking connection (maxRetriesPerRequest: null). */
   blocking: Redis;
   relay: OutboxRelay;
+  insightSettings: InsightsSettings;
   close(): Promise<void>;
 };
 
@@ -81,6 +83,12 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
       containerPollMs: config.THREADS_CONTAINER_POLL_MS,
       containerTimeoutMs: config.THREADS_CONTAINER_TIMEOUT_MS,
       quotaRecheckMaxMs: config.THREADS_QUOTA_RECHECK_MAX_MS,
+    },
+    nearDuplicates: { threshold: config.NEAR_DUPLICATE_THRESHOLD, recent: config.NEAR_DUPLICATE_RECENT },
+    insightSettings: {
+      scheduleMs: config.INSIGHTS_SCHEDULE,
+      retryMaxMs: config.INSIGHTS_RETRY_MAX_MS,
+      giveUpMs: config.INSIGHTS_GIVE_UP_MS,
     },
     ...(config.FAULT_CRASH_AT !== "none" ? { crash: crashAt(config.FAULT_CRASH_AT, logger) } : {}),
     logger,

@@ -5,6 +5,7 @@ import { handBackAfterMs, loadServiceConfig } from "./config.ts";
 import { DependencyGate } from "./dependency-gate.ts";
 import { createDeps } from "./deps.ts";
 import { closeHandingBack, type HandBack } from "./hand-back.ts";
+import { startInsights } from "./insights/collect.ts";
 import { scheduleTokenRefresh } from "./publishing/token-refresh.ts";
 import { createContentWorker } from "./worker.ts";
 
@@ -23,6 +24,12 @@ if (keyProblem) {
   process.exit(78); // EX_CONFIG
 }
 if (!config.THREADS_ACCESS_TOKEN) logger.warn("THREADS_ACCESS_TOKEN is not set: only personas with a linked Threads account can publish");
+// Engagement read back: a delayed job per post and INSIGHTS_SCHEDULE offset, follower counts daily.
+const insights = await startInsights(
+  { db: deps.db, accounts: deps.accounts, logger, metrics: deps.metrics, settings: deps.insightSettings },
+  { connection: deps.redis, prefix: config.REDIS_PREFIX, followersIntervalMs: config.FOLLOWERS_INTERVAL_MS },
+);
+deps.insights = insights;
 const gate = new DependencyGate({
   failureThreshold: config.BREAKER_FAILURES,
   openMs: config.BREAKER_OPEN_MS,
@@ -92,6 +99,7 @@ onShutdown(logger, config.SHUTDOWN_GRACE_MS, async () => {
     logger,
   });
   await tokenRefresh.close();
+  await insights.close();
   await ops.close();
   await deps.close();
   await tracing.shutdown();

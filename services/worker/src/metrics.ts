@@ -28,8 +28,21 @@ export function createWorkerMetrics(metrics: Metrics) {
   startAtZero(retries, { code: TASK_ERROR_CODES });
   startAtZero(attemptErrors, { code: TASK_ERROR_CODES });
   attempts.inc(0);
+  const nearDuplicates = metrics.counter(
+    "near_duplicate_drafts_total",
+    "Drafts too close to a recent post of the persona: redrafted from another angle, or the task blocked",
+    ["persona_id", "outcome"],
+  );
+  const insightReadings = metrics.counter(
+    "insights_readings_total",
+    "Insights readings of published posts by outcome: stored, deferred (Threads unavailable or rate-limited), gone (the post or its account is no longer readable)",
+    ["outcome"],
+  );
+  startAtZero(insightReadings, { outcome: ["stored", "deferred", "gone"] });
   const known = new Set<string>();
   return {
+    nearDuplicates,
+    insightReadings,
     postsGenerated,
     costPerPost,
     latency,
@@ -48,6 +61,7 @@ export function createWorkerMetrics(metrics: Metrics) {
       for (const id of fresh) known.add(id);
       startAtZero(postsGenerated, { persona_id: fresh, status: FINISHED_STATUSES });
       startAtZero(costPerPost, { persona_id: fresh });
+      startAtZero(nearDuplicates, { persona_id: fresh, outcome: ["redrafted", "blocked"] });
     },
     threadsPublishes: metrics.counter(
       "threads_publishes_total",

@@ -1,6 +1,6 @@
 // The Posts panel: the form that submits a task, the list of recent tasks, and the selected task's
 // detail following its events live (steps, the text being written, the published post).
-import type { Persona, Post, Task } from "@threads-agent/contracts";
+import type { Persona, PersonaStats, Post, Task } from "@threads-agent/contracts";
 import { type Api, type Page, problemText, showFieldErrors } from "../api.ts";
 import { add, appendEventLine, byId, clear, h } from "../dom.ts";
 import { type EventFollower, followEvents } from "../event-stream.ts";
@@ -91,6 +91,49 @@ export function createTaskPanel(api: Api): TaskPanel {
   }
   function describePersona() {
     byId("persona-description").textContent = personas.get(personaSelect.value)?.description ?? "";
+    void loadStats();
+  }
+
+  // The persona's engagement over 7 days next to the seed's targets (6%, $0.01 per follower).
+  async function loadStats() {
+    const el = byId("persona-stats");
+    const id = personaSelect.value;
+    if (!id) return void clear(el);
+    const res = await api.get<PersonaStats>(`/v1/personas/${encodeURIComponent(id)}/stats?window=7d`);
+    if (personaSelect.value !== id) return;
+    clear(el);
+    if (!res.ok) return void el.appendChild(h("span", { class: "hint", text: "Engagement figures unavailable" }));
+    const s = res.data;
+    const figure = (label: string, value: string, target: string, good: boolean | null) =>
+      h(
+        "span",
+        { class: `kpi ${good === null ? "" : good ? "on-target" : "off-target"}`, title: `target ${target}` },
+        `${label} `,
+        h("b", { text: value }),
+        h("small", { text: ` / ${target}` }),
+      );
+    add(el, [
+      figure(
+        "Engagement",
+        s.engagement_rate === null ? "—" : `${(s.engagement_rate * 100).toFixed(1)}%`,
+        "6%",
+        s.on_target.engagement_rate,
+      ),
+      figure(
+        "Cost per follower",
+        s.cost_per_follower_usd === null ? "—" : `$${s.cost_per_follower_usd.toFixed(4)}`,
+        "$0.01",
+        s.on_target.cost_per_follower,
+      ),
+      h(
+        "span",
+        { class: "kpi" },
+        "Followers ",
+        h("b", { text: s.followers === null ? "—" : String(s.followers) }),
+        h("small", { text: ` (+${s.followers_gained} in 7 days)` }),
+      ),
+      h("span", { class: "kpi" }, "Posts ", h("b", { text: String(s.posts) }), h("small", { text: ` · ${s.views} views` })),
+    ]);
   }
   personaSelect.addEventListener("change", () => {
     describePersona();
@@ -355,6 +398,7 @@ export function createTaskPanel(api: Api): TaskPanel {
             : status === "deferred"
               ? "Waiting for the Threads publishing quota"
               : "Not published yet";
+    const styleNote = post.hook_style ? h("span", { class: "hook-style", text: `hook: ${post.hook_style.replace(/_/g, " ")}` }) : null;
     const engagement = view.engagement
       ? h(
           "div",
@@ -381,7 +425,7 @@ export function createTaskPanel(api: Api): TaskPanel {
       ),
       h("p", { class: "post-text", text: post.text }),
       // Counted as Threads counts them: emoji as their UTF-8 bytes.
-      h("footer", null, `${threadsCount(post.text)} / ${THREADS_MAX_CHARS} characters`, engagement),
+      h("footer", null, `${threadsCount(post.text)} / ${THREADS_MAX_CHARS} characters`, styleNote, engagement),
     );
   }
 
@@ -425,6 +469,8 @@ export function createTaskPanel(api: Api): TaskPanel {
     const res = await api.get<DashboardTask>(`/v1/tasks/${detail.view.task.id}`);
     if (!res.ok || current !== detail) return;
     detail.view.task = res.data;
+    const engagement = (res.data.post as { engagement?: TaskView["engagement"] } | null)?.engagement;
+    if (engagement) detail.view.engagement = engagement;
     renderState(detail);
     upsert(res.data);
   }
@@ -464,7 +510,9 @@ export function createTaskPanel(api: Api): TaskPanel {
       await loadPersonas();
       await loadTasks();
     },
-    refresh: loadTasks,
+    async refresh() {
+      await Promise.all([loadTasks(), loadStats()]);
+    },
     select: (id) => void select(id),
     personaLabel: (id) => {
       const p = personaOf(id);

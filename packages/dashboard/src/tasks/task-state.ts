@@ -44,7 +44,9 @@ const pendingSteps = (): Record<Step, StepProgress> =>
   Object.fromEntries(STEPS.map((s) => [s, { state: "pending" }])) as Record<Step, StepProgress>;
 
 export function newTaskView(task: DashboardTask): TaskView {
-  return { task, steps: pendingSteps(), live: null, notice: null, expired: false, engagement: null, deltas: 0 };
+  // The post's latest insights reading, when the API already has one.
+  const engagement = (task.post as { engagement?: Engagement | null } | null)?.engagement ?? null;
+  return { task, steps: pendingSteps(), live: null, notice: null, expired: false, engagement, deltas: 0 };
 }
 
 export type Applied = {
@@ -172,7 +174,7 @@ export function applyTaskEvent(view: TaskView, incoming: IncomingEvent): Applied
       break;
     case "task.blocked":
       t.status = "blocked";
-      t.error = { code: "guardrail_blocked", message: text(event.reason) };
+      t.error = { code: typeof event.code === "string" ? event.code : "guardrail_blocked", message: text(event.reason) };
       view.steps.guardrail = { state: "blocked" };
       view.live = null;
       break;

@@ -318,7 +318,15 @@ function casedWords(chunk: Chunk, capitalisedMidSentence: Set<string>): string[]
   const words = chunk.terms.map((t) => t.text.replace(/[.]+$/, (dots) => (/\p{L}\.\p{L}/u.test(t.text) ? dots : "")));
   const first = chunk.terms[0]!;
   const word = words[0]!;
-  if (chunk.sentenceStart && /^\p{Lu}\p{Ll}+$/u.test(word) && !capitalisedMidSentence.has(word.toLowerCase()) && !knownName(word)) {
+  // "Elon Musk", "New Delhi": a capital followed by another capitalised word is a name, not a sentence's first letter.
+  const nameContinues = /^\p{Lu}/u.test(words[1] ?? "");
+  if (
+    chunk.sentenceStart &&
+    /^\p{Lu}\p{Ll}+$/u.test(word) &&
+    !nameContinues &&
+    !capitalisedMidSentence.has(word.toLowerCase()) &&
+    !knownName(word)
+  ) {
     // A capital that is only there because the word starts the sentence. A lone unknown singular
     // subject ("Tesla launches", "Elon says") is more likely a name than a bare count noun.
     const loneSubject = chunk.terms.length === 1 && !first.tags.has("Plural") && !MASS_NOUN.test(word) && !first.tags.has("Uncountable");

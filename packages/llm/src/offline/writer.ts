@@ -223,8 +223,9 @@ export function draftOffline(purpose: CallPurpose | undefined, prompt: string): 
   const temperament: Temperament = purpose?.persona?.temperament ?? "calm";
   const taskType = purpose?.taskType ?? "trend";
   const style = step === "hook" ? purpose?.hookStyle?.trim().toLowerCase() || styleFromPrompt(prompt) : null;
-  // Without a style the seed is what it always was, so unstyled text stays as it was.
-  const random = seededRandom(seedOf(purpose?.persona?.id ?? "", step, input, ...(style ? [style] : [])));
+  // Without a style (or an angle) the seed is what it always was, so unstyled text stays as it was.
+  const angle = purpose?.angle ? [`angle:${purpose.angle}`] : [];
+  const random = seededRandom(seedOf(purpose?.persona?.id ?? "", step, input, ...(style ? [style] : []), ...angle));
   const { slots, phrases } = slotsFor(input, taskType);
   const context: Context = { temperament, taskType, slots, random };
   let text: string;

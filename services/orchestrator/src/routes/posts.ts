@@ -1,5 +1,5 @@
-import { Post } from "@threads-agent/contracts";
-import { toPost } from "@threads-agent/db";
+import { Post, PostInsights } from "@threads-agent/contracts";
+import { insightSeries, latestEngagement, toPost } from "@threads-agent/db";
 import { NotFound } from "@threads-agent/http";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { RouteDeps } from "./route-deps.ts";
@@ -31,7 +31,11 @@ export const postRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           take: query.limit + 1,
         });
         const page = pageOf(rows, query.limit);
-        return { items: page.items.map(toPost), next_cursor: page.next_cursor };
+        const engagement = await latestEngagement(
+          db,
+          page.items.map((row) => row.id),
+        );
+        return { items: page.items.map((row) => toPost(row, engagement.get(row.id) ?? null)), next_cursor: page.next_cursor };
       },
     );
 
@@ -39,7 +43,7 @@ export const postRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       "/posts/:id",
       {
         schema: {
-          summary: "Get a post",
+          summary: "Get a post, with its latest engagement read back from Threads",
           tags: ["posts"],
           params: IdParams,
           querystring: NoQuery,
@@ -49,7 +53,26 @@ export const postRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       async (request) => {
         const row = await db.post.findUnique({ where: { id: request.params.id } });
         if (!row) throw new NotFound("Post", request.params.id);
-        return toPost(row);
+        const engagement = await latestEngagement(db, [row.id]);
+        return toPost(row, engagement.get(row.id) ?? null);
+      },
+    );
+
+    app.get(
+      "/posts/:id/insights",
+      {
+        schema: {
+          summary: "A post's insights as a time series: one reading per INSIGHTS_SCHEDULE offset, oldest first",
+          tags: ["posts"],
+          params: IdParams,
+          querystring: NoQuery,
+          response: { 200: PostInsights, ...problems(...COMMON_PROBLEMS, 404) },
+        },
+      },
+      async (request) => {
+        const row = await db.post.findUnique({ where: { id: request.params.id }, select: { id: true, published_id: true } });
+        if (!row) throw new NotFound("Post", request.params.id);
+        return { post_id: row.id, published_id: row.published_id, items: await insightSeries(db, row.id) };
       },
     );
   };

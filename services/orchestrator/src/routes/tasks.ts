@@ -1,5 +1,5 @@
 import { ApproveTask, CreateTask, newId, RejectTask, Task } from "@threads-agent/contracts";
-import { findTask, listTasks, toTask } from "@threads-agent/db";
+import { findTask, latestEngagement, listTasks, toTask } from "@threads-agent/db";
 import { NotFound } from "@threads-agent/http";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { committed } from "../idempotency.ts";
@@ -68,7 +68,7 @@ export const taskRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
       async (request) => {
         const rows = await listTasks(db, request.query);
         const page = pageOf(rows, request.query.limit);
-        return { items: page.items.map(toTask), next_cursor: page.next_cursor };
+        return { items: page.items.map((row) => toTask(row)), next_cursor: page.next_cursor };
       },
     );
 
@@ -83,7 +83,11 @@ export const taskRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
           response: { 200: Task, ...problems(...COMMON_PROBLEMS, 404) },
         },
       },
-      async (request) => toTask(await loadTask(request.params.id)),
+      async (request) => {
+        const task = await loadTask(request.params.id);
+        const engagement = task.post ? (await latestEngagement(db, [task.post.id])).get(task.post.id) : undefined;
+        return toTask(task, engagement ?? null);
+      },
     );
 
     await app.register(

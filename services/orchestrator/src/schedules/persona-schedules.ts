@@ -63,7 +63,7 @@ const RESYNC_MS = 60_000;
  */
 export function createPersonaSchedules(deps: Omit<OrchestratorDeps, "trends" | "schedules">): PersonaSchedules {
   const queue = new Queue<SlotJob>(QUEUES.personaSchedules, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
-  logErrors(deps.logger, `${QUEUES.personaSchedules} queue`, [queue]);
+  logErrors(deps.logger, "persona schedules queue", [queue]);
   let worker: Worker<SlotJob> | null = null;
   let blocking: Redis | null = null;
   let timer: NodeJS.Timeout | null = null;

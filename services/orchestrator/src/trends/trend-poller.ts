@@ -73,7 +73,7 @@ export function createTrendPoller(
   const fetcher = createFeedFetcher(options.policy);
   trendMetrics(deps);
   const queue = new Queue(QUEUES.trends, { connection: deps.redis, prefix: deps.config.REDIS_PREFIX });
-  logErrors(deps.logger, `${QUEUES.trends} queue`, [queue]);
+  logErrors(deps.logger, "trends queue", [queue]);
   let worker: Worker | null = null;
   let blocking: Redis | null = null;
 
@@ -97,6 +97,7 @@ export function createTrendPoller(
       );
       // BullMQ's blocking commands need a connection of their own that retries forever.
       blocking = new Redis(deps.config.REDIS_URL, { maxRetriesPerRequest: null });
+      // Its errors are the worker's (BullMQ re-emits them there): logged once below.
       blocking.on("error", () => {});
       worker = new Worker(QUEUES.trends, async (_job: Job) => poller.pollAll(), {
         connection: blocking,

@@ -1,12 +1,25 @@
-import { type GenerateFrame, type LlmCallRecord, newId, type Post, redisKeys, type TaskEvent } from "@threads-agent/contracts";
+import {
+  type GenerateFrame,
+  type GenerateRequest,
+  type LlmCallRecord,
+  newId,
+  type Post,
+  redisKeys,
+  type TaskEvent,
+} from "@threads-agent/contracts";
 import {
   type Db,
   type EventFields,
+  hookArmsOf,
   IllegalTransition,
   isTerminal,
   isUniqueViolation,
   type Lifecycle,
+  lockPersonaPosts,
+  type NearDuplicate,
+  nearDuplicateOf,
   type PostRow,
+  type Prisma,
   sourcesOf,
   TASK_LIFECYCLE,
   type TaskStatusValue,
@@ -33,6 +46,10 @@ export type ContentDeps = {
   /** Which Threads account each persona publishes as, with its token. */
   accounts: ThreadsAccounts;
   publishing: PublishSettings;
+  /** The near-duplicate check before a post is stored (pg_trgm similarity; a threshold above 1 turns it off). */
+  nearDuplicates: { threshold: number; recent: number };
+  /** Schedules the insights readings of a post once it is published (insights/collect.ts). */
+  insights?: { schedule(post: PostRow): Promise<void> };
   logger: Logger;
   metrics: WorkerMetrics;
   /** Test only (FAULT_CRASH_AT): kill the process at this point of a publish. */
@@ -60,7 +77,7 @@ const CANCEL_CHECK_MS = 250;
  * A used-up publishing quota defers the task (`deferred`, then RescheduleJob for the queue).
  */
 export async function processContentTask(deps: ContentDeps, taskId: string, attempt: number, signal: AbortSignal): Promise<Outcome> {
-  const { db, events, logger } = deps;
+  const { db, logger } = deps;
   const log = logger.child({ task_id: taskId, attempt });
   const task = await db.task.findUnique({
     where: { id: taskId },
@@ -97,81 +114,68 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
 
   let post: PostRow | null = task.post;
   if (!post) {
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    signal.addEventListener("abort", abort, { once: true });
-    let cancelled = false;
-    let lastCancelCheck = performance.now();
-    const generateStarted = performance.now();
-    const final = await deps.runtime
-      .generate(
-        {
+    const personaSpec = {
+      id: task.persona.id,
+      name: task.persona.name,
+      emoji: task.persona.emoji,
+      temperament: task.persona.temperament as "kind",
+      description: task.persona.description,
+      hook_prompt: task.persona.hook_prompt,
+      body_prompt: task.persona.body_prompt,
+      hook_model: task.persona.hook_model,
+      body_model: task.persona.body_model,
+    };
+    // The persona's hook styles with their posteriors: persona-runtime's hook step draws one (Thompson sampling).
+    const hookStyles = await hookArmsOf(db, task.persona_id);
+    let avoid: string | undefined;
+    for (let angle = 0; !post; angle++) {
+      const final = await generateDraft(deps, {
+        taskId,
+        signal,
+        request: {
           task_id: taskId,
           input: task.input,
           task_type: task.task_type as "trend" | "pain",
-          persona: {
-            id: task.persona.id,
-            name: task.persona.name,
-            emoji: task.persona.emoji,
-            temperament: task.persona.temperament as "kind",
-            description: task.persona.description,
-            hook_prompt: task.persona.hook_prompt,
-            body_prompt: task.persona.body_prompt,
-            hook_model: task.persona.hook_model,
-            body_model: task.persona.body_model,
-          },
+          persona: personaSpec,
+          ...(hookStyles.length ? { hook_styles: hookStyles } : {}),
+          ...(angle ? { angle, ...(avoid ? { avoid } : {}) } : {}),
         },
-        {
-          // The trace context (and the task's baggage) goes in the headers by the HTTP client's instrumentation.
-          signal: controller.signal,
-          onFrames: async (frames: GenerateFrame[]) => {
-            if (cancelled) return;
-            // A cancel takes effect within CANCEL_CHECK_MS even mid-step, without a Redis round
-            // trip per streamed token.
-            const boundary = frames.some((f) => f.type !== "step.delta");
-            if (boundary || performance.now() - lastCancelCheck > CANCEL_CHECK_MS) {
-              lastCancelCheck = performance.now();
-              if (await cancelRequested(deps, taskId)) {
-                cancelled = true;
-                controller.abort();
-                return;
-              }
-            }
-            const progress = coalesceDeltas(frames.filter((f) => PROGRESS.has(f.type)) as TaskEvent[]);
-            if (progress.length) await events.appendMany("task", taskId, progress);
-          },
-        },
-      )
-      .catch((err: unknown) => {
-        if (cancelled) return null;
-        throw err;
-      })
-      .finally(() => signal.removeEventListener("abort", abort));
-    deps.metrics.latency.observe({ phase: "generate" }, (performance.now() - generateStarted) / 1000);
-
-    if (cancelled || final === null) return finishCancelled(deps, taskId, task.persona_id);
-    if (final.type === "error") {
-      // Calls made before the failure were billed: they count toward the task's usage like any other.
-      if (final.calls?.length) await recordCalls(deps, taskId, final.calls);
-      if (final.retryable) throw new TransientError(final.code, final.message);
-      throw new PermanentError(final.code, final.message);
-    }
-    if (final.type === "blocked") {
-      await recordCalls(deps, taskId, final.calls);
-      const blocked = await ended(deps, {
-        id: taskId,
-        to: "blocked",
-        set: { error_code: "guardrail_blocked", error_message: final.reason, finished_at: new Date() },
-        event: { type: "task.blocked", reason: final.reason },
       });
-      if (blocked) {
-        deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "blocked" });
+      if (final === null) return finishCancelled(deps, taskId, task.persona_id);
+      if (final.type === "error") {
+        // Calls made before the failure were billed: they count toward the task's usage like any other.
+        if (final.calls?.length) await recordCalls(deps, taskId, final.calls);
+        if (final.retryable) throw new TransientError(final.code, final.message);
+        throw new PermanentError(final.code, final.message);
       }
-      log.info({ reason: final.reason }, "task blocked by the guardrail");
-      return "blocked";
+      if (final.type === "blocked") {
+        await recordCalls(deps, taskId, final.calls);
+        await endBlocked(deps, task.persona_id, taskId, "guardrail_blocked", final.reason);
+        log.info({ reason: final.reason }, "task blocked by the guardrail");
+        return "blocked";
+      }
+      const stored = await storePost(deps, task.id, task.persona_id, final);
+      if ("post" in stored) {
+        post = stored.post;
+        break;
+      }
+      // Too close to a recent post of the persona: one redraft from another angle, then blocked.
+      await recordCalls(deps, taskId, final.calls);
+      deps.metrics.nearDuplicates.inc({ persona_id: task.persona_id, outcome: angle === 0 ? "redrafted" : "blocked" });
+      const why = `too close to post ${stored.duplicate.post_id} (trigram similarity ${stored.duplicate.similarity} >= ${deps.nearDuplicates.threshold})`;
+      if (angle >= 1) {
+        await endBlocked(deps, task.persona_id, taskId, "duplicate", `duplicate: the redraft is still ${why}`);
+        log.info({ duplicate_of: stored.duplicate.post_id, similarity: stored.duplicate.similarity }, "task blocked: near-duplicate");
+        return "blocked";
+      }
+      log.info(
+        { duplicate_of: stored.duplicate.post_id, similarity: stored.duplicate.similarity },
+        `draft ${why}; redrafting from another angle`,
+      );
+      avoid = stored.duplicate.text;
     }
-    post = await storePost(deps, task.id, task.persona_id, final);
   }
+  if (!post) throw new Error("unreachable: no post after drafting");
 
   // A draft for review stops here (its job completes); approving it queues the task again to publish this post.
   if (task.review && !task.approved_at) return awaitReview(deps, taskId, post);
@@ -202,6 +206,15 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     deps.metrics.latency.observe({ phase: "publish" }, (performance.now() - publishStarted) / 1000);
   }
 
+  // Engagement read back at each INSIGHTS_SCHEDULE offset; a failure here must not fail a published task.
+  if (deps.insights && post.published_id) {
+    await deps.insights
+      .schedule(post)
+      .catch((err: unknown) =>
+        log.warn({ err: { message: (err as Error).message }, post_id: post.id }, "could not schedule the post's insights readings"),
+      );
+  }
+
   const apiPost: Post = toPost(post);
   const done = await ended(deps, {
     id: taskId,
@@ -217,6 +230,59 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     log.info({ post_id: post.id, published_id: post.published_id }, "task succeeded");
   }
   return "succeeded";
+}
+
+/** One draft from persona-runtime, its progress streamed to the task's events; null when the task was cancelled meanwhile. */
+async function generateDraft(
+  deps: ContentDeps,
+  draft: { taskId: string; signal: AbortSignal; request: GenerateRequest },
+): Promise<Extract<GenerateFrame, { type: "result" | "blocked" | "error" }> | null> {
+  const { taskId, signal } = draft;
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal.addEventListener("abort", abort, { once: true });
+  let cancelled = false;
+  let lastCancelCheck = performance.now();
+  const generateStarted = performance.now();
+  const final = await deps.runtime
+    .generate(draft.request, {
+      // The trace context (and the task's baggage) goes in the headers by the HTTP client's instrumentation.
+      signal: controller.signal,
+      onFrames: async (frames: GenerateFrame[]) => {
+        if (cancelled) return;
+        // A cancel takes effect within CANCEL_CHECK_MS even mid-step, without a Redis round
+        // trip per streamed token.
+        const boundary = frames.some((f) => f.type !== "step.delta");
+        if (boundary || performance.now() - lastCancelCheck > CANCEL_CHECK_MS) {
+          lastCancelCheck = performance.now();
+          if (await cancelRequested(deps, taskId)) {
+            cancelled = true;
+            controller.abort();
+            return;
+          }
+        }
+        const progress = coalesceDeltas(frames.filter((f) => PROGRESS.has(f.type)) as TaskEvent[]);
+        if (progress.length) await deps.events.appendMany("task", taskId, progress);
+      },
+    })
+    .catch((err: unknown) => {
+      if (cancelled) return null;
+      throw err;
+    })
+    .finally(() => signal.removeEventListener("abort", abort));
+  deps.metrics.latency.observe({ phase: "generate" }, (performance.now() - generateStarted) / 1000);
+  return cancelled ? null : final;
+}
+
+/** Ends the task blocked: `guardrail_blocked` (the guardrail or a model refused) or `duplicate`. */
+async function endBlocked(deps: ContentDeps, personaId: string, taskId: string, code: "guardrail_blocked" | "duplicate", reason: string) {
+  const blocked = await ended(deps, {
+    id: taskId,
+    to: "blocked",
+    set: { error_code: code, error_message: reason, finished_at: new Date() },
+    event: { type: "task.blocked", reason, code },
+  });
+  if (blocked) deps.metrics.postsGenerated.inc({ persona_id: personaId, status: "blocked" });
 }
 
 /**
@@ -273,23 +339,46 @@ export function coalesceDeltas(events: TaskEvent[]): TaskEvent[] {
   return out;
 }
 
-/** Post, its model calls and the task's usage totals in one transaction; a concurrent attempt's post wins. */
+/**
+ * Post, its model calls and the task's usage totals in one transaction; a concurrent attempt's
+ * post wins. Before it, under a per-persona lock (so two drafts of one persona are compared one
+ * after the other), the draft is compared with the persona's recent posts (pg_trgm): a
+ * near-duplicate is not stored, and the caller redrafts or blocks.
+ */
 async function storePost(
   deps: ContentDeps,
   taskId: string,
   personaId: string,
-  result: { hook: string; body: string; text: string; calls: LlmCallRecord[] },
-): Promise<PostRow> {
+  result: { hook: string; body: string; text: string; hook_style?: string | null | undefined; calls: LlmCallRecord[] },
+): Promise<{ post: PostRow } | { duplicate: NearDuplicate }> {
+  const settings = deps.nearDuplicates;
   try {
-    const [post] = await deps.db.$transaction([
-      deps.db.post.create({
-        data: { id: newId(), task_id: taskId, persona_id: personaId, hook: result.hook, body: result.body, text: result.text },
-      }),
-      ...callWrites(deps, taskId, result.calls),
-    ]);
-    return post as PostRow;
+    return await deps.db.$transaction(async (tx) => {
+      if (settings.threshold <= 1) {
+        await lockPersonaPosts(tx, personaId);
+        const duplicate = await nearDuplicateOf(tx, personaId, result.text, {
+          threshold: settings.threshold,
+          recent: settings.recent,
+          excludeTaskId: taskId,
+        });
+        if (duplicate) return { duplicate };
+      }
+      const post = await tx.post.create({
+        data: {
+          id: newId(),
+          task_id: taskId,
+          persona_id: personaId,
+          hook: result.hook,
+          body: result.body,
+          text: result.text,
+          hook_style: result.hook_style ?? null,
+        },
+      });
+      for (const write of callWrites(deps, tx, taskId, result.calls)) await write;
+      return { post: post as PostRow };
+    });
   } catch (err) {
-    if (isUniqueViolation(err)) return deps.db.post.findUniqueOrThrow({ where: { task_id: taskId } });
+    if (isUniqueViolation(err)) return { post: await deps.db.post.findUniqueOrThrow({ where: { task_id: taskId } }) };
     throw err;
   }
 }
@@ -318,10 +407,10 @@ async function ended(
 }
 
 async function recordCalls(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]): Promise<void> {
-  if (calls.length) await deps.db.$transaction(callWrites(deps, taskId, calls));
+  if (calls.length) await deps.db.$transaction(callWrites(deps, deps.db, taskId, calls));
 }
 
-function callWrites(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]) {
+function callWrites(deps: ContentDeps, db: Prisma.TransactionClient, taskId: string, calls: LlmCallRecord[]) {
   const totals = calls.reduce(
     (sum, c) => ({
       tokens_in: sum.tokens_in + c.tokens_in,
@@ -332,10 +421,10 @@ function callWrites(deps: ContentDeps, taskId: string, calls: LlmCallRecord[]) {
   );
   for (const c of calls) deps.metrics.llmCost.inc({ provider: c.provider, model: c.model }, c.cost_usd);
   return [
-    deps.db.llmCall.createMany({
+    db.llmCall.createMany({
       data: calls.map((c) => toLlmCallRow(c, { task_id: taskId })),
     }),
-    deps.db.task.update({
+    db.task.update({
       where: { id: taskId },
       data: {
         tokens_in: { increment: totals.tokens_in },
