@@ -87,6 +87,7 @@ let queues: Record<string, Record<string, number>> = {};
 let raw: Record<string, Sample[]> = {};
 /** Every service's /metrics once Prometheus holds its starting values, before any traffic. */
 let rawBefore: Record<string, Sample[]> = {};
+let trafficStarted = 0;
 let stackStarted = 0;
 let stackReady = 0;
 let evalTime = 0;
@@ -270,6 +271,7 @@ beforeAll(async () => {
   // A scrape of every series at its starting value before any traffic.
   await new Promise((r) => setTimeout(r, 2 * SCRAPE_SECONDS * 1000));
   rawBefore = await scrapeAll();
+  trafficStarted = Date.now();
   personas = (await api<{ items: { id: string }[] }>("/v1/personas")).body.items.map((p) => p.id);
 
   await runTraffic();
@@ -316,7 +318,12 @@ function defaultAnswer(maxTokens: number | undefined): string {
 const RATE_5M = 300;
 const all = () => Object.values(tasks);
 const statusCounts = () => countBy(all(), (t) => t.status);
-const requestLines = (service: string) => logs.filter((l) => l.service === service && l.json.msg === "request");
+/**
+ * Requests from the traffic on: the services' own start-up calls (token checks, the first
+ * follower-count reading) land on series before Prometheus has scraped them, where no rate() sees them.
+ */
+const requestLines = (service: string) =>
+  logs.filter((l) => l.service === service && l.json.msg === "request" && Date.parse(String(l.json.time)) >= trafficStarted);
 const perMinute5m = (n: number) => (n / RATE_5M) * 60;
 const variations = () => Object.values(runs).flatMap((r) => r.variations);
 const genAiSpans = () =>

@@ -4,7 +4,7 @@
 // reading (the job is delayed again with backoff); it never touches the post's task, which is done.
 import { InsightsJob, QUEUES } from "@threads-agent/contracts";
 import { type Db, type PostRow, recordFollowers, recordInsight } from "@threads-agent/db";
-import type { Logger } from "@threads-agent/observability";
+import { type Logger, logErrors } from "@threads-agent/observability";
 import { backoffDelay } from "@threads-agent/resilience";
 import { ThreadsApiError } from "@threads-agent/threads";
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
@@ -155,7 +155,7 @@ export async function startInsights(
   options: { connection: Redis; prefix: string; followersIntervalMs: number; concurrency?: number },
 ): Promise<InsightsService> {
   const queue = new Queue(QUEUES.insights, { connection: options.connection, prefix: options.prefix });
-  queue.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "insights queue error"));
+  logErrors(deps.logger, "insights queue", [queue]);
   const upsert = () =>
     queue.upsertJobScheduler(
       FOLLOWERS_SCHEDULER_ID,
@@ -207,7 +207,7 @@ export async function startInsights(
     },
     { connection: blocking, prefix: options.prefix, concurrency: options.concurrency ?? 4, autorun: true },
   );
-  worker.on("error", (err) => deps.logger.warn({ err: { message: err.message } }, "insights worker error"));
+  logErrors(deps.logger, "insights worker", [worker]);
   return {
     queue,
     worker,
