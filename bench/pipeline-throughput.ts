@@ -81,6 +81,8 @@ async function pipeline(redis: { url: string; pid: number }) {
       OFFLINE_STREAM_DELAY_MS: "0",
       // fake-threads' per-account daily quota (250) would defer most tasks of a long run.
       PUBLISH_QUOTA: "1000000",
+      // Thousands of offline posts from a handful of inputs are near-duplicates by design: not measured here.
+      NEAR_DUPLICATE_THRESHOLD: "2",
     },
     services: SERVICES,
     onLine: (service, line) => {
