@@ -7,7 +7,7 @@ import { QUEUES } from "@threads-agent/contracts";
 import { waitFor } from "@threads-agent/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
+import { type Fixture, MANY_SIMILAR_POSTS, startPipeline } from "../pipeline/stack-fixture.ts";
 import { type FeedServer, rssFeed, startFeedServer } from "./feed-server.ts";
 
 type Task = {
@@ -35,7 +35,8 @@ beforeAll(async () => {
     date: new Date(start + i * 60_000),
   }));
   await feeds.write("sched.rss", rssFeed("Schedule feed", items));
-  f = await startPipeline({ ALLOW_PRIVATE_FEEDS: "true" });
+  // This file writes many offline posts for one persona; near-duplicates are not its subject.
+  f = await startPipeline({ ...MANY_SIMILAR_POSTS, ALLOW_PRIVATE_FEEDS: "true" });
   redis = new Redis(f.env.redisUrl, { maxRetriesPerRequest: null });
 }, 120_000);
 afterAll(async () => {
@@ -101,7 +102,7 @@ describe("a persona schedule", () => {
     const first = tasks[0] as (typeof tasks)[number];
     await f.waitForStatus(first.id, "succeeded", 60_000);
     expect(await f.published(first.id)).toHaveLength(1);
-  });
+  }, 150_000);
 
   it("with review: its tasks stop at awaiting_review with their draft", async () => {
     const set = await patchPersona("ai-elon", { schedule: { cron: "* * * * * *", review: true } });
@@ -206,7 +207,7 @@ describe("publish_at", () => {
     expect(types[0]).toBe("task.scheduled");
     expect(messages[0]?.json).toMatchObject({ publish_at: publishAt });
     expect(types.at(-1)).toBe("task.succeeded");
-  });
+  }, 150_000);
 
   it("with review: the draft is written at once; approved, it waits for publish_at, then publishes", async () => {
     const publishAt = inWholeSeconds(6000);
@@ -219,7 +220,7 @@ describe("publish_at", () => {
     const done = (await f.waitForStatus(created.id, "succeeded", 60_000)) as Task;
     expect(Date.parse(done.post?.published_at as string)).toBeGreaterThanOrEqual(Date.parse(publishAt));
     expect(await f.published(created.id)).toHaveLength(1);
-  });
+  }, 150_000);
 
   it("cancels while scheduled: nothing is published", async () => {
     const created = await f.createTask({
