@@ -14,7 +14,7 @@ import { startStack } from "@threads-agent/stack";
 import { closedLoop, type LoadResult } from "./load.ts";
 import { CpuMeter, loadAverage, postgresBackends, startOwnRedis } from "./proc.ts";
 import { adminUrl, createScratchDatabase, databaseName, databaseUrl, dropScratchDatabase, prefix } from "./scratch.ts";
-import { fmt, percentile } from "./stats.ts";
+import { fmt, maximum, percentile } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +53,7 @@ async function measure(url: string, cpu?: CpuMeter) {
 }
 
 const line = (label: string, r: LoadResult) =>
-  `${label.padEnd(26)} ${fmt(r.perSecond, 0).padStart(7)} req/s  p50 ${fmt(percentile(r.latencies, 50))} ms  p99 ${fmt(percentile(r.latencies, 99))} ms  max ${fmt(Math.max(...r.latencies))} ms  statuses ${JSON.stringify(r.statuses)}`;
+  `${label.padEnd(26)} ${fmt(r.perSecond, 0).padStart(7)} req/s  p50 ${fmt(percentile(r.latencies, 50))} ms  p99 ${fmt(percentile(r.latencies, 99))} ms  max ${fmt(maximum(r.latencies))} ms  statuses ${JSON.stringify(r.statuses)}`;
 
 const redis = await startOwnRedis();
 const bare = spawn(process.execPath, ["--input-type=module", "-e", bareSource], {

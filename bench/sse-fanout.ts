@@ -19,7 +19,7 @@ import { startStack } from "@threads-agent/stack";
 import { Redis } from "ioredis";
 import { cpuMs, loadAverage, rssMiB, startOwnRedis } from "./proc.ts";
 import { createScratchDatabase, databaseUrl, dropScratchDatabase, prefix } from "./scratch.ts";
-import { fmt, percentile } from "./stats.ts";
+import { fmt, maximum, percentile } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -161,7 +161,7 @@ async function level(options: {
     broadcast_ms: {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
-      max: latencies.length ? Math.max(...latencies) : Number.NaN,
+      max: maximum(latencies),
     },
     load_average: load,
   };

@@ -1,4 +1,6 @@
 import { Prisma } from "@prisma/client";
+import pg from "pg";
+import { DatabaseUnreachable } from "./client.ts";
 
 // Errors are classified by their codes and classes, never by message text: Prisma's own codes, the
 // pg driver adapter's error kinds, and PostgreSQL's SQLSTATE.
@@ -26,6 +28,8 @@ function adapterCause(err: unknown): AdapterCause | undefined {
 
 /** The PostgreSQL SQLSTATE of a failed statement, when the server sent one. */
 export function sqlStateOf(err: unknown): string | undefined {
+  // The raw path (client.ts rawSql): pg's own error, with the server's SQLSTATE.
+  if (err instanceof pg.DatabaseError) return err.code;
   const cause = adapterCause(err);
   const code = cause?.originalCode ?? cause?.code;
   return code && code !== "N/A" ? code : undefined;
@@ -33,7 +37,8 @@ export function sqlStateOf(err: unknown): string | undefined {
 
 /** True when the database could not be reached or went away mid-statement: a 503, or a retry later. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  if (err instanceof Prisma.PrismaClientInitializationError || err instanceof DatabaseUnreachable) return true;
+  if (err instanceof pg.DatabaseError) return isUnreachableState(err.code);
   if (err instanceof Prisma.PrismaClientKnownRequestError && UNREACHABLE_PRISMA_CODES.has(err.code)) return true;
   const cause = adapterCause(err);
   if (!cause) return false;
@@ -41,15 +46,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (cause.kind !== "postgres") return false;
   const state = sqlStateOf(err);
   // No SQLSTATE means the client failed before the server answered (a dropped connection).
-  return state === undefined || state.startsWith("08") || UNREACHABLE_SQLSTATES.has(state);
+  return state === undefined || isUnreachableState(state);
 }
+
+const isUnreachableState = (state: string | undefined) => !!state && (state.startsWith("08") || UNREACHABLE_SQLSTATES.has(state));
 
 export function isUniqueViolation(err: unknown): boolean {
   if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return true;
-  return adapterCause(err)?.kind === "UniqueConstraintViolation";
+  return adapterCause(err)?.kind === "UniqueConstraintViolation" || (err instanceof pg.DatabaseError && err.code === "23505");
 }
 
 export function isForeignKeyViolation(err: unknown): boolean {
   if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2003") return true;
-  return adapterCause(err)?.kind === "ForeignKeyConstraintViolation";
+  return adapterCause(err)?.kind === "ForeignKeyConstraintViolation" || (err instanceof pg.DatabaseError && err.code === "23503");
 }

@@ -9,7 +9,7 @@ export type {
   VariationStatus as VariationStatusValue,
 } from "@prisma/client";
 export { $Enums, Prisma } from "@prisma/client";
-export { createDb, type Db } from "./client.ts";
+export { createDb, DatabaseUnreachable, type Db, type RawSql, rawSql } from "./client.ts";
 export { isDatabaseUnavailable, isForeignKeyViolation, isUniqueViolation, sqlStateOf } from "./errors.ts";
 export * from "./lifecycle/index.ts";
 export {

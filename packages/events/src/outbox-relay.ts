@@ -13,6 +13,7 @@ import {
   unsentRows,
 } from "@threads-agent/db";
 import type { EventLog } from "./event-log.ts";
+import { type LuaScript, runScript } from "./lua-script.ts";
 import { type HistoryItem, mergeRunHistory, withStreamIds } from "./stream-history.ts";
 
 type Log = {
@@ -53,7 +54,7 @@ const PRUNE_EVERY_MS = 60_000;
 // it, or it expired): the stream is then rebuilt from the first row, with the stream ids the rows
 // had before when given, so Last-Event-ID still resumes exactly. A partial stream (progress frames
 // written after the loss) is dropped first: frames are not state, the rebuilt history is.
-const PUBLISH = `
+const PUBLISH: LuaScript = { name: "taOutboxPublish", keys: 2, lua: `
 local stream, mark = KEYS[1], KEYS[2]
 local expected, maxlen, ttl, terminal = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local current = redis.call('GET', mark)
@@ -84,13 +85,13 @@ else
   redis.call('PERSIST', stream)
 end
 return ids
-`;
+` };
 
 // The writer's fast path right after its commit: the stream's unsent rows (read after the commit,
 // so a superset of those not yet in the stream) are added in order when above the high-water mark,
 // without reading the mark first; rows at or below it are already in the stream and skipped. A
 // missing mark (Redis lost the stream) answers 'lost': the caller then rebuilds it (PUBLISH).
-const APPEND = `
+const APPEND: LuaScript = { name: "taOutboxAppend", keys: 2, lua: `
 local stream, mark = KEYS[1], KEYS[2]
 local maxlen, ttl, terminal = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('GET', mark)
@@ -119,7 +120,7 @@ if newMark then
   end
 end
 return ids
-`;
+` };
 
 /**
  * The outbox relay of one service: publishes committed outbox rows to their entity's Redis Stream
@@ -167,7 +168,7 @@ export class OutboxRelay implements Announcer {
     const key = log.key(stream.entity, stream.id);
     const terminal = log.isTerminal(envelope.type) ? "1" : "0";
     const args = ["", log.maxLen, log.retentionSeconds, terminal, String(stream.outboxId), "", JSON.stringify(envelope)];
-    const ids = (await log.redis.eval(PUBLISH, 2, key, log.highWaterKey(stream.entity, stream.id), ...args)) as string[];
+    const ids = (await runScript(log.redis, PUBLISH, key, log.highWaterKey(stream.entity, stream.id), ...args)) as string[];
     if (ids[0] === "moved") {
       await this.publish(stream); // someone published it already (or more): the general path sorts it out
       return;
@@ -188,7 +189,7 @@ export class OutboxRelay implements Announcer {
     const args: (string | number)[] = [log.maxLen, log.retentionSeconds, log.isTerminal(last.envelope.type) ? "1" : "0"];
     for (const row of rows) args.push(String(row.id), JSON.stringify(row.envelope));
     const key = log.key(stream.entity, stream.id);
-    const ids = (await log.redis.eval(APPEND, 2, key, log.highWaterKey(stream.entity, stream.id), ...args)) as string[];
+    const ids = (await runScript(log.redis, APPEND, key, log.highWaterKey(stream.entity, stream.id), ...args)) as string[];
     if (ids[0] === "lost") {
       await this.publish(stream); // Redis lost the stream: rebuilt from the first row
       return;
@@ -260,7 +261,7 @@ export class OutboxRelay implements Announcer {
       const args: (string | number)[] = [mark ?? "", log.maxLen, log.retentionSeconds, terminal ? "1" : "0"];
       for (const item of items)
         args.push(item.outboxId === null ? "" : String(item.outboxId), item.streamId ?? "", JSON.stringify(item.envelope));
-      const ids = (await log.redis.eval(PUBLISH, 2, key, markKey, ...args)) as string[];
+      const ids = (await runScript(log.redis, PUBLISH, key, markKey, ...args)) as string[];
       if (ids[0] === "moved") continue; // another publisher got there first: read the mark again
       const sent: { id: bigint; streamId: string }[] = [];
       items.forEach((item, i) => {

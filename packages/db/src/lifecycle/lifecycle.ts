@@ -1,4 +1,4 @@
-import type { Db } from "../client.ts";
+import { type Db, rawSql } from "../client.ts";
 import type { StateMachine } from "./machine.ts";
 import { RUN_LIFECYCLE } from "./run-lifecycle.ts";
 import { SHIP_LIFECYCLE } from "./ship-lifecycle.ts";
@@ -65,7 +65,7 @@ export class Lifecycle {
 
   /** An event with no status change, through the outbox all the same. */
   async event(stream: StreamRef, event: EventFields): Promise<Announcement> {
-    const announcement = await recordEvent(this.db, stream, event);
+    const announcement = await recordEvent(rawSql(this.db), stream, event);
     await this.announcer.announce([announcement]);
     return announcement;
   }
@@ -120,7 +120,8 @@ export class Lifecycle {
   }
 
   private async change<S extends string>(machine: StateMachine<S>, change: Change<S>): Promise<Transitioned<S>> {
-    const result = await transition(this.db, machine, change);
+    // One statement, outside any transaction: the raw path (client.ts) spares Prisma's pipeline.
+    const result = await transition(rawSql(this.db), machine, change);
     if (result.announcement) await this.announcer.announce([result.announcement]);
     return result;
   }

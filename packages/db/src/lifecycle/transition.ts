@@ -1,9 +1,9 @@
 import { EVENT_ENTITIES, type EventEntity, type EventEnvelope } from "@threads-agent/contracts";
-import type { Db } from "../client.ts";
+import type { RawSql } from "../client.ts";
 import { EntityNotFound, IllegalTransition, type StateMachine, sourcesOf } from "./machine.ts";
 
 /** What runs SQL: the client or an interactive transaction of it. */
-export type Queryable = Pick<Db, "$queryRawUnsafe">;
+export type Queryable = Pick<RawSql, "$queryRawUnsafe">;
 
 /** A value a transition writes to a column. */
 export type ColumnValue = string | number | boolean | Date | null;

@@ -1,6 +1,6 @@
 import type { Prisma, TaskStatus } from "@prisma/client";
 import type { Db } from "../client.ts";
-import type { Announcement } from "../lifecycle/transition.ts";
+import type { Announcement, Queryable } from "../lifecycle/transition.ts";
 import { envelopeOf } from "../lifecycle/transition.ts";
 import type { TaskWithPost } from "../mappers.ts";
 
@@ -53,7 +53,7 @@ export type NewTask = {
  * (persona_id, slot_at) unique index. `db` may be a transaction.
  */
 export async function insertTask(
-  db: Pick<Db, "$queryRawUnsafe">,
+  db: Queryable,
   task: NewTask,
   now = new Date(),
 ): Promise<{ row: TaskWithPost; announcement: Announcement }> {

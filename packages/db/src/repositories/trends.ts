@@ -1,6 +1,6 @@
 import type { Trend as TrendRow, TrendSource as TrendSourceRow } from "@prisma/client";
 import { newId, type Trend, type TrendSource } from "@threads-agent/contracts";
-import type { Db } from "../client.ts";
+import type { Queryable } from "../lifecycle/transition.ts";
 
 export type { TrendRow, TrendSourceRow };
 
@@ -19,11 +19,7 @@ export type FeedItem = {
  * (persona_id, guid) unique index, so polling the same feed again (or the same item arriving from
  * two of the persona's feeds, or two pollers at once) stores each item once. Returns how many were new.
  */
-export async function insertTrends(
-  db: Pick<Db, "$queryRawUnsafe">,
-  source: { id: string; persona_id: string },
-  items: FeedItem[],
-): Promise<number> {
+export async function insertTrends(db: Queryable, source: { id: string; persona_id: string }, items: FeedItem[]): Promise<number> {
   if (items.length === 0) return 0;
   const values: string[] = [];
   const params: unknown[] = [];
@@ -49,7 +45,7 @@ export async function insertTrends(
  * trends instead of one waiting for the other. Call it in the transaction that inserts the task,
  * so a task that fails to insert leaves the trend unused. Null when there is none.
  */
-export async function claimFreshestTrend(db: Pick<Db, "$queryRawUnsafe">, personaId: string): Promise<TrendRow | null> {
+export async function claimFreshestTrend(db: Queryable, personaId: string): Promise<TrendRow | null> {
   const [row] = await db.$queryRawUnsafe<TrendRow[]>(
     `UPDATE "trends" SET "used_at" = now()
      WHERE "id" = (SELECT "id" FROM "trends" WHERE "persona_id" = $1 AND "used_at" IS NULL

@@ -1,5 +1,5 @@
 import { type CreateTask, newId, TASK_INPUT_MAX_CHARS } from "@threads-agent/contracts";
-import { claimFreshestTrend, insertTask, isForeignKeyViolation, type TaskWithPost, trendInput } from "@threads-agent/db";
+import { claimFreshestTrend, insertTask, isForeignKeyViolation, rawSql, type TaskWithPost, trendInput } from "@threads-agent/db";
 import { Unprocessable } from "@threads-agent/http";
 import { injectTraceContext, inSpan, withEntity } from "@threads-agent/observability";
 import type { OrchestratorDeps } from "../deps.ts";
@@ -48,42 +48,36 @@ export async function submitTask(deps: OrchestratorDeps, submission: Submission)
         // The worker and persona-runtime continue this trace (the request's) from here.
         const trace = injectTraceContext();
         const publishAt = submission.publish_at ? new Date(submission.publish_at) : null;
-        const created = await deps.db
-          .$transaction(async (tx) => {
-            let input = submission.input;
-            let trendId: string | null = null;
-            let taskType = submission.task_type;
-            if (input === undefined) {
-              const trend = await claimFreshestTrend(tx, submission.persona_id);
-              if (trend) {
-                input = trendInput(trend, TASK_INPUT_MAX_CHARS);
-                trendId = trend.id;
-                taskType = "trend";
-              } else {
+        const row = (input: string, taskType: CreateTask["task_type"], trendId: string | null) => ({
+          id,
+          persona_id: submission.persona_id,
+          task_type: taskType,
+          input,
+          trace,
+          publish_at: publishAt,
+          review: submission.review ?? false,
+          trend_id: trendId,
+          slot_at: submission.slotAt ?? null,
+        });
+        const given = submission.input;
+        // With its input given, the task is one statement (row and event): no transaction around it.
+        const inserting =
+          given !== undefined
+            ? insertTask(rawSql(deps.db), row(given, submission.task_type, null))
+            : deps.db.$transaction(async (tx) => {
+                const trend = await claimFreshestTrend(tx, submission.persona_id);
+                if (trend) return insertTask(tx, row(trendInput(trend, TASK_INPUT_MAX_CHARS), "trend", trend.id));
                 const persona = await tx.persona.findUnique({ where: { id: submission.persona_id }, select: { id: true } });
                 if (!persona) throw unknownPersona(submission.persona_id);
                 const topic = submission.topicFallback ? await chooseTopic(deps, submission.persona_id) : null;
                 if (!topic) throw noTrend(submission.persona_id);
-                input = topic.input;
-              }
-            }
-            return insertTask(tx, {
-              id,
-              persona_id: submission.persona_id,
-              task_type: taskType,
-              input,
-              trace,
-              publish_at: publishAt,
-              review: submission.review ?? false,
-              trend_id: trendId,
-              slot_at: submission.slotAt ?? null,
-            });
-          })
-          .catch((err: unknown) => {
-            // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
-            if (isForeignKeyViolation(err)) throw unknownPersona(submission.persona_id);
-            throw err;
-          });
+                return insertTask(tx, row(topic.input, submission.task_type, null));
+              });
+        const created = await inserting.catch((err: unknown) => {
+          // An unknown persona is the foreign key's to catch: one round trip instead of a lookup first.
+          if (isForeignKeyViolation(err)) throw unknownPersona(submission.persona_id);
+          throw err;
+        });
         deps.logger.info({ task_id: id, persona_id: submission.persona_id, task_type: submission.task_type }, "task accepted");
         // The publish and the job go out together in one round trip: both are commands on the one
         // shared connection, which Redis runs in the order sent, so the task.queued event is in the
