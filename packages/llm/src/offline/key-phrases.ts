@@ -2,7 +2,7 @@
 // part-of-speech tagger, so that only a noun phrase ever lands where a template expects one.
 // compromise tags words in context; the chunking and the checks around it below correct its
 // known slips (a verb tagged as a noun before another noun, a sentence-start capital read as a name).
-import nlp from "compromise";
+import nlp from "compromise/two";
 
 export type NounPhrase = {
   /** As it goes into a sentence: "AI agents", "your startup", "the career ladder", "burnout". */
@@ -277,6 +277,20 @@ const PLAIN_PRONOUN = nlp.parseMatch("#Pronoun");
  * verb, adverb, preposition or conjunction. (Tags, not `nouns()`: the chunker costs ~3 ms a call.)
  */
 export function isNounPhrase(phrase: string): boolean {
+  // Phrases recur across inputs ("AI", "your startup"): each is tagged once.
+  let known = nounPhrases.get(phrase);
+  if (known === undefined) {
+    known = tagsAsNounPhrase(phrase);
+    if (nounPhrases.size >= NOUN_PHRASE_CACHE_SIZE) nounPhrases.delete(nounPhrases.keys().next().value as string);
+    nounPhrases.set(phrase, known);
+  }
+  return known;
+}
+
+const nounPhrases = new Map<string, boolean>();
+const NOUN_PHRASE_CACHE_SIZE = 2048;
+
+function tagsAsNounPhrase(phrase: string): boolean {
   const doc = nlp(phrase);
   if (doc.has(NOT_IN_A_NOUN_PHRASE) || doc.match(PLAIN_PRONOUN).not("#Possessive").found) return false;
   const terms = termsOf(doc);
@@ -365,13 +379,16 @@ export function extractKeyPhrases(text: string, max = 3): NounPhrase[] {
   const key = `${max}\u0000${text}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const found = rankPhrases(text).slice(0, max);
+  // Plurality re-tags the phrase: only for the phrases returned.
+  const found = rankPhrases(text)
+    .slice(0, max)
+    .map((phrase) => ({ ...phrase, plural: isPluralPhrase(phrase.text) }));
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   cache.set(key, found);
   return found;
 }
 
-function rankPhrases(text: string): NounPhrase[] {
+function rankPhrases(text: string): Omit<NounPhrase, "plural">[] {
   const sentences = termsOf(prepareInput(text));
   const capitalisedMidSentence = new Set(
     sentences.flatMap((terms) => terms.slice(1).flatMap((t) => (/^\p{Lu}/u.test(t.text) ? [t.text.toLowerCase()] : []))),
@@ -381,7 +398,7 @@ function rankPhrases(text: string): NounPhrase[] {
   for (const chunk of chunks)
     for (const t of chunk.terms) frequency.set(t.text.toLowerCase(), (frequency.get(t.text.toLowerCase()) ?? 0) + 1);
 
-  const scored = new Map<string, { phrase: NounPhrase; score: number; order: number }>();
+  const scored = new Map<string, { phrase: Omit<NounPhrase, "plural">; score: number; order: number }>();
   chunks.forEach((chunk, order) => {
     const words = casedWords(chunk, capitalisedMidSentence);
     const bare = joinTerms(chunk.terms, words);
@@ -410,14 +427,14 @@ function rankPhrases(text: string): NounPhrase[] {
     if (previous) previous.score += 0.5;
     else
       scored.set(lower, {
-        phrase: { text: phraseText, plural: isPluralPhrase(phraseText), canStartSentence: !/^\p{Ll}+\p{Lu}/u.test(phraseText) },
+        phrase: { text: phraseText, canStartSentence: !/^\p{Ll}+\p{Lu}/u.test(phraseText) },
         score,
         order,
       });
   });
 
   const ranked = [...scored.values()].sort((a, b) => b.score - a.score || a.order - b.order);
-  const chosen: NounPhrase[] = [];
+  const chosen: Omit<NounPhrase, "plural">[] = [];
   for (const { phrase } of ranked) {
     const lower = phrase.text.toLowerCase();
     if (chosen.some((c) => c.text.toLowerCase().includes(lower) || lower.includes(c.text.toLowerCase()))) continue;
