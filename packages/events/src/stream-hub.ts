@@ -8,7 +8,16 @@ export type HubBatch = {
   complete: boolean;
   /** The entries as SSE frames, serialised once for every listener (10,000 viewers are one JSON.stringify per event). */
   frames(): string;
+  /** The frames as one HTTP/1.1 chunk (size line, bytes, CRLF), encoded once for every listener. */
+  chunk(): Buffer;
 };
+
+/** `data` as one chunk of a chunked HTTP/1.1 body. */
+export function httpChunk(data: string | Buffer): Buffer {
+  const bytes = typeof data === "string" ? Buffer.from(data) : data;
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
+}
+const CRLF = Buffer.from("\r\n");
 
 /** Entries as SSE frames: the stream id as the SSE id, the envelope as one JSON data line. */
 export function sseFrames(entries: StoredEvent[]): string {
@@ -213,12 +222,17 @@ export class StreamHub {
         if (entries.length === 0) continue;
         state.cursor = (entries[entries.length - 1] as StoredEvent).id;
         let text: string | undefined;
+        let chunk: Buffer | undefined;
         const batch: HubBatch = {
           entries,
           complete: raw.length < this.#count,
           frames: () => {
             text ??= sseFrames(entries);
             return text;
+          },
+          chunk: () => {
+            chunk ??= httpChunk(batch.frames());
+            return chunk;
           },
         };
         for (const listener of [...state.listeners]) {
