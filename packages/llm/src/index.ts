@@ -9,9 +9,7 @@ export {
   type Moderator,
   type OpenAiModeratorOptions,
 } from "./moderation.ts";
-export { extractKeyPhrases, isNounPhrase, type NounPhrase } from "./offline/key-phrases.ts";
 export { createOfflineProvider, type OfflineProviderOptions } from "./offline/provider.ts";
-export { draftOffline, type OfflineDraft, styleFromPrompt, writeOffline } from "./offline/writer.ts";
 export {
   costAtPrice,
   costUsd,

@@ -5,6 +5,7 @@ export {
   assertPortsFree,
   FAKE_THREADS_ACCOUNTS,
   FAKE_THREADS_DEFAULT_TOKEN,
+  SERVICE_NODE_OPTIONS,
   type Stack,
   type StackOptions,
   startStack,

@@ -15,7 +15,8 @@ import {
   THREADS_MAX_CHARS,
 } from "@threads-agent/contracts";
 import { DEFAULT_PERSONAS } from "@threads-agent/db";
-import { createLlmRouter, draftOffline, extractKeyPhrases } from "@threads-agent/llm";
+import { createLlmRouter } from "@threads-agent/llm";
+import { draftOffline, extractKeyPhrases } from "@threads-agent/llm/offline";
 import { createMetrics } from "@threads-agent/observability";
 import nlp from "compromise";
 import { describe, expect, it } from "vitest";

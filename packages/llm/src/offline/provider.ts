@@ -2,7 +2,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { LlmError } from "../errors.ts";
 import { CHARS_PER_TOKEN, estimatePromptTokens, estimateTokens } from "../tokens.ts";
 import type { LlmProvider, ProviderCompletion, ProviderRequest } from "../types.ts";
-import { writeOffline } from "./writer.ts";
+
+// Loaded on the first offline call (compromise's lexicon is ~45 MiB): a service configured with a
+// real provider never loads it.
+let writer: Promise<typeof import("./writer.ts")> | undefined;
+const loadWriter = () => {
+  writer ??= import("./writer.ts");
+  return writer;
+};
 
 export type OfflineProviderOptions = {
   /** Pause between streamed words, to make demos look like a real model; 0 streams at once. */
@@ -29,6 +36,7 @@ export function createOfflineProvider(options: OfflineProviderOptions = {}): Llm
     async complete(request: ProviderRequest): Promise<ProviderCompletion> {
       const aborted = () => new LlmError("aborted", "the call was aborted", { provider: "offline", model: request.model });
       if (request.signal.aborted) throw aborted();
+      const { writeOffline } = await loadWriter();
       const full = writeOffline(request.purpose, request.prompt);
       const text = request.maxTokens === undefined ? full : truncateToTokens(full, request.maxTokens);
       // Words with their trailing space, so the deltas concatenate to exactly `text`.
