@@ -1,8 +1,9 @@
-import { RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
+import { QUEUES, RUN_EVENT_STREAM_MAXLEN, TERMINAL_RUN_EVENTS, TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
 import { createDb, type Db, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay, StreamHub } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, logErrors, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, type ThreadsClient, TokenCipher } from "@threads-agent/threads";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { createRedis, waitUntilReady } from "./redis.ts";
@@ -24,6 +25,8 @@ export type OrchestratorDeps = {
   runQueue: RunQueue;
   /** Pushes of run winners (the agent-launcher runs the agent's ship mode). */
   shipQueue: ShipQueue;
+  /** The work queues by name, as GET /v1/queues and the queue_jobs metric (the autoscalers' signal) report them. */
+  workQueues: readonly { name: string; queue: Queue }[];
   taskEvents: EventLog;
   runEvents: EventLog;
   /** The one blocking reader of every event stream SSE clients follow (one Redis connection per process). */
@@ -70,13 +73,12 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
   const taskQueue = createContentQueue(redis, config.REDIS_PREFIX);
   const runQueue = createRunQueue(redis, config.REDIS_PREFIX);
   const shipQueue = createShipQueue(redis, config.REDIS_PREFIX);
-  for (const [name, queue] of [
-    ["content", taskQueue],
-    ["agent-runs", runQueue],
-    ["agent-ships", shipQueue],
-  ] as const) {
-    logErrors(logger, `${name} queue`, [queue]);
-  }
+  const workQueues = [
+    { name: QUEUES.content, queue: taskQueue as Queue },
+    { name: QUEUES.agentRuns, queue: runQueue as Queue },
+    { name: QUEUES.agentShips, queue: shipQueue as Queue },
+  ];
+  for (const { name, queue } of workQueues) logErrors(logger, `${name} queue`, [queue]);
   const taskEvents = new EventLog({
     redis,
     prefix: config.REDIS_PREFIX,
@@ -130,6 +132,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     taskQueue,
     runQueue,
     shipQueue,
+    workQueues,
     taskEvents,
     runEvents,
     streamHub,

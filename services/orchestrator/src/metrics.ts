@@ -24,7 +24,7 @@ export function requestLatency(metrics: Metrics) {
 
 /** The orchestrator's own metrics, on the service registry next to registerCommon's RED metrics. */
 export function createOrchestratorMetrics(
-  deps: Pick<OrchestratorDeps, "metrics" | "redis" | "taskQueue" | "runQueue" | "logger" | "db"> & {
+  deps: Pick<OrchestratorDeps, "metrics" | "redis" | "workQueues" | "logger" | "db"> & {
     config: Pick<OrchestratorDeps["config"], "ENGAGEMENT_METRICS_WINDOW">;
   },
 ) {
@@ -98,10 +98,7 @@ export function createOrchestratorMetrics(
       this.reset();
       if (deps.redis.status !== "ready") return;
       try {
-        for (const { name, queue } of [
-          { name: QUEUES.content, queue: deps.taskQueue as Queue },
-          { name: QUEUES.agentRuns, queue: deps.runQueue as Queue },
-        ]) {
+        for (const { name, queue } of deps.workQueues) {
           const counts = await queue.getJobCounts(...JOB_STATES);
           for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
         }

@@ -97,9 +97,14 @@ describe("GET /v1/queues", () => {
     expect(content.counts.waiting).toBeGreaterThanOrEqual(1);
   });
 
-  it("also counts the agent-runs queue", async () => {
+  it("also counts the agent-runs and agent-ships queues", async () => {
     const res = await o.app.inject({ url: "/v1/queues" });
-    expect(res.json().queues.map((q: { name: string }) => q.name)).toEqual(["content", "agent-runs"]);
+    expect(res.json().queues.map((q: { name: string }) => q.name)).toEqual(["content", "agent-runs", "agent-ships"]);
+  });
+
+  it("exports every work queue in queue_jobs, the autoscalers' signal", async () => {
+    const res = await o.app.inject({ url: "/metrics" });
+    for (const queue of ["content", "agent-runs", "agent-ships"]) expect(res.body).toContain(`queue="${queue}",state="waiting"`);
   });
 
   it("names the field when limit is not a number", async () => {

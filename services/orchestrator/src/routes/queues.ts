@@ -1,5 +1,3 @@
-import { QUEUES } from "@threads-agent/contracts";
-import type { Queue } from "bullmq";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { JOB_STATES } from "../metrics.ts";
@@ -14,16 +12,13 @@ const QueueDepths = z
   .meta({ id: "QueueDepths" });
 
 /**
- * Queue depth per state, for both queues. Failed jobs are the dead letters: POST
+ * Queue depth per state, for every work queue (content, agent-runs, agent-ships). Failed jobs are the dead letters: POST
  * /v1/tasks/:id/retry runs a task again; a run's failures are final (its variations' output stays).
  * Mounted under /v1.
  */
 export const queueRoutes = (deps: RouteDeps): FastifyPluginAsyncZod =>
   async function queueRoutes(app) {
-    const queues = [
-      { name: QUEUES.content, queue: deps.deps.taskQueue as Queue },
-      { name: QUEUES.agentRuns, queue: deps.deps.runQueue as Queue },
-    ];
+    const queues = deps.deps.workQueues;
     app.get(
       "/queues",
       {
