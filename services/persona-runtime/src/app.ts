@@ -11,6 +11,7 @@ import type { Config } from "./config.ts";
 import { errorFrame, generateFrames } from "./generate.ts";
 import { registerGuardrailRoute } from "./guardrail-route.ts";
 import { createModelChoice, type ModelChoice } from "./model-choice.ts";
+import { ndjsonChunks } from "./ndjson.ts";
 import { buildPersonaGraph, normalizeInput } from "./persona-graph.ts";
 
 export type AppDeps = {
@@ -155,7 +156,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         // Proxies (nginx ingress) must pass frames through as they come, not buffer the stream.
         .header("x-accel-buffering", "no");
       // A stream: Fastify pipes it as is (no serializer), so the 200 schema above only documents it.
-      return reply.send(Readable.from(ndjson(frames), { objectMode: false }) as never);
+      return reply.send(Readable.from(ndjsonChunks(frames), { objectMode: false }) as never);
     },
   );
 
@@ -166,8 +167,4 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   return app as unknown as FastifyInstance;
-}
-
-async function* ndjson(frames: AsyncIterable<GenerateFrame>): AsyncGenerator<string> {
-  for await (const frame of frames) yield `${JSON.stringify(frame)}\n`;
 }
