@@ -34,11 +34,18 @@ describe("benchmarks (smoke run at a tiny size)", () => {
     ["pipeline-throughput.ts", ["--tasks", "12", "--baseline-jobs", "200", "--concurrency", "4"]],
     ["api-accept.ts", ["--seconds", "1", "--warmup", "0.5", "--connections", "4"]],
     ["sse-fanout.ts", ["--levels", "5,20", "--broadcasts", "2"]],
+    ["scale-out.ts", ["--tasks", "6", "--hold-ms", "5", "--concurrency", "4"]],
   ] as const)("%s runs to its end and prints its figures as JSON", { timeout: 300_000 }, async (script, args) => {
     const { code, stdout, stderr } = await run(script, [...args]);
     expect(code, `${script} exited ${code}\n${stdout}\n${stderr}`).toBe(0);
     const figures = lastJson(stdout);
     expect(figures.bench).toBe(script.replace(/\.ts$/, ""));
     if (script === "pipeline-throughput.ts") expect(figures.status).toEqual({ succeeded: 12 });
+    // Both levels ran every task through, the second with the worker balancing over two instances.
+    if (script === "scale-out.ts")
+      expect((figures.levels as { instances: number; succeeded: number }[]).map((l) => [l.instances, l.succeeded])).toEqual([
+        [1, 6],
+        [2, 6],
+      ]);
   });
 });

@@ -24,6 +24,27 @@ export const url = (fallback?: string) => {
   return fallback === undefined ? schema : schema.default(fallback);
 };
 
+/**
+ * One URL or a comma-separated list of them (instances of one service to balance across), each
+ * checked; the message names the entry that is not a URL.
+ */
+export const urlList = (fallback: string[]) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      const urls = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (urls.length === 0) ctx.addIssue({ code: "custom", message: "expected a URL, or URLs separated by commas" });
+      for (const entry of urls) {
+        if (!URL.canParse(entry) || !/^https?:$/.test(new URL(entry).protocol))
+          ctx.addIssue({ code: "custom", message: `expected http(s) URLs separated by commas, not ${JSON.stringify(entry)}` });
+      }
+      return urls;
+    })
+    .default(fallback);
+
 export const redisUrl = z
   .url({ message: "expected a redis:// URL" })
   .refine((v) => /^rediss?:\/\//.test(v), "expected a redis:// or rediss:// URL")

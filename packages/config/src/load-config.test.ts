@@ -47,4 +47,13 @@ describe("loadConfig", () => {
     ]);
     expect((error as Error).message).toMatch(/^svc: invalid configuration\n {2}- PORT: expected a whole number/);
   });
+
+  it("takes one URL or several, comma-separated, and names the entry that is not one", () => {
+    const urls = z.object({ UPSTREAM: env.urlList(["http://127.0.0.1:8081"]) });
+    expect(loadConfig("svc", urls, {})).toEqual({ UPSTREAM: ["http://127.0.0.1:8081"] });
+    expect(loadConfig("svc", urls, { UPSTREAM: "http://a:1, http://b:2" })).toEqual({ UPSTREAM: ["http://a:1", "http://b:2"] });
+    expect(() => loadConfig("svc", urls, { UPSTREAM: "http://a:1,b:2" })).toThrow(
+      'UPSTREAM: expected http(s) URLs separated by commas, not "b:2"',
+    );
+  });
 });

@@ -82,8 +82,8 @@ export const configSchema = z.object({
   FEED_TIMEOUT_MS: env.positiveInt(10_000),
   /** Largest feed read; a bigger one fails its poll. */
   FEED_MAX_BYTES: env.positiveInt(2_000_000),
-  /** persona-runtime, whose guardrail checks a reviewer's edited text before it is approved. */
-  PERSONA_RUNTIME_URL: env.url("http://127.0.0.1:8081"),
+  /** persona-runtime, whose guardrail checks a reviewer's edited text before it is approved (several: comma-separated, taking turns). */
+  PERSONA_RUNTIME_URL: env.urlList(["http://127.0.0.1:8081"]),
   /** Deadline of one guardrail check there. */
   PERSONA_RUNTIME_TIMEOUT_MS: env.positiveInt(15_000),
   /** Requests one client may make to the API per window (per API key with auth on, else per client address); 0 turns the limit off. Streams, health and metrics are not counted. */

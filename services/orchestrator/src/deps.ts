@@ -141,7 +141,7 @@ export async function createDeps(config: Config, options: DepsOptions = {}): Pro
     jobs: { attempts: config.TASK_MAX_ATTEMPTS, backoffMs: config.TASK_BACKOFF_MS },
     threadsWithToken: (token: string) => threads.withToken(token),
     tokenCipher: config.TOKEN_ENCRYPTION_KEY ? TokenCipher.fromBase64(config.TOKEN_ENCRYPTION_KEY) : null,
-    guardrail: createGuardrailClient({ baseUrl: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
+    guardrail: createGuardrailClient({ baseUrls: config.PERSONA_RUNTIME_URL, timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS }),
     async close() {
       await Promise.allSettled([trends.stop(), schedules.stop()]);
       await relay.stop();

@@ -83,6 +83,11 @@ export const configSchema = z.object({
     }),
   /** Pause between streamed words of the offline provider, so demos look like a live model. */
   OFFLINE_STREAM_DELAY_MS: env.nonNegativeInt(0),
+  /**
+   * Benchmarks only: the offline provider holds the event loop this long per call, as heavier
+   * CPU-bound work would (bench/pipeline-throughput.ts --hold-ms, the scale-out check).
+   */
+  OFFLINE_HOLD_MS: env.nonNegativeInt(0),
   /** OTLP/HTTP endpoint (e.g. http://jaeger:4318); tracing is off when unset. */
   OTEL_EXPORTER_OTLP_ENDPOINT: env.common.OTEL_EXPORTER_OTLP_ENDPOINT,
   /** Time in-flight generations get to finish on SIGTERM before the process exits. */

@@ -10,8 +10,11 @@ export const configSchema = z.object({
   METRICS_PORT: env.port(9100),
   DATABASE_URL: env.databaseUrl,
   REDIS_URL: env.redisUrl,
-  /** persona-runtime base URL; the worker streams each task's generation from it. */
-  PERSONA_RUNTIME_URL: env.url("http://127.0.0.1:8081"),
+  /**
+   * persona-runtime base URL; the worker streams each task's generation from it. Several
+   * (comma-separated: instances without a load balancer in front) are balanced by the client.
+   */
+  PERSONA_RUNTIME_URL: env.urlList(["http://127.0.0.1:8081"]),
   /**
    * Upper bound for one generation (all five steps) before the attempt counts as failed. Covers
    * persona-runtime's own retries and a fallback model per step (about 2 x LLM_TIMEOUT_MS each).

@@ -62,7 +62,7 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
     logger,
   });
   const runtime = createPersonaRuntimeClient({
-    baseUrl: config.PERSONA_RUNTIME_URL,
+    baseUrls: config.PERSONA_RUNTIME_URL,
     timeoutMs: config.PERSONA_RUNTIME_TIMEOUT_MS,
     connections: config.WORKER_CONCURRENCY,
   });

@@ -1,5 +1,5 @@
 import { type GenerateFrame, GenerateFrame as GenerateFrameSchema, type GenerateRequest } from "@threads-agent/contracts";
-import { Pool } from "undici";
+import { BalancedPool, Pool } from "undici";
 import { describeFetchError, PermanentError, TransientError } from "./errors.ts";
 
 export type PersonaRuntimeClient = {
@@ -21,12 +21,29 @@ const FINAL = new Set(["result", "blocked", "error"]);
 /**
  * Over a keep-alive undici Pool (a bare `fetch` per task measured 3x the client CPU: a new
  * Request/Response and web stream per call). `connections` bounds the sockets to persona-runtime;
- * the worker's concurrency is a good value.
+ * the worker's concurrency is a good value. Several base URLs (instances with no load balancer in
+ * front, as in a local scale-out) share the requests through undici's BalancedPool, which also
+ * steers away from an instance that fails.
  */
-export function createPersonaRuntimeClient(options: { baseUrl: string; timeoutMs: number; connections?: number }): PersonaRuntimeClient {
-  const base = new URL(options.baseUrl);
+export function createPersonaRuntimeClient(options: {
+  baseUrls: readonly string[];
+  timeoutMs: number;
+  connections?: number;
+}): PersonaRuntimeClient {
+  const bases = options.baseUrls.map((url) => new URL(url));
+  const base = bases[0];
+  if (!base) throw new Error("createPersonaRuntimeClient: no persona-runtime URL");
+  const baseUrl = options.baseUrls.join(", ");
   const path = new URL("/v1/generate", base).pathname;
-  const pool = new Pool(base.origin, { connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
+  const poolOptions = { connections: options.connections ?? 16, keepAliveTimeout: 30_000 };
+  const pool =
+    bases.length === 1
+      ? new Pool(base.origin, poolOptions)
+      : new BalancedPool(
+          bases.map((b) => b.origin),
+          // Each instance gets its share of the connections.
+          { ...poolOptions, connections: Math.max(1, Math.ceil(poolOptions.connections / bases.length)) },
+        );
   return {
     close: () => pool.close(),
     async generate(request, { signal, headers, onFrames }) {
@@ -43,7 +60,7 @@ export function createPersonaRuntimeClient(options: { baseUrl: string; timeoutMs
       } catch (err) {
         throw new TransientError(
           "persona_runtime_unavailable",
-          `persona-runtime unreachable at ${options.baseUrl}: ${describeFetchError(combined.aborted ? combined.reason : err)}`,
+          `persona-runtime unreachable at ${baseUrl}: ${describeFetchError(combined.aborted ? combined.reason : err)}`,
           { cause: err },
         );
       }

@@ -14,7 +14,15 @@ const loadWriter = () => {
 export type OfflineProviderOptions = {
   /** Pause between streamed words, to make demos look like a real model; 0 streams at once. */
   streamDelayMs?: number;
+  /**
+   * The event loop held this long per call, as CPU-bound work of that size would hold it, but
+   * without using a core: a scale-out benchmark on a machine with few cores can then show two
+   * instances doing twice the work of one. 0 (the default) in every real use.
+   */
+  holdMs?: number;
 };
+
+const held = new Int32Array(new SharedArrayBuffer(4));
 
 /** Cuts at the last word boundary within the token budget, as a real model stops at max_tokens. */
 function truncateToTokens(text: string, maxTokens: number): string {
@@ -31,12 +39,14 @@ function truncateToTokens(text: string, maxTokens: number): string {
  */
 export function createOfflineProvider(options: OfflineProviderOptions = {}): LlmProvider {
   const delayMs = options.streamDelayMs ?? 0;
+  const holdMs = options.holdMs ?? 0;
   return {
     name: "offline",
     async complete(request: ProviderRequest): Promise<ProviderCompletion> {
       const aborted = () => new LlmError("aborted", "the call was aborted", { provider: "offline", model: request.model });
       if (request.signal.aborted) throw aborted();
       const { writeOffline } = await loadWriter();
+      if (holdMs > 0) Atomics.wait(held, 0, 0, holdMs);
       const full = writeOffline(request.purpose, request.prompt);
       const text = request.maxTokens === undefined ? full : truncateToTokens(full, request.maxTokens);
       // Words with their trailing space, so the deltas concatenate to exactly `text`.

@@ -6,11 +6,17 @@ export type GuardrailClient = {
   check(text: string, signal?: AbortSignal): Promise<GuardrailVerdict>;
 };
 
-/** The same guardrail the pipeline runs, asked over HTTP: one blocklist and one moderation setting for the whole system. */
-export function createGuardrailClient(options: { baseUrl: string; timeoutMs: number }): GuardrailClient {
-  const url = new URL("/v1/guardrail", options.baseUrl).toString();
+/**
+ * The same guardrail the pipeline runs, asked over HTTP: one blocklist and one moderation setting
+ * for the whole system. With several persona-runtime URLs (instances with no load balancer in
+ * front) the checks take turns.
+ */
+export function createGuardrailClient(options: { baseUrls: readonly string[]; timeoutMs: number }): GuardrailClient {
+  const urls = options.baseUrls.map((base) => new URL("/v1/guardrail", base).toString());
+  let turn = 0;
   return {
     async check(text, signal) {
+      const url = urls[turn++ % urls.length] as string;
       const deadline = AbortSignal.timeout(options.timeoutMs);
       let response: Response;
       try {
