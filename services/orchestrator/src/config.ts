@@ -82,7 +82,11 @@ export const configSchema = z.object({
   FEED_TIMEOUT_MS: env.positiveInt(10_000),
   /** Largest feed read; a bigger one fails its poll. */
   FEED_MAX_BYTES: env.positiveInt(2_000_000),
-  /** persona-runtime, whose guardrail checks a reviewer's edited text before it is approved (several: comma-separated, taking turns). */
+  /**
+   * persona-runtime: the worker streams each generation from it, the orchestrator's guardrail
+   * checks a reviewer's edited text there. Several instances with no load balancer in front:
+   * comma-separated URLs (the worker balances with undici's BalancedPool, guardrail checks take turns).
+   */
   PERSONA_RUNTIME_URL: env.urlList(["http://127.0.0.1:8081"]),
   /** Deadline of one guardrail check there. */
   PERSONA_RUNTIME_TIMEOUT_MS: env.positiveInt(15_000),

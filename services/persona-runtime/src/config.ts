@@ -85,7 +85,7 @@ export const configSchema = z.object({
   OFFLINE_STREAM_DELAY_MS: env.nonNegativeInt(0),
   /**
    * Benchmarks only: the offline provider holds the event loop this long per call, as heavier
-   * CPU-bound work would (bench/pipeline-throughput.ts --hold-ms, the scale-out check).
+   * CPU-bound work would, without using a core (bench/scale-out.ts --hold-ms).
    */
   OFFLINE_HOLD_MS: env.nonNegativeInt(0),
   /** OTLP/HTTP endpoint (e.g. http://jaeger:4318); tracing is off when unset. */
