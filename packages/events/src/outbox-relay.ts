@@ -54,7 +54,10 @@ const PRUNE_EVERY_MS = 60_000;
 // it, or it expired): the stream is then rebuilt from the first row, with the stream ids the rows
 // had before when given, so Last-Event-ID still resumes exactly. A partial stream (progress frames
 // written after the loss) is dropped first: frames are not state, the rebuilt history is.
-const PUBLISH: LuaScript = { name: "taOutboxPublish", keys: 2, lua: `
+const PUBLISH: LuaScript = {
+  name: "taOutboxPublish",
+  keys: 2,
+  lua: `
 local stream, mark = KEYS[1], KEYS[2]
 local expected, maxlen, ttl, terminal = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local current = redis.call('GET', mark)
@@ -85,13 +88,17 @@ else
   redis.call('PERSIST', stream)
 end
 return ids
-` };
+`,
+};
 
 // The writer's fast path right after its commit: the stream's unsent rows (read after the commit,
 // so a superset of those not yet in the stream) are added in order when above the high-water mark,
 // without reading the mark first; rows at or below it are already in the stream and skipped. A
 // missing mark (Redis lost the stream) answers 'lost': the caller then rebuilds it (PUBLISH).
-const APPEND: LuaScript = { name: "taOutboxAppend", keys: 2, lua: `
+const APPEND: LuaScript = {
+  name: "taOutboxAppend",
+  keys: 2,
+  lua: `
 local stream, mark = KEYS[1], KEYS[2]
 local maxlen, ttl, terminal = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('GET', mark)
@@ -120,7 +127,8 @@ if newMark then
   end
 end
 return ids
-` };
+`,
+};
 
 /**
  * The outbox relay of one service: publishes committed outbox rows to their entity's Redis Stream

@@ -1,7 +1,6 @@
-import { QUEUES } from "@threads-agent/contracts";
 import { personaStats } from "@threads-agent/db";
 import { type Metrics, startAtZero } from "@threads-agent/observability";
-import type { JobType, Queue } from "bullmq";
+import type { JobType } from "bullmq";
 import type { OrchestratorDeps } from "./deps.ts";
 
 /** Job states reported per queue; the same names BullMQ's getJobCounts uses. */

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { context as otelContext, propagation, SpanStatusCode, trace } from "@opentelemetry/api";
-import { type FieldError, type GenerateFrame, GenerateRequest, Problem } from "@threads-agent/contracts";
+import { type FieldError, GenerateRequest, Problem } from "@threads-agent/contracts";
 import { registerCommon, serverOptions, ValidationFailed } from "@threads-agent/http";
 import { type LlmRouter, type Moderator, modelIdProblem } from "@threads-agent/llm";
 import { type Logger, type Metrics, startAtZero } from "@threads-agent/observability";

@@ -93,7 +93,12 @@ export function buildLlm(config: LlmConfig, deps: { logger: Logger; metrics: Met
     logger: sdkLogger,
   });
   const retry = { maxRetries: config.LLM_MAX_RETRIES, baseDelayMs: config.LLM_RETRY_BASE_DELAY_MS };
-  const router = createLlmRouter({ providers, retry, onAttempt, offline: { streamDelayMs: config.OFFLINE_STREAM_DELAY_MS, holdMs: config.OFFLINE_HOLD_MS } });
+  const router = createLlmRouter({
+    providers,
+    retry,
+    onAttempt,
+    offline: { streamDelayMs: config.OFFLINE_STREAM_DELAY_MS, holdMs: config.OFFLINE_HOLD_MS },
+  });
   const moderationOn = isUsableKey(config.OPENAI_API_KEY) && config.MODERATION_MODEL.trim().toLowerCase() !== "none";
   const moderator =
     moderationOn && config.OPENAI_API_KEY
