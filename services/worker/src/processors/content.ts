@@ -10,6 +10,7 @@ import {
 import {
   type Db,
   type EventFields,
+  findTaskForWork,
   hookArmsOf,
   IllegalTransition,
   isTerminal,
@@ -20,6 +21,7 @@ import {
   nearDuplicateOf,
   type PostRow,
   type Prisma,
+  rawSql,
   sourcesOf,
   TASK_LIFECYCLE,
   type TaskStatusValue,
@@ -79,10 +81,8 @@ const CANCEL_CHECK_MS = 250;
 export async function processContentTask(deps: ContentDeps, taskId: string, attempt: number, signal: AbortSignal): Promise<Outcome> {
   const { db, logger } = deps;
   const log = logger.child({ task_id: taskId, attempt });
-  const task = await db.task.findUnique({
-    where: { id: taskId },
-    include: { post: true, persona: { include: { threads_account: true } } },
-  });
+  // One statement for the task, its post and its persona with the account (Prisma's include is several).
+  const task = await findTaskForWork(rawSql(db), taskId);
   if (!task) {
     log.warn("task row not found; dropping its job");
     return "skipped";
