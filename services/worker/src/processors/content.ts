@@ -11,7 +11,6 @@ import {
   type Db,
   type EventFields,
   findTaskForWork,
-  hookArmsOf,
   IllegalTransition,
   isTerminal,
   isUniqueViolation,
@@ -36,6 +35,7 @@ import type { WorkerMetrics } from "../metrics.ts";
 import type { PersonaRuntimeClient } from "../persona-runtime-client.ts";
 import { type CrashPoint, type PublishSettings, publishPost } from "../publishing/publish-post.ts";
 import type { ThreadsAccounts } from "../publishing/threads-accounts.ts";
+import type { HookArmsCache } from "./hook-arms-cache.ts";
 
 export type ContentDeps = {
   db: Db;
@@ -50,6 +50,8 @@ export type ContentDeps = {
   publishing: PublishSettings;
   /** The near-duplicate check before a post is stored (pg_trgm similarity; a threshold above 1 turns it off). */
   nearDuplicates: { threshold: number; recent: number };
+  /** Each persona's hook styles with the bandit's posteriors (kept for HOOK_STATS_TTL_MS). */
+  hookArms: HookArmsCache;
   /** Schedules the insights readings of a post once it is published (insights/collect.ts). */
   insights?: { schedule(post: PostRow): Promise<void> };
   logger: Logger;
@@ -126,7 +128,7 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
       body_model: task.persona.body_model,
     };
     // The persona's hook styles with their posteriors: persona-runtime's hook step draws one (Thompson sampling).
-    const hookStyles = await hookArmsOf(db, task.persona_id);
+    const hookStyles = await deps.hookArms.of(task.persona_id);
     let avoid: string | undefined;
     for (let angle = 0; !post; angle++) {
       const final = await generateDraft(deps, {
