@@ -23,7 +23,7 @@ export type TaskForWork = TaskRow & { post: PostRow | null; persona: PersonaRow 
 
 // The columns Prisma's model API reads for each model (field names are the column names: the
 // schema maps no field), so the statement below cannot fall behind a migration that adds one.
-const columns = (alias: string, fields: Record<string, string>, prefix = "") =>
+export const columns = (alias: string, fields: Record<string, string>, prefix = "") =>
   Object.keys(fields).map((f) => `${alias}."${f}"${prefix ? ` AS "${prefix}${f}"` : ""}`);
 const POST_PREFIX = "post$";
 const PERSONA_PREFIX = "persona$";
