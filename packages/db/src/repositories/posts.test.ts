@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb, rawSql } from "../client.ts";
 import { isUniqueViolation } from "../errors.ts";
-import { insertPostWithUsage } from "./posts.ts";
+import { findPost, insertPostWithUsage, updatePostIf } from "./posts.ts";
 
 const db = createDb(process.env.THREADS_AGENT_TEST_DATABASE_URL as string);
 afterAll(() => db.$disconnect());
@@ -65,5 +65,31 @@ describe("insertPostWithUsage", () => {
     expect((await db.post.findUniqueOrThrow({ where: { task_id: taskId } })).id).toBe(first.post.id);
     expect(await db.llmCall.count({ where: { task_id: taskId } })).toBe(1);
     expect((await db.task.findUniqueOrThrow({ where: { id: taskId } })).cost_usd.toString()).toBe("0.5");
+  });
+});
+
+describe("updatePostIf", () => {
+  it("writes only when every condition holds (null as IS NULL), returning Prisma's row as written", async () => {
+    const taskId = randomUUID();
+    await db.task.create({ data: { id: taskId, persona_id: "ai-jesus", input: "x" } });
+    const { post: stored } = await insertPostWithUsage(rawSql(db), post(taskId), []);
+    const at = new Date();
+    const committed = await updatePostIf(
+      rawSql(db),
+      stored.id,
+      { threads_container_id: null, published_id: null },
+      { threads_container_id: "c1", container_created_at: at },
+    );
+    expect(committed).toStrictEqual(await db.post.findUnique({ where: { id: stored.id } }));
+    expect(committed?.container_created_at).toEqual(at);
+    // A second container does not replace the first.
+    expect(await updatePostIf(rawSql(db), stored.id, { threads_container_id: null }, { threads_container_id: "c2" })).toBeNull();
+    const claim = { published_id: null, threads_container_id: "c1", publish_attempts: 0 };
+    const claimed = await updatePostIf(rawSql(db), stored.id, claim, { publish_attempted_at: at, publish_attempts: { increment: 1 } });
+    expect(claimed?.publish_attempts).toBe(1);
+    // The count moved on: the same claim no longer holds.
+    expect(await updatePostIf(rawSql(db), stored.id, claim, { publish_attempted_at: at, publish_attempts: { increment: 1 } })).toBeNull();
+    expect(await findPost(rawSql(db), stored.id)).toStrictEqual(claimed);
+    expect(await findPost(rawSql(db), randomUUID())).toBeNull();
   });
 });

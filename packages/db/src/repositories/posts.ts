@@ -79,3 +79,49 @@ export async function insertPostWithUsage(
   const { task$cost_usd: taskCostUsd, ...stored } = row;
   return { post: stored as PostRow, taskCostUsd };
 }
+
+type PostColumn = Exclude<keyof PostRow, "id">;
+type PostValue = string | number | Date | null;
+
+const SELECT_POST = `SELECT ${columns("p", Prisma.PostScalarFieldEnum).join(", ")} FROM "posts" p WHERE p."id" = $1::uuid`;
+
+/** A post by id on the raw path (what `db.post.findUnique` gives). */
+export async function findPost(db: Queryable, id: string): Promise<PostRow | null> {
+  const [row] = await db.$queryRawUnsafe<PostRow[]>(SELECT_POST, id);
+  return row ?? null;
+}
+
+/**
+ * A conditional single-row update of a post (the compare-and-set steps of the publish protocol):
+ * `UPDATE "posts" SET … WHERE "id" = id AND each condition RETURNING the row`, one statement on the
+ * raw path where `post.updateMany` then `post.findUniqueOrThrow` were two through Prisma. A null
+ * condition is `IS NULL`, as Prisma's `where: { column: null }`; `{ increment: n }` adds to the
+ * column. Returns the row as written, or null when the conditions did not hold (nothing written).
+ */
+export async function updatePostIf(
+  db: Queryable,
+  id: string,
+  where: Partial<Record<PostColumn, PostValue>>,
+  set: Partial<Record<PostColumn, PostValue | { increment: number }>>,
+): Promise<PostRow | null> {
+  const values: unknown[] = [id];
+  const assignments = Object.entries(set).map(([column, value]) => {
+    if (value !== null && typeof value === "object" && "increment" in value) {
+      values.push(value.increment);
+      return `"${column}" = "${column}" + $${values.length}`;
+    }
+    values.push(value);
+    return `"${column}" = $${values.length}`;
+  });
+  const conditions = Object.entries(where).map(([column, value]) => {
+    if (value === null) return `"${column}" IS NULL`;
+    values.push(value);
+    return `"${column}" = $${values.length}`;
+  });
+  const [row] = await db.$queryRawUnsafe<PostRow[]>(
+    `UPDATE "posts" SET ${assignments.join(", ")} WHERE ${[`"id" = $1::uuid`, ...conditions].join(" AND ")}
+     RETURNING ${columns('"posts"', Prisma.PostScalarFieldEnum).join(", ")}`,
+    ...values,
+  );
+  return row ?? null;
+}
