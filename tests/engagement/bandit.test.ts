@@ -81,6 +81,9 @@ beforeAll(async () => {
       // style, so once the bandit settles on one style, hundreds of its posts share template text
       // and most would be blocked (near-duplicate.test.ts covers the check). The bandit is the subject.
       NEAR_DUPLICATE_THRESHOLD: "2",
+      // The fake audience's clock runs 3600x (insights every few seconds here, hours in production):
+      // each task reads the posteriors fresh, as a worker's 30 s cache would between real readings.
+      HOOK_STATS_TTL_MS: "0",
     },
     undefined,
     { "fake-threads": { PUBLISH_QUOTA: "100000", TOKEN_LIFETIME_S: String(9 * 365 * 86_400), CONTAINER_READY_MS: "0", MAX_POSTS: "5000" } },

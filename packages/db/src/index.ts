@@ -24,6 +24,7 @@ export {
 export { ensureDatabase, migrateDatabase } from "./migrate.ts";
 export { DEFAULT_PERSONAS, seedPersonas } from "./personas-seed.ts";
 export * from "./repositories/engagement.ts";
+export * from "./repositories/posts.ts";
 export * from "./repositories/runs.ts";
 export * from "./repositories/tasks.ts";
 export * from "./repositories/threads-accounts.ts";

@@ -78,6 +78,12 @@ export const configSchema = z.object({
   NEAR_DUPLICATE_THRESHOLD: z.coerce.number({ message: "expected a number between 0 and 1 (above 1: off)" }).min(0).default(0.65),
   /** How many of the persona's newest posts a draft is compared with. */
   NEAR_DUPLICATE_RECENT: env.positiveInt(50),
+  /**
+   * How long the worker keeps a persona's hook-style figures (the bandit's posteriors, from every
+   * published post's latest insights) before reading them again; they change only when insights
+   * readings arrive. 0: read for every task.
+   */
+  HOOK_STATS_TTL_MS: env.nonNegativeInt(30_000),
   /** Content jobs processed at once by this process (each mostly waits on the network). */
   WORKER_CONCURRENCY: env.positiveInt(8),
   /** How long a job stays locked without renewal; a killed worker's job is taken over after about this long. */

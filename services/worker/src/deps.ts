@@ -1,5 +1,5 @@
 import { TERMINAL_TASK_EVENTS } from "@threads-agent/contracts";
-import { createDb, type Db, Lifecycle } from "@threads-agent/db";
+import { createDb, type Db, hookArmsOf, Lifecycle } from "@threads-agent/db";
 import { EventLog, OutboxRelay } from "@threads-agent/events";
 import { createLogger, createMetrics, type Logger, logConnectionHealth, type Metrics } from "@threads-agent/observability";
 import { createThreadsClient, TokenCipher } from "@threads-agent/threads";
@@ -9,6 +9,7 @@ import type { InsightsSettings } from "./insights/collect.ts";
 import { createWorkerMetrics } from "./metrics.ts";
 import { createPersonaRuntimeClient } from "./persona-runtime-client.ts";
 import type { ContentDeps } from "./processors/content.ts";
+import { HookArmsCache } from "./processors/hook-arms-cache.ts";
 import type { CrashPoint } from "./publishing/publish-post.ts";
 import { ThreadsAccounts } from "./publishing/threads-accounts.ts";
 
@@ -85,6 +86,7 @@ export function createDeps(config: WorkerConfig, options: { logger?: Logger; met
       quotaRecheckMaxMs: config.THREADS_QUOTA_RECHECK_MAX_MS,
     },
     nearDuplicates: { threshold: config.NEAR_DUPLICATE_THRESHOLD, recent: config.NEAR_DUPLICATE_RECENT },
+    hookArms: new HookArmsCache((personaId) => hookArmsOf(db, personaId), config.HOOK_STATS_TTL_MS),
     insightSettings: {
       scheduleMs: config.INSIGHTS_SCHEDULE,
       retryMaxMs: config.INSIGHTS_RETRY_MAX_MS,

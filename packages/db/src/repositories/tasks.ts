@@ -1,4 +1,11 @@
-import type { Prisma, TaskStatus } from "@prisma/client";
+import {
+  type Persona as PersonaRow,
+  type Post as PostRow,
+  Prisma,
+  type Task as TaskRow,
+  type TaskStatus,
+  type ThreadsAccount as ThreadsAccountRow,
+} from "@prisma/client";
 import type { Db } from "../client.ts";
 import type { Announcement, Queryable } from "../lifecycle/transition.ts";
 import { envelopeOf } from "../lifecycle/transition.ts";
@@ -9,6 +16,46 @@ export const TASK_WITH_POST = { post: true } as const satisfies Prisma.TaskInclu
 
 export function findTask(db: Db, id: string): Promise<TaskWithPost | null> {
   return db.task.findUnique({ where: { id }, include: TASK_WITH_POST });
+}
+
+/** A task as the worker runs it: the row, its post, its persona with the persona's Threads account. */
+export type TaskForWork = TaskRow & { post: PostRow | null; persona: PersonaRow & { threads_account: ThreadsAccountRow | null } };
+
+// The columns Prisma's model API reads for each model (field names are the column names: the
+// schema maps no field), so the statement below cannot fall behind a migration that adds one.
+export const columns = (alias: string, fields: Record<string, string>, prefix = "") =>
+  Object.keys(fields).map((f) => `${alias}."${f}"${prefix ? ` AS "${prefix}${f}"` : ""}`);
+const POST_PREFIX = "post$";
+const PERSONA_PREFIX = "persona$";
+const ACCOUNT_PREFIX = "account$";
+const FIND_TASK_FOR_WORK = `SELECT ${[
+  ...columns("t", Prisma.TaskScalarFieldEnum),
+  ...columns("p", Prisma.PostScalarFieldEnum, POST_PREFIX),
+  ...columns("pe", Prisma.PersonaScalarFieldEnum, PERSONA_PREFIX),
+  ...columns("a", Prisma.ThreadsAccountScalarFieldEnum, ACCOUNT_PREFIX),
+].join(", ")}
+  FROM "tasks" t JOIN "personas" pe ON pe."id" = t."persona_id"
+  LEFT JOIN "posts" p ON p."task_id" = t."id"
+  LEFT JOIN "threads_accounts" a ON a."persona_id" = pe."id"
+  WHERE t."id" = $1::uuid`;
+
+const pick = (row: Record<string, unknown>, fields: Record<string, string>, prefix: string) =>
+  Object.fromEntries(Object.keys(fields).map((f) => [f, row[`${prefix}${f}`]]));
+
+/**
+ * `db.task.findUnique({ where: { id }, include: { post: true, persona: { include: { threads_account: true } } } })`
+ * as one statement on the raw path (Prisma's include is a statement per relation, each through its
+ * query compiler): the same objects, Dates, Decimals and parsed JSON, on every attempt of every task.
+ */
+export async function findTaskForWork(db: Queryable, id: string): Promise<TaskForWork | null> {
+  const [row] = await db.$queryRawUnsafe<Record<string, unknown>[]>(FIND_TASK_FOR_WORK, id);
+  if (!row) return null;
+  const task = pick(row, Prisma.TaskScalarFieldEnum, "") as TaskRow;
+  const post = row[`${POST_PREFIX}id`] === null ? null : (pick(row, Prisma.PostScalarFieldEnum, POST_PREFIX) as PostRow);
+  const account =
+    row[`${ACCOUNT_PREFIX}id`] === null ? null : (pick(row, Prisma.ThreadsAccountScalarFieldEnum, ACCOUNT_PREFIX) as ThreadsAccountRow);
+  const persona = { ...(pick(row, Prisma.PersonaScalarFieldEnum, PERSONA_PREFIX) as PersonaRow), threads_account: account };
+  return { ...task, post, persona };
 }
 
 export type TaskListFilter = {

@@ -10,16 +10,19 @@ import {
 import {
   type Db,
   type EventFields,
-  hookArmsOf,
+  findTaskForWork,
   IllegalTransition,
+  insertPostWithUsage,
   isTerminal,
   isUniqueViolation,
   type Lifecycle,
   lockPersonaPosts,
   type NearDuplicate,
+  type NewLlmCall,
   nearDuplicateOf,
   type PostRow,
   type Prisma,
+  rawSql,
   sourcesOf,
   TASK_LIFECYCLE,
   type TaskStatusValue,
@@ -34,6 +37,7 @@ import type { WorkerMetrics } from "../metrics.ts";
 import type { PersonaRuntimeClient } from "../persona-runtime-client.ts";
 import { type CrashPoint, type PublishSettings, publishPost } from "../publishing/publish-post.ts";
 import type { ThreadsAccounts } from "../publishing/threads-accounts.ts";
+import type { HookArmsCache } from "./hook-arms-cache.ts";
 
 export type ContentDeps = {
   db: Db;
@@ -48,6 +52,8 @@ export type ContentDeps = {
   publishing: PublishSettings;
   /** The near-duplicate check before a post is stored (pg_trgm similarity; a threshold above 1 turns it off). */
   nearDuplicates: { threshold: number; recent: number };
+  /** Each persona's hook styles with the bandit's posteriors (kept for HOOK_STATS_TTL_MS). */
+  hookArms: HookArmsCache;
   /** Schedules the insights readings of a post once it is published (insights/collect.ts). */
   insights?: { schedule(post: PostRow): Promise<void> };
   logger: Logger;
@@ -79,10 +85,8 @@ const CANCEL_CHECK_MS = 250;
 export async function processContentTask(deps: ContentDeps, taskId: string, attempt: number, signal: AbortSignal): Promise<Outcome> {
   const { db, logger } = deps;
   const log = logger.child({ task_id: taskId, attempt });
-  const task = await db.task.findUnique({
-    where: { id: taskId },
-    include: { post: true, persona: { include: { threads_account: true } } },
-  });
+  // One statement for the task, its post and its persona with the account (Prisma's include is several).
+  const task = await findTaskForWork(rawSql(db), taskId);
   if (!task) {
     log.warn("task row not found; dropping its job");
     return "skipped";
@@ -113,6 +117,9 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
   const begun = performance.now();
 
   let post: PostRow | null = task.post;
+  // The task's cost for the cost-per-post metric: from the statement that stored the post, or (a
+  // post stored by an earlier attempt: no calls since) as the lookup read it; else read at the end.
+  let costUsd: Prisma.Decimal | null = post ? task.cost_usd : null;
   if (!post) {
     const personaSpec = {
       id: task.persona.id,
@@ -126,7 +133,7 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
       body_model: task.persona.body_model,
     };
     // The persona's hook styles with their posteriors: persona-runtime's hook step draws one (Thompson sampling).
-    const hookStyles = await hookArmsOf(db, task.persona_id);
+    const hookStyles = await deps.hookArms.of(task.persona_id);
     let avoid: string | undefined;
     for (let angle = 0; !post; angle++) {
       const final = await generateDraft(deps, {
@@ -157,6 +164,7 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
       const stored = await storePost(deps, task.id, task.persona_id, final);
       if ("post" in stored) {
         post = stored.post;
+        costUsd = stored.costUsd;
         break;
       }
       // Too close to a recent post of the persona: one redraft from another angle, then blocked.
@@ -223,9 +231,9 @@ export async function processContentTask(deps: ContentDeps, taskId: string, atte
     event: { type: "task.succeeded", post: apiPost },
   });
   if (done) {
-    const usage = await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { cost_usd: true } });
+    costUsd ??= (await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { cost_usd: true } })).cost_usd;
     deps.metrics.postsGenerated.inc({ persona_id: task.persona_id, status: "succeeded" });
-    deps.metrics.costPerPost.observe({ persona_id: task.persona_id }, Number(usage.cost_usd));
+    deps.metrics.costPerPost.observe({ persona_id: task.persona_id }, Number(costUsd));
     deps.metrics.latency.observe({ phase: "total" }, (performance.now() - begun) / 1000);
     log.info({ post_id: post.id, published_id: post.published_id }, "task succeeded");
   }
@@ -340,45 +348,56 @@ export function coalesceDeltas(events: TaskEvent[]): TaskEvent[] {
 }
 
 /**
- * Post, its model calls and the task's usage totals in one transaction; a concurrent attempt's
- * post wins. Before it, under a per-persona lock (so two drafts of one persona are compared one
- * after the other), the draft is compared with the persona's recent posts (pg_trgm): a
- * near-duplicate is not stored, and the caller redrafts or blocks.
+ * Post, its model calls and the task's usage totals, committed together; a concurrent attempt's
+ * post wins. With the near-duplicate check on, first, under a per-persona lock (so two drafts of
+ * one persona are compared one after the other), the draft is compared with the persona's recent
+ * posts (pg_trgm): a near-duplicate is not stored, and the caller redrafts or blocks. The lock
+ * needs an interactive transaction; without the check the three writes are one statement on the
+ * raw path (no BEGIN/COMMIT round trips, no Prisma pipeline). Either way the task's cost after the
+ * addition comes back with the post (null when a concurrent attempt's post won).
  */
 async function storePost(
   deps: ContentDeps,
   taskId: string,
   personaId: string,
   result: { hook: string; body: string; text: string; hook_style?: string | null | undefined; calls: LlmCallRecord[] },
-): Promise<{ post: PostRow } | { duplicate: NearDuplicate }> {
+): Promise<{ post: PostRow; costUsd: Prisma.Decimal | null } | { duplicate: NearDuplicate }> {
   const settings = deps.nearDuplicates;
+  const row = {
+    id: newId(),
+    task_id: taskId,
+    persona_id: personaId,
+    hook: result.hook,
+    body: result.body,
+    text: result.text,
+    hook_style: result.hook_style ?? null,
+  };
   try {
+    if (settings.threshold > 1) {
+      const stored = await insertPostWithUsage(
+        rawSql(deps.db),
+        row,
+        result.calls.map((c) => toLlmCallRow(c, { task_id: taskId }) as NewLlmCall),
+      );
+      // Counted once stored, as in the transaction (a concurrent attempt's post winning counts nothing here).
+      countCalls(deps, result.calls);
+      return { post: stored.post, costUsd: stored.taskCostUsd };
+    }
     return await deps.db.$transaction(async (tx) => {
-      if (settings.threshold <= 1) {
-        await lockPersonaPosts(tx, personaId);
-        const duplicate = await nearDuplicateOf(tx, personaId, result.text, {
-          threshold: settings.threshold,
-          recent: settings.recent,
-          excludeTaskId: taskId,
-        });
-        if (duplicate) return { duplicate };
-      }
-      const post = await tx.post.create({
-        data: {
-          id: newId(),
-          task_id: taskId,
-          persona_id: personaId,
-          hook: result.hook,
-          body: result.body,
-          text: result.text,
-          hook_style: result.hook_style ?? null,
-        },
+      await lockPersonaPosts(tx, personaId);
+      const duplicate = await nearDuplicateOf(tx, personaId, result.text, {
+        threshold: settings.threshold,
+        recent: settings.recent,
+        excludeTaskId: taskId,
       });
-      for (const write of callWrites(deps, tx, taskId, result.calls)) await write;
-      return { post: post as PostRow };
+      if (duplicate) return { duplicate };
+      const post = await tx.post.create({ data: row });
+      const [calls, usage] = callWrites(deps, tx, taskId, result.calls);
+      await calls;
+      return { post: post as PostRow, costUsd: (await usage).cost_usd };
     });
   } catch (err) {
-    if (isUniqueViolation(err)) return { post: await deps.db.post.findUniqueOrThrow({ where: { task_id: taskId } }) };
+    if (isUniqueViolation(err)) return { post: await deps.db.post.findUniqueOrThrow({ where: { task_id: taskId } }), costUsd: null };
     throw err;
   }
 }
@@ -419,20 +438,25 @@ function callWrites(deps: ContentDeps, db: Prisma.TransactionClient, taskId: str
     }),
     { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
   );
+  countCalls(deps, calls);
+  // Prisma's promises run when awaited (or batched by $transaction), in this order.
+  const createCalls = db.llmCall.createMany({
+    data: calls.map((c) => toLlmCallRow(c, { task_id: taskId })),
+  });
+  const addUsage = db.task.update({
+    where: { id: taskId },
+    data: {
+      tokens_in: { increment: totals.tokens_in },
+      tokens_out: { increment: totals.tokens_out },
+      cost_usd: { increment: totals.cost_usd },
+    },
+    select: { cost_usd: true },
+  });
+  return [createCalls, addUsage] as [typeof createCalls, typeof addUsage];
+}
+
+function countCalls(deps: ContentDeps, calls: LlmCallRecord[]): void {
   for (const c of calls) deps.metrics.llmCost.inc({ provider: c.provider, model: c.model }, c.cost_usd);
-  return [
-    db.llmCall.createMany({
-      data: calls.map((c) => toLlmCallRow(c, { task_id: taskId })),
-    }),
-    db.task.update({
-      where: { id: taskId },
-      data: {
-        tokens_in: { increment: totals.tokens_in },
-        tokens_out: { increment: totals.tokens_out },
-        cost_usd: { increment: totals.cost_usd },
-      },
-    }),
-  ];
 }
 
 async function cancelRequested(deps: ContentDeps, taskId: string): Promise<boolean> {

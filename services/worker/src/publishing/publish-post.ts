@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { fitsThreads, THREADS_MAX_CHARS, threadsLength } from "@threads-agent/contracts";
-import { type Db, isUniqueViolation, type PostRow } from "@threads-agent/db";
+import { type Db, isUniqueViolation, type PostRow, rawSql, updatePostIf } from "@threads-agent/db";
 import type { Logger } from "@threads-agent/observability";
 import { ThreadsApiError, type ThreadsPost } from "@threads-agent/threads";
 import { DeferTask, PermanentError, RescheduleJob, TransientError } from "../errors.ts";
@@ -160,16 +160,18 @@ async function publishSteps(
 async function createContainer(ctx: PublishContext, log: Logger, row: PostRow, account: PublishingAccount): Promise<PostRow> {
   const containerId = await account.client.createTextContainer(account.userId, row.text);
   ctx.crash?.("container_created");
-  const committed = await ctx.db.post.updateMany({
-    where: { id: row.id, threads_container_id: null, published_id: null },
-    data: { threads_container_id: containerId, container_created_at: new Date() },
-  });
-  if (committed.count === 0)
+  const committed = await updatePostIf(
+    rawSql(ctx.db),
+    row.id,
+    { threads_container_id: null, published_id: null },
+    { threads_container_id: containerId, container_created_at: new Date() },
+  );
+  if (!committed)
     // Never published: it expires on Threads after 24 h, and containers do not count toward the quota.
     log.info({ container_id: containerId }, "another attempt committed a container first; this one stays unused");
   else log.info({ container_id: containerId }, "container created");
   ctx.crash?.("container_committed");
-  return reload(ctx, row);
+  return committed ?? reload(ctx, row);
 }
 
 async function waitUntilReady(
@@ -270,12 +272,15 @@ async function record(
   media: ThreadsPost,
   how: "published" | "recovered",
 ): Promise<PostRow> {
+  let written: PostRow | null;
   try {
-    const written = await ctx.db.post.updateMany({
-      where: { id: row.id, published_id: null },
-      data: { published_id: media.id, published_at: media.timestamp ?? new Date(), permalink: media.permalink },
-    });
-    if (written.count === 1) {
+    written = await updatePostIf(
+      rawSql(ctx.db),
+      row.id,
+      { published_id: null },
+      { published_id: media.id, published_at: media.timestamp ?? new Date(), permalink: media.permalink },
+    );
+    if (written) {
       ctx.metrics.threadsPublishes.inc({ outcome: how });
       log.info(
         { container_id: row.threads_container_id, published_id: media.id, how },
@@ -290,7 +295,7 @@ async function record(
       );
     throw err;
   }
-  const current = await reload(ctx, row);
+  const current = written ?? (await reload(ctx, row));
   return current.permalink ? current : readBack(ctx, log, current, account);
 }
 
@@ -299,11 +304,14 @@ async function readBack(ctx: PublishContext, log: Logger, row: PostRow, account:
   for (let attempt = 1; ; attempt++) {
     try {
       const media = await account.client.getMedia(row.published_id as string);
-      await ctx.db.post.update({
-        where: { id: row.id },
-        data: { permalink: media.permalink, ...(media.timestamp ? { published_at: media.timestamp } : {}) },
-      });
-      return reload(ctx, row);
+      const updated = await updatePostIf(
+        rawSql(ctx.db),
+        row.id,
+        {},
+        { permalink: media.permalink, ...(media.timestamp ? { published_at: media.timestamp } : {}) },
+      );
+      // No row: the post is gone (its task deleted); the reload fails as post.update did.
+      return updated ?? reload(ctx, row);
     } catch (err) {
       const transient = err instanceof ThreadsApiError && err.transient;
       if (!transient || attempt >= READ_BACK_TRIES) {
@@ -361,30 +369,37 @@ async function deferral(
 
 /** Step 3: the claim. Only the attempt whose UPDATE matches the count it read gets to call threads_publish. */
 async function claim(ctx: PublishContext, row: PostRow): Promise<PostRow | null> {
-  const claimed = await ctx.db.post.updateMany({
-    where: { id: row.id, published_id: null, threads_container_id: row.threads_container_id, publish_attempts: row.publish_attempts },
-    data: { publish_attempted_at: new Date(), publish_attempts: { increment: 1 } },
-  });
-  return claimed.count === 1 ? reload(ctx, row) : null;
+  return updatePostIf(
+    rawSql(ctx.db),
+    row.id,
+    { published_id: null, threads_container_id: row.threads_container_id, publish_attempts: row.publish_attempts },
+    { publish_attempted_at: new Date(), publish_attempts: { increment: 1 } },
+  );
 }
 
 /** A refused publish happened for certain not to publish: drop our claim (only ours: the count must still be ours). */
 async function release(ctx: PublishContext, row: PostRow): Promise<void> {
-  await ctx.db.post.updateMany({
-    where: { id: row.id, published_id: null, publish_attempts: row.publish_attempts },
-    data: { publish_attempted_at: null },
-  });
+  await updatePostIf(
+    rawSql(ctx.db),
+    row.id,
+    { published_id: null, publish_attempts: row.publish_attempts },
+    { publish_attempted_at: null },
+  );
 }
 
 /** A container that was never published (expired, or unknown to Threads) is forgotten, with its claim. */
 async function dropContainer(ctx: PublishContext, row: PostRow): Promise<PostRow> {
-  await ctx.db.post.updateMany({
-    where: { id: row.id, published_id: null, threads_container_id: row.threads_container_id },
-    data: { threads_container_id: null, container_created_at: null, publish_attempted_at: null },
-  });
-  return reload(ctx, row);
+  const dropped = await updatePostIf(
+    rawSql(ctx.db),
+    row.id,
+    { published_id: null, threads_container_id: row.threads_container_id },
+    { threads_container_id: null, container_created_at: null, publish_attempted_at: null },
+  );
+  return dropped ?? reload(ctx, row);
 }
 
+// The compare-and-set steps above are single raw statements (updatePostIf) that return the row as
+// written; a reload is left for when a step's conditions did not hold.
 const reload = (ctx: PublishContext, row: PostRow) => ctx.db.post.findUniqueOrThrow({ where: { id: row.id } });
 
 /** Graph error 100 with subcode 33: the object does not exist (Threads forgot the container). */
