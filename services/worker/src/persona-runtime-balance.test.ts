@@ -33,7 +33,7 @@ const request = {
     id: "ai-elon",
     name: "AI Elon",
     emoji: "🚀",
-    temperament: "bold" as const,
+    temperament: "hype" as const,
     description: "",
     hook_prompt: "",
     body_prompt: "",
