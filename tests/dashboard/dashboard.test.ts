@@ -112,10 +112,11 @@ describe.skipIf(!CHROMIUM)("dashboard in headless Chromium (needs /usr/bin/chrom
     await letter.waitFor({ timeout: 15_000 });
     expect(await letter.textContent()).toContain("Reusable rockets");
     expect(await letter.textContent()).toMatch(/3 attempts/);
-    // Depth per state for both queues, the dead letters marked.
+    // Depth per state for every work queue, the dead letters marked.
     expect(await page.locator("#queue-list [data-queue]").evaluateAll((els) => els.map((e) => e.getAttribute("data-queue")))).toEqual([
       "content",
       "agent-runs",
+      "agent-ships",
     ]);
     const contentTiles = page.locator('#queue-list [data-queue="content"] .tile');
     expect(await contentTiles.locator(".state").allTextContents()).toEqual([

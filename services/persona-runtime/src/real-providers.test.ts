@@ -45,7 +45,9 @@ const taskIds: string[] = [];
 beforeAll(async () => {
   // A small pause between chunks, like a real model, so deltas and SSE interleave for real.
   // Chunks far enough apart that a busy machine still delivers them as separate deltas.
-  standIn = await startLlmStandIn({ keys: KEYS, chunkDelayMs: 12 });
+  // Chunks well apart, as a real model streams them: persona-runtime sends the frames ready in one
+  // turn of its event loop as one write (ndjson.ts), so chunks that arrive together travel together.
+  standIn = await startLlmStandIn({ keys: KEYS, chunkDelayMs: 25 });
   const base = {
     emoji: "🧪",
     temperament: "witty",
@@ -181,7 +183,8 @@ describe("content tasks on real providers (SDKs against the local stand-in)", ()
         const started = order.indexOf(`step.started:${step}`);
         const completed = order.indexOf(`step.completed:${step}`);
         const deltas = messages.flatMap((m, i) => (m.json.type === "step.delta" && m.json.step === step ? [i] : []));
-        expect(deltas.length).toBeGreaterThan(3);
+        // Streamed, not delivered whole at the end (a loaded machine may join neighbouring chunks).
+        expect(deltas.length).toBeGreaterThan(1);
         expect(deltas.every((i) => i > started && i < completed)).toBe(true);
         expect(textOf(messages, step)).toBe(request?.text);
       }
