@@ -10,6 +10,7 @@ export {
   type OpenAiModeratorOptions,
 } from "./moderation.ts";
 export { createOfflineProvider, type OfflineProviderOptions } from "./offline/provider.ts";
+export { type SeededRandom, seededRandom, seedOf } from "./offline/seeded-random.ts";
 export {
   costAtPrice,
   costUsd,

@@ -1,7 +1,9 @@
 // Thompson sampling over hook styles: seeded draws (a retry picks the same), exploration while the
 // posteriors are wide, exploitation once one style clearly engages better.
+
+import { seededRandom } from "@threads-agent/llm";
 import { describe, expect, it } from "vitest";
-import { choiceSeed, chooseHookStyle } from "./hook-choice.ts";
+import { betaDraw, choiceSeed, chooseHookStyle } from "./hook-choice.ts";
 
 const arms = (posteriors: Record<string, [number, number]>) =>
   Object.entries(posteriors).map(([id, [alpha, beta]]) => ({ id, alpha, beta }));
@@ -45,5 +47,27 @@ describe("chooseHookStyle", () => {
       instruction: "Name a myth.",
     });
     expect(chooseHookStyle([], 7)).toBeNull();
+  });
+
+  it("draws Beta(alpha, beta) with its mean and variance, small and large shapes alike", () => {
+    const random = seededRandom(42);
+    const u = () => random.next() || 0.5;
+    for (const [alpha, beta] of [
+      [1, 1],
+      [0.5, 0.5],
+      [2, 30],
+      [61, 941],
+    ] as const) {
+      const n = 20_000;
+      const draws = Array.from({ length: n }, () => betaDraw(alpha, beta, u));
+      const mean = draws.reduce((a, b) => a + b, 0) / n;
+      const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+      const expectedMean = alpha / (alpha + beta);
+      const expectedVariance = (alpha * beta) / ((alpha + beta) ** 2 * (alpha + beta + 1));
+      expect(draws.every((d) => d >= 0 && d <= 1)).toBe(true);
+      // Within 4 standard errors of the mean, 10% of the variance.
+      expect(Math.abs(mean - expectedMean)).toBeLessThan(4 * Math.sqrt(expectedVariance / n));
+      expect(Math.abs(variance - expectedVariance) / expectedVariance).toBeLessThan(0.1);
+    }
   });
 });
