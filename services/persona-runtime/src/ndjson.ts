@@ -17,11 +17,13 @@ export async function* ndjsonChunks<T>(frames: AsyncIterable<T>): AsyncGenerator
         return;
       }
       let chunk = `${JSON.stringify(first.value)}\n`;
+      // One timer per chunk, not per frame: every frame of this chunk races the same turn.
+      const turn = nextTurn();
       for (;;) {
         pending = iterator.next();
         let next: IteratorResult<T> | typeof TURN;
         try {
-          next = await Promise.race([pending, nextTurn()]);
+          next = await Promise.race([pending, turn]);
         } catch (err) {
           finished = true; // the source ended by failing
           yield chunk; // the frames before the failure still go out
