@@ -37,6 +37,11 @@ export type Api = {
 
 /** `onUnauthorized` runs on every 401 (the page asks for a key). */
 export function createApi(onUnauthorized: (problem: Partial<Problem>) => void): Api {
+  // A 401 answers the key the request was sent with: once another key has been saved meanwhile
+  // (a slow answer to the old one), it says nothing about the new key and must not ask again.
+  const refused = (sentWith: string, problem: Partial<Problem>) => {
+    if (sentWith === storedKey()) onUnauthorized(problem);
+  };
   async function call<T>(method: string, path: string, request: ApiRequest = {}): Promise<ApiResult<T>> {
     const headers: Record<string, string> = { accept: "application/json", ...request.headers };
     const key = storedKey();
@@ -61,7 +66,7 @@ export function createApi(onUnauthorized: (problem: Partial<Problem>) => void): 
     }
     if (res.ok) return { ok: true, status: res.status, data: data as T };
     const problem = (data && typeof data === "object" ? data : {}) as Partial<Problem>;
-    if (res.status === 401) onUnauthorized(problem);
+    if (res.status === 401) refused(key, problem);
     return { ok: false, status: res.status, problem };
   }
   async function download(path: string): Promise<ApiResult<Blob>> {
@@ -76,7 +81,7 @@ export function createApi(onUnauthorized: (problem: Partial<Problem>) => void): 
     }
     if (res.ok) return { ok: true, status: res.status, data: await res.blob() };
     const problem = ((await res.json().catch(() => null)) ?? {}) as Partial<Problem>;
-    if (res.status === 401) onUnauthorized(problem);
+    if (res.status === 401) refused(key, problem);
     return { ok: false, status: res.status, problem };
   }
   return {
