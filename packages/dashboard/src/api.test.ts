@@ -24,7 +24,7 @@ describe("dashboard API client", () => {
   it("sends the stored key and asks again when that key is refused", async () => {
     const sent: (string | undefined)[] = [];
     stubBrowser(async (_path, init) => {
-      sent.push((init?.headers as Record<string, string>).authorization);
+      sent.push((init?.headers as Record<string, string> | undefined)?.authorization);
       return unauthorized();
     });
     storeKey("wrong-key");
