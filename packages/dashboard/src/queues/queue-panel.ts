@@ -24,7 +24,11 @@ const STATE_HELP: Record<string, string> = {
   completed: "done (kept for an hour)",
   failed: "dead letters: failed for good (attempts used up, or an outage longer than its budget)",
 };
-const QUEUE_TITLES: Record<string, string> = { content: "Content jobs (posts)", "agent-runs": "Agent runs" };
+const QUEUE_TITLES: Record<string, string> = {
+  content: "Content jobs (posts)",
+  "agent-runs": "Agent runs",
+  "agent-ships": "Winner pushes",
+};
 
 export function orderedStates(counts: Record<string, number>): [string, number][] {
   const known = STATE_ORDER.filter((s) => s in counts).map((s): [string, number] => [s, counts[s] ?? 0]);
