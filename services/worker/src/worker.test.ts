@@ -1,18 +1,16 @@
 // The worker against the real persona-runtime and fake-threads (as processes), real Redis and
 // PostgreSQL; the worker itself runs in-process so each guarantee can be driven step by step.
 
-import { Writable } from "node:stream";
 import { contentJobOptions, newId, QUEUES, redisKeys } from "@threads-agent/contracts";
 import { insertTask } from "@threads-agent/db";
-import { createLogger, createMetrics } from "@threads-agent/observability";
-import { type Stack, startStack } from "@threads-agent/stack";
-import { fakeThreads, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
+import type { Stack } from "@threads-agent/stack";
+import { type fakeThreads, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
 import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configSchema } from "./config.ts";
-import { createDeps, type WorkerDeps } from "./deps.ts";
+import type { WorkerDeps } from "./deps.ts";
 import { processContentTask } from "./processors/content.ts";
+import { createWorkerDeps, startWorkerStack } from "./test-fixture.ts";
 import { createContentWorker } from "./worker.ts";
 
 const env = testEnv();
@@ -26,29 +24,13 @@ const signal = new AbortController().signal;
 let threads: ReturnType<typeof fakeThreads>;
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: { ...process.env, LOG_LEVEL: "warn" },
-    services: ["fake-threads", "persona-runtime"],
-    serviceEnv: { "fake-threads": { CONTAINER_READY_MS: "50" } },
-  });
-  threads = fakeThreads(stack.urls["fake-threads"]);
-  const config = configSchema.parse({
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    PERSONA_RUNTIME_URL: stack.urls["persona-runtime"],
+  ({ stack, threads } = await startWorkerStack({ CONTAINER_READY_MS: "50" }));
+  // These personas have no account of their own: they publish as the stack's default account.
+  deps = createWorkerDeps(stack, env, "worker-test", {
     PERSONA_RUNTIME_TIMEOUT_MS: "10000",
-    // The default account of this stack's fake-threads; these personas have no account of their own.
-    THREADS_API_URL: stack.env.THREADS_API_URL,
-    THREADS_ACCESS_TOKEN: stack.env.THREADS_ACCESS_TOKEN,
     THREADS_TIMEOUT_MS: "5000",
-    THREADS_CONTAINER_POLL_MS: "25",
     THREADS_PUBLISH_TIMEOUT_MS: "2000",
     THREADS_PUBLISH_GRACE_MS: "200",
-  });
-  deps = createDeps(config, {
-    logger: createLogger({ service: "worker-test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    metrics: createMetrics("worker-test"),
   });
   queue = new Queue(QUEUES.content, { connection: redis, prefix: env.redisPrefix });
   worker = createContentWorker(deps, {

@@ -1,20 +1,14 @@
-// Insights readings against fake-threads (real persona-runtime, PostgreSQL and Redis): a reading
-// stores the post's counts and its account's followers, an outage surfaces as a deferrable
-// ThreadsApiError, and the backstop schedules the readings of published posts that have none,
-// exactly once per post and offset.
-import { Writable } from "node:stream";
 import { newId, QUEUES } from "@threads-agent/contracts";
 import { DEFAULT_PERSONAS, insertTask } from "@threads-agent/db";
-import { createLogger, createMetrics } from "@threads-agent/observability";
-import { type Stack, startStack } from "@threads-agent/stack";
-import { fakeThreads, testEnv } from "@threads-agent/testing";
+import type { Stack } from "@threads-agent/stack";
+import { type fakeThreads, testEnv } from "@threads-agent/testing";
 import { ThreadsApiError } from "@threads-agent/threads";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configSchema } from "../config.ts";
-import { createDeps, type WorkerDeps } from "../deps.ts";
+import type { WorkerDeps } from "../deps.ts";
 import { processContentTask } from "../processors/content.ts";
+import { createWorkerDeps, startWorkerStack } from "../test-fixture.ts";
 import { collectFollowerCounts, type InsightsDeps, readPostInsights, scheduleMissingReadings } from "./collect.ts";
 
 const env = testEnv();
@@ -27,26 +21,8 @@ let threads: ReturnType<typeof fakeThreads>;
 const signal = new AbortController().signal;
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: { ...process.env, LOG_LEVEL: "warn" },
-    services: ["fake-threads", "persona-runtime"],
-    serviceEnv: { "fake-threads": { CONTAINER_READY_MS: "20", PUBLISH_QUOTA: "1000" } },
-  });
-  threads = fakeThreads(stack.urls["fake-threads"]);
-  const config = configSchema.parse({
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    PERSONA_RUNTIME_URL: stack.urls["persona-runtime"],
-    THREADS_API_URL: stack.env.THREADS_API_URL,
-    THREADS_ACCESS_TOKEN: stack.env.THREADS_ACCESS_TOKEN,
-    THREADS_CONTAINER_POLL_MS: "25",
-    INSIGHTS_SCHEDULE: "1h,6h",
-  });
-  deps = createDeps(config, {
-    logger: createLogger({ service: "insights-test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    metrics: createMetrics("insights-test"),
-  });
+  ({ stack, threads } = await startWorkerStack({ CONTAINER_READY_MS: "20", PUBLISH_QUOTA: "1000" }));
+  deps = createWorkerDeps(stack, env, "insights-test", { INSIGHTS_SCHEDULE: "1h,6h" });
   insights = { db: deps.db, accounts: deps.accounts, logger: deps.logger, metrics: deps.metrics, settings: deps.insightSettings };
   queue = new Queue(QUEUES.insights, { connection: redis, prefix: env.redisPrefix });
 });

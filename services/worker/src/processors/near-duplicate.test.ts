@@ -1,16 +1,10 @@
-// The near-duplicate check before a post is stored and published (real persona-runtime with its
-// offline writer, fake-threads, PostgreSQL's pg_trgm): the same input twice, in a row or at once,
-// never gives two near-identical published posts: the second is redrafted from another angle into
-// a different post, or ends `blocked` with code `duplicate` and nothing published.
-import { Writable } from "node:stream";
 import { newId } from "@threads-agent/contracts";
 import { DEFAULT_PERSONAS, insertTask } from "@threads-agent/db";
-import { createLogger, createMetrics } from "@threads-agent/observability";
-import { type Stack, startStack } from "@threads-agent/stack";
-import { fakeThreads, testEnv } from "@threads-agent/testing";
+import type { Stack } from "@threads-agent/stack";
+import { type fakeThreads, testEnv } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configSchema } from "../config.ts";
-import { createDeps, type WorkerDeps } from "../deps.ts";
+import type { WorkerDeps } from "../deps.ts";
+import { createWorkerDeps, startWorkerStack } from "../test-fixture.ts";
 import { processContentTask } from "./content.ts";
 
 const env = testEnv();
@@ -21,32 +15,13 @@ const signal = new AbortController().signal;
 const THRESHOLD = 0.65;
 
 function worker(overrides: Record<string, string> = {}): WorkerDeps {
-  const config = configSchema.parse({
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    PERSONA_RUNTIME_URL: stack.urls["persona-runtime"],
-    THREADS_API_URL: stack.env.THREADS_API_URL,
-    THREADS_ACCESS_TOKEN: stack.env.THREADS_ACCESS_TOKEN,
-    THREADS_CONTAINER_POLL_MS: "25",
-    NEAR_DUPLICATE_THRESHOLD: String(THRESHOLD),
-    ...overrides,
-  });
-  const deps = createDeps(config, {
-    logger: createLogger({ service: "near-duplicate-test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    metrics: createMetrics("near-duplicate-test"),
-  });
+  const deps = createWorkerDeps(stack, env, "near-duplicate-test", { NEAR_DUPLICATE_THRESHOLD: String(THRESHOLD), ...overrides });
   workers.push(deps);
   return deps;
 }
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: { ...process.env, LOG_LEVEL: "warn" },
-    services: ["fake-threads", "persona-runtime"],
-    serviceEnv: { "fake-threads": { CONTAINER_READY_MS: "20", PUBLISH_QUOTA: "1000" } },
-  });
-  threads = fakeThreads(stack.urls["fake-threads"]);
+  ({ stack, threads } = await startWorkerStack({ CONTAINER_READY_MS: "20", PUBLISH_QUOTA: "1000" }));
 });
 afterAll(async () => {
   await stack?.stop();

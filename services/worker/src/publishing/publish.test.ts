@@ -4,20 +4,18 @@
 // expired token, token refresh, and two attempts on one post at once. Every persona here has its
 // own fake-threads account, so the 1-post quota of this fake-threads is per test.
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { contentJobOptions, newId, QUEUES } from "@threads-agent/contracts";
 import { DEFAULT_PERSONAS, insertTask, linkThreadsAccount } from "@threads-agent/db";
-import { createLogger, createMetrics } from "@threads-agent/observability";
-import { type Stack, startStack } from "@threads-agent/stack";
-import { fakeThreads, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
+import type { Stack } from "@threads-agent/stack";
+import { type fakeThreads, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
 import { tokenContext, tokenFingerprint } from "@threads-agent/threads";
 import { Queue, type Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configSchema } from "../config.ts";
-import { createDeps, type WorkerDeps } from "../deps.ts";
+import type { WorkerDeps } from "../deps.ts";
 import { RescheduleJob } from "../errors.ts";
 import { processContentTask } from "../processors/content.ts";
+import { createWorkerDeps, startWorkerStack } from "../test-fixture.ts";
 import { createContentWorker } from "../worker.ts";
 import { refreshDueTokens, scheduleTokenRefresh } from "./token-refresh.ts";
 
@@ -32,29 +30,13 @@ let threads: ReturnType<typeof fakeThreads>;
 const signal = new AbortController().signal;
 
 beforeAll(async () => {
-  stack = await startStack({
-    env: { ...process.env, LOG_LEVEL: "warn" },
-    services: ["fake-threads", "persona-runtime"],
-    serviceEnv: { "fake-threads": { CONTAINER_READY_MS: "50", PUBLISH_QUOTA: "1" } },
-  });
-  threads = fakeThreads(stack.urls["fake-threads"]);
-  const config = configSchema.parse({
-    DATABASE_URL: env.databaseUrl,
-    REDIS_URL: env.redisUrl,
-    REDIS_PREFIX: env.redisPrefix,
-    PERSONA_RUNTIME_URL: stack.urls["persona-runtime"],
+  ({ stack, threads } = await startWorkerStack({ CONTAINER_READY_MS: "50", PUBLISH_QUOTA: "1" }));
+  deps = createWorkerDeps(stack, env, "publish-test", {
     PERSONA_RUNTIME_TIMEOUT_MS: "10000",
-    THREADS_API_URL: stack.env.THREADS_API_URL,
-    THREADS_ACCESS_TOKEN: stack.env.THREADS_ACCESS_TOKEN,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    THREADS_CONTAINER_POLL_MS: "25",
     THREADS_PUBLISH_TIMEOUT_MS: "1500",
     THREADS_PUBLISH_GRACE_MS: "200",
     THREADS_QUOTA_RECHECK_MAX_MS: "1500",
-  });
-  deps = createDeps(config, {
-    logger: createLogger({ service: "publish-test", level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    metrics: createMetrics("publish-test"),
   });
   queue = new Queue(QUEUES.content, { connection: redis, prefix: env.redisPrefix });
   worker = createContentWorker(deps, { connection: deps.blocking, concurrency: 4, lockDurationMs: 5000, stalledIntervalMs: 5000 });
