@@ -10,9 +10,10 @@ import { createDb, seedPersonas } from "@threads-agent/db";
 import { type ServiceName, startStack } from "@threads-agent/stack";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { contentRunEnv, printErrors, submitTasks, waitUntilSettled } from "./content-run.ts";
 import { CpuMeter, cpuMs, loadAverage, postgresBackends, rssMiB, startOwnRedis } from "./proc.ts";
 import { adminUrl, createScratchDatabase, databaseName, databaseUrl, dropScratchDatabase, prefix } from "./scratch.ts";
-import { fmt, percentile, pool, summary } from "./stats.ts";
+import { fmt, percentile, summary } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -70,24 +71,9 @@ async function pipeline(redis: { url: string; pid: number }) {
   const stack = await startStack({
     // A shared, loaded machine can take a while to start a service.
     healthTimeoutMs: 180_000,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: prefix,
-      LOG_LEVEL: "warn",
-      RATE_LIMIT_MAX: "0",
-      WORKER_CONCURRENCY: String(CONCURRENCY),
-      OFFLINE_STREAM_DELAY_MS: "0",
-      // fake-threads' per-account daily quota (250) would defer most tasks of a long run.
-      PUBLISH_QUOTA: "1000000",
-      // Thousands of offline posts from a handful of inputs are near-duplicates by design: not measured here.
-      NEAR_DUPLICATE_THRESHOLD: "2",
-    },
+    env: contentRunEnv({ url: redis.url, prefix }, { WORKER_CONCURRENCY: String(CONCURRENCY) }),
     services: SERVICES,
-    onLine: (service, line) => {
-      if (/"level":"(error|fatal)"/.test(line)) console.error(`[${service}] ${line}`);
-    },
+    onLine: printErrors,
   });
   try {
     const api = stack.urls.orchestrator;
@@ -102,28 +88,13 @@ async function pipeline(redis: { url: string; pid: number }) {
       persona_id: i % 2 ? "ai-jesus" : "ai-elon",
       input: `Benchmark trend #${i}: teams adopting AI code review report faster merges and fewer regressions`,
     }));
-    const createMs: number[] = [];
     const load = loadAverage();
     const selfBefore = cpuMs(process.pid);
     await meter.start();
     const t0 = performance.now();
-    await pool(inputs, API_CLIENTS, async (body) => {
-      const start = performance.now();
-      const res = await fetch(`${api}/v1/tasks`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      await res.arrayBuffer();
-      if (res.status !== 202) throw new Error(`POST /v1/tasks answered ${res.status}`);
-      createMs.push(performance.now() - start);
-    });
+    const createMs = await submitTasks(api, inputs, API_CLIENTS);
     const acceptedSeconds = (performance.now() - t0) / 1000;
-    for (;;) {
-      const open = await db.task.count({ where: { status: { in: ["queued", "running"] } } });
-      if (open === 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntilSettled(db);
     const totalSeconds = (performance.now() - t0) / 1000;
     const cpu = await meter.stop();
     const benchCpu = cpuMs(process.pid) - selfBefore;

@@ -10,9 +10,10 @@
 import { parseArgs } from "node:util";
 import { createDb, seedPersonas } from "@threads-agent/db";
 import { type Stack, startStack } from "@threads-agent/stack";
+import { contentRunEnv, printErrors, submitTasks, waitUntilSettled } from "./content-run.ts";
 import { loadAverage, startOwnRedis } from "./proc.ts";
 import { createScratchDatabase, databaseUrl, dropScratchDatabase, prefix } from "./scratch.ts";
-import { fmt, pool } from "./stats.ts";
+import { fmt } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,23 +34,11 @@ async function level(instances: number, redisUrl: string): Promise<Level> {
   await createScratchDatabase();
   const db = createDb(databaseUrl);
   await seedPersonas(db);
-  const env = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `${prefix}-${instances}`,
-    LOG_LEVEL: "warn",
-    RATE_LIMIT_MAX: "0",
-    WORKER_CONCURRENCY: String(CONCURRENCY),
-    OFFLINE_STREAM_DELAY_MS: "0",
-    OFFLINE_HOLD_MS: String(HOLD_MS),
-    PUBLISH_QUOTA: "1000000",
-    // Hundreds of offline posts from one template are near-duplicates by design: not measured here.
-    NEAR_DUPLICATE_THRESHOLD: "2",
-  };
-  const onLine = (service: string, line: string) => {
-    if (/"level":"(error|fatal)"/.test(line)) console.error(`[${service}] ${line}`);
-  };
+  const env = contentRunEnv(
+    { url: redisUrl, prefix: `${prefix}-${instances}` },
+    { WORKER_CONCURRENCY: String(CONCURRENCY), OFFLINE_HOLD_MS: String(HOLD_MS) },
+  );
+  const onLine = printErrors;
   // Each persona-runtime is a stack of its own (one process); the pipeline's stack has none and
   // its worker is given every instance's URL.
   const runtimes: Stack[] = [];
@@ -66,27 +55,15 @@ async function level(instances: number, redisUrl: string): Promise<Level> {
     const api = stack.urls.orchestrator;
     const load = loadAverage();
     const t0 = performance.now();
-    await pool(
-      Array.from({ length: TASKS }, (_, i) => i),
+    await submitTasks(
+      api,
+      Array.from({ length: TASKS }, (_, i) => ({
+        persona_id: i % 2 ? "ai-jesus" : "ai-elon",
+        input: `Scale-out trend #${i}: AI code review speeds up merges`,
+      })),
       32,
-      async (i) => {
-        const res = await fetch(`${api}/v1/tasks`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            persona_id: i % 2 ? "ai-jesus" : "ai-elon",
-            input: `Scale-out trend #${i}: AI code review speeds up merges`,
-          }),
-        });
-        await res.arrayBuffer();
-        if (res.status !== 202) throw new Error(`POST /v1/tasks answered ${res.status}`);
-      },
     );
-    for (;;) {
-      const open = await db.task.count({ where: { status: { in: ["queued", "running"] } } });
-      if (open === 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntilSettled(db);
     const seconds = (performance.now() - t0) / 1000;
     const succeeded = await db.task.count({ where: { status: "succeeded" } });
     return { instances, seconds, tasksPerSecond: TASKS / seconds, succeeded, load };

@@ -24,6 +24,13 @@ export const url = (fallback?: string) => {
   return fallback === undefined ? schema : schema.default(fallback);
 };
 
+/** The entries of a comma-separated value, trimmed, blanks dropped. */
+const entriesOf = (value: string) =>
+  value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /**
  * One URL or a comma-separated list of them (instances of one service to balance across), each
  * checked; the message names the entry that is not a URL.
@@ -32,10 +39,7 @@ export const urlList = (fallback: string[]) =>
   z
     .string()
     .transform((v, ctx) => {
-      const urls = v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const urls = entriesOf(v);
       if (urls.length === 0) ctx.addIssue({ code: "custom", message: "expected a URL, or URLs separated by commas" });
       for (const entry of urls) {
         if (!URL.canParse(entry) || !/^https?:$/.test(new URL(entry).protocol))
@@ -127,16 +131,7 @@ export const fileRepoRoots = (fallback: readonly string[] = []) =>
     .default([...fallback]);
 
 /** Comma-separated list; blanks dropped. */
-export const list = (fallback: string[] = []) =>
-  z
-    .string()
-    .transform((v) =>
-      v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .default(fallback);
+export const list = (fallback: string[] = []) => z.string().transform(entriesOf).default(fallback);
 
 /** Variables every service reads. */
 export const common = {

@@ -110,13 +110,12 @@ export async function streamEvents(options: StreamEventsOptions): Promise<void> 
   // 10,000 viewers, response.write re-encoding the string and framing it per client was 40% of the
   // orchestrator's CPU per event. Writes through the response and the socket keep their order
   // (both end in socket.write), so history, live chunks and the final chunk of end() interleave right.
-  const socket = response.socket;
-  const direct = socket !== null && (response as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+  const socket = (response as { chunkedEncoding?: boolean }).chunkedEncoding === true ? response.socket : null;
   const writeLive = (text: string, chunk: () => Buffer) => {
     if (closed) return;
     // Checked before writing: a client holding more than the bound unsent has not kept up.
-    if ((direct ? (socket?.writableLength ?? 0) : response.writableLength) > limit) return drop();
-    if (direct) socket?.write(chunk());
+    if ((socket ?? response).writableLength > limit) return drop();
+    if (socket) socket.write(chunk());
     else response.write(text);
   };
 
