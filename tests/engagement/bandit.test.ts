@@ -10,7 +10,7 @@ import { HookStyleList, PersonaStats, type Post, SEEDED_HOOK_STYLE_IDS, type See
 import { baseRate as fakeBaseRate, styleLift } from "@threads-agent/fake-threads";
 import { waitFor } from "@threads-agent/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
+import { createLinkedPersona, type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
 
 const PERSONA = "ai-bandit";
 const BEST: SeededHookStyle = "contrarian";
@@ -90,9 +90,9 @@ beforeAll(async () => {
   );
   const account = await f.threads.account("ai.bandit", { best_style: BEST, base_followers: 300 });
   accountId = account.id;
-  const created = await f.json("/v1/personas", {
-    method: "POST",
-    body: {
+  await createLinkedPersona(
+    f,
+    {
       id: PERSONA,
       name: "AI Bandit",
       emoji: "🎰",
@@ -101,10 +101,8 @@ beforeAll(async () => {
       hook_prompt: "Write a hook about {input}",
       body_prompt: "Write a body for {hook} about {input}",
     },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const linked = await f.json(`/v1/personas/${PERSONA}/threads-account`, { method: "PUT", body: { access_token: account.access_token } });
-  expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+    account.access_token,
+  );
   await f.threads.clockSpeed(3600);
 }, 120_000);
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { ENGAGEMENT_TARGETS, engagementRateOf, type PersonaStats, type Post, typ
 import { waitFor } from "@threads-agent/testing";
 import { type LlmStandIn, type StandInCall, startLlmStandIn } from "@threads-agent/testing/llm-stand-in";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
+import { createLinkedPersona, type Fixture, startPipeline } from "../pipeline/stack-fixture.ts";
 
 /** The API rounds rates and costs to `places` decimals: within half a unit of the last place of the exact value (a tie may round either way). */
 function expectRounded(actual: number | null | undefined, exact: number, places: number) {
@@ -63,9 +63,9 @@ beforeAll(async () => {
   );
   // The persona publishes as its own fake-threads account, linked as a user would.
   const account = await f.threads.account(PERSONA.replace(/-/g, "."), { best_style: "question", base_followers: 400 });
-  const created = await f.json("/v1/personas", {
-    method: "POST",
-    body: {
+  await createLinkedPersona(
+    f,
+    {
       id: PERSONA,
       name: "AI Insights",
       emoji: "📈",
@@ -76,10 +76,8 @@ beforeAll(async () => {
       hook_model: "openai/gpt-4o-mini",
       body_model: "openai/gpt-4o-mini",
     },
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const linked = await f.json(`/v1/personas/${PERSONA}/threads-account`, { method: "PUT", body: { access_token: account.access_token } });
-  expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+    account.access_token,
+  );
   // An hour of the posts' lives per second of the test.
   await f.threads.clockSpeed(3600);
 }, 120_000);

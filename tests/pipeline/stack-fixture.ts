@@ -1,6 +1,7 @@
 import { createDb, type Db } from "@threads-agent/db";
 import { type ServiceName, type Stack, startStack } from "@threads-agent/stack";
 import { type FakeThreads, fakeThreads, readSse, type TestEnv, testEnv, threadsPostsOfTask, waitFor } from "@threads-agent/testing";
+import { expect } from "vitest";
 
 export type Fixture = {
   env: TestEnv;
@@ -27,6 +28,18 @@ export type Fixture = {
  * (it has its own tests: services/worker near-duplicate.test.ts); these tests are about the data path.
  */
 export const MANY_SIMILAR_POSTS = { NEAR_DUPLICATE_THRESHOLD: "2" } as const;
+
+/** Creates a persona through the API and links it to a fake-threads account by its token, as a user would. */
+export async function createLinkedPersona(
+  f: Fixture,
+  persona: Record<string, unknown> & { id: string },
+  accessToken: string,
+): Promise<void> {
+  const created = await f.json("/v1/personas", { method: "POST", body: persona });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const linked = await f.json(`/v1/personas/${persona.id}/threads-account`, { method: "PUT", body: { access_token: accessToken } });
+  expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+}
 
 /** Starts the content pipeline's services as processes against this run's database and a fresh Redis prefix. */
 export async function startPipeline(
